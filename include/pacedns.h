@@ -1,0 +1,213 @@
+/* pacedns.h - the one public header of libpacedns: polite bulk DNS resolution.
+ * SPDX-License-Identifier: MIT
+ *
+ * Ownership, once for the whole API:
+ *  - Handles (pdns_runner) are created by pdns_*_new() and released by the matching
+ *    pdns_*_free(); the caller owns them.
+ *  - Strings returned by the library as `char *` are owned by the caller and released
+ *    with pdns_free(). Strings and structs passed to callbacks (`const`) are owned by
+ *    the library and valid only for the duration of the callback.
+ *  - Strings passed into the library are copied; the caller keeps ownership.
+ *
+ * Threads: a runner and everything reached from it belong to the thread that runs its
+ * uv loop. Use one runner per thread; runners on different threads share nothing.
+ */
+#ifndef PACEDNS_H
+#define PACEDNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PDNS_VERSION_MAJOR 0
+#define PDNS_VERSION_MINOR 1
+#define PDNS_VERSION_PATCH 0
+#define PDNS_VERSION       "0.1.0"
+
+struct uv_loop_s;
+
+/** Status of a library call. PDNS_OK is zero; every other value is an error. */
+typedef enum pdns_status {
+    PDNS_OK = 0,
+    PDNS_ERR_NOMEM,   /**< out of memory */
+    PDNS_ERR_INVALID, /**< invalid argument */
+    PDNS_ERR_PARSE,   /**< malformed input (server address, profile, file) */
+    PDNS_ERR_IO,      /**< file or socket I/O failed */
+    PDNS_ERR_GETDNS,  /**< a getdns call failed */
+    PDNS_ERR_UV,      /**< a libuv call failed */
+    PDNS_ERR_STATE,   /**< call not valid in the runner's current state */
+    PDNS_ERR_RANGE,   /**< value out of range */
+    PDNS_ERR_NOSERVER /**< no nameserver configured */
+} pdns_status;
+
+/** Human readable text for a status.
+ * \param st a status
+ * \return a static string, never NULL */
+const char *pdns_strerror(pdns_status st);
+
+/** Outcome of one (name, type) query, as written in result records. */
+typedef enum pdns_rstatus {
+    PDNS_R_NOERROR = 0,  /**< answer with records of the queried type */
+    PDNS_R_NODATA,       /**< NOERROR, but no record of the type */
+    PDNS_R_NXDOMAIN,     /**< the name does not exist */
+    PDNS_R_SERVFAIL,     /**< server failure (after all retries) */
+    PDNS_R_REFUSED,      /**< refused (after all retries) */
+    PDNS_R_FORMERR,      /**< format error */
+    PDNS_R_NOTIMP,       /**< not implemented */
+    PDNS_R_RCODE,        /**< another rcode; see pdns_result.rcode */
+    PDNS_R_TIMEOUT,      /**< no answer within timeout x (retries + 1) */
+    PDNS_R_CNAME_LOOP,   /**< CNAME chain loops or is longer than 8 hops */
+    PDNS_R_INVALID_NAME, /**< the input is not a valid domain name */
+    PDNS_R_ERROR         /**< another error; see pdns_result.error */
+} pdns_rstatus;
+
+/** Mnemonic of a result status ("NOERROR", "TIMEOUT", ...).
+ * \param st a result status
+ * \return a static string */
+const char *pdns_rstatus_name(pdns_rstatus st);
+
+/** Mnemonic of an rcode ("NOERROR", "SERVFAIL", ... or "RCODE23").
+ * \param rcode a DNS rcode
+ * \return a string valid until the next call from the same thread */
+const char *pdns_rcode_name(int rcode);
+
+/** Look up an RR type by mnemonic ("A", "aaaa", "TYPE65").
+ * \param name the mnemonic, case-insensitive
+ * \param type receives the type number
+ * \return PDNS_OK, or PDNS_ERR_PARSE for an unknown mnemonic */
+pdns_status pdns_rrtype_from_name(const char *name, uint16_t *type);
+
+/** Mnemonic of an RR type ("A", or "TYPE65" for unknown ones).
+ * \param type the RR type number
+ * \param buf buffer of at least 16 bytes, used for unknown types
+ * \return the mnemonic (static or \p buf) */
+const char *pdns_rrtype_name(uint16_t type, char buf[16]);
+
+/** One answer record, in presentation format. */
+typedef struct pdns_answer {
+    const char *name; /**< owner name, with trailing dot */
+    uint16_t type;    /**< RR type */
+    uint32_t ttl;     /**< TTL in seconds */
+    const char *data; /**< rdata in presentation format, e.g. "10 mx.example." */
+} pdns_answer;
+
+/** The result record of one (name, type) query. */
+typedef struct pdns_result {
+    const char *name;           /**< the input name as given (trimmed) */
+    const char *qname;          /**< the queried name (PTR: the .arpa name), trailing dot */
+    uint64_t line;              /**< input line number (1-based), 0 when not from a file */
+    uint16_t qtype;             /**< the queried type */
+    pdns_rstatus status;        /**< outcome */
+    int rcode;                  /**< last rcode seen, -1 when none */
+    const pdns_answer *answers; /**< records of the queried type (final name) */
+    size_t n_answers;           /**< number of answers */
+    const char *const *cname;   /**< CNAME chain targets, in order */
+    size_t n_cname;             /**< number of CNAME targets */
+    const char *server;         /**< server of the last attempt ("127.0.0.1:53"), or NULL */
+    int attempts;               /**< queries sent for this record (all hops, retries) */
+    double rtt_ms;              /**< RTT of the last answered attempt, -1 when none */
+    const char *error;          /**< detail for ERROR and INVALID_NAME, else NULL */
+    int fcrdns;                 /**< -1 not checked, 0 failed, 1 forward-confirmed */
+    void *user;                 /**< user data given at submit */
+} pdns_result;
+
+/** Called once per submitted (name, type), on the loop's thread.
+ * \param res the record; owned by the library, valid during the call only
+ * \param user the user pointer of the runner options */
+typedef void (*pdns_result_cb)(const pdns_result *res, void *user);
+
+/** Pull-style input: fill \p name (NUL-terminated, at most \p cap bytes) with the next
+ * input name and \p line with its line number.
+ * \return 1 when a name was produced, 0 at end of input, -1 on a read error */
+typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line);
+
+/** Runner options; initialise with pdns_options_init() then override fields. */
+typedef struct pdns_options {
+    double qps;               /**< fixed per-server rate; <= 0 means controller (AIMD) */
+    double max_total_qps;     /**< cap on the sum over servers; <= 0 for none */
+    unsigned max_inflight;    /**< per-server in-flight cap (default 100) */
+    unsigned timeout_ms;      /**< per-attempt timeout (default 2000) */
+    unsigned retries;         /**< retries on timeout/SERVFAIL/REFUSED (default 3) */
+    double interval_s;        /**< stats time-series interval (default 1.0) */
+    const uint16_t *types;    /**< query types for each name (default: A only) */
+    size_t n_types;           /**< number of types */
+    int fcrdns;               /**< PTR: check forward confirmation */
+    int dnssec;               /**< request DNSSEC validation (default 0) */
+    const char *profile;      /**< controller profile: name or JSON path (NULL: default) */
+    const char *profile_dir;  /**< where named profiles live (NULL: built-in search) */
+    pdns_result_cb on_result; /**< where records go; required */
+    void *user;               /**< passed to on_result */
+} pdns_options;
+
+/** Fill \p opt with defaults.
+ * \param opt options to initialise */
+void pdns_options_init(pdns_options *opt);
+
+typedef struct pdns_runner pdns_runner;
+
+/** Create a runner on \p loop.
+ * \param loop the caller's libuv loop, or NULL for a loop owned by the runner
+ * \param opt options (copied)
+ * \param out receives the runner
+ * \return PDNS_OK or an error */
+pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
+
+/** Add a nameserver, "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53).
+ * \param r the runner (not yet running)
+ * \param server the address text
+ * \return PDNS_OK, PDNS_ERR_PARSE for a bad address, PDNS_ERR_INVALID for a duplicate */
+pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
+
+/** Queue one name (one record per configured type will be reported).
+ * \param r the runner
+ * \param name the name (or an address, for PTR)
+ * \param line a line number carried into the record (0 if none)
+ * \param user pointer carried into pdns_result.user
+ * \return PDNS_OK or PDNS_ERR_NOMEM */
+pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user);
+
+/** Set a lazy input source: names are pulled only as in-flight slots free up.
+ * \param r the runner
+ * \param fn the source function
+ * \param user passed to \p fn
+ * \return PDNS_OK */
+pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user);
+
+/** Start the runner's work on its loop. With a caller's loop, run the loop afterwards;
+ * with an owned loop, this runs it until every record is reported.
+ * \param r the runner
+ * \return PDNS_OK or an error */
+pdns_status pdns_runner_run(pdns_runner *r);
+
+/** Graceful stop: read no more input, let in-flight queries end, report their records.
+ * Safe to call from a signal watcher on the loop.
+ * \param r the runner */
+void pdns_runner_stop(pdns_runner *r);
+
+/** Whether the runner has reported every record it owes and gone idle.
+ * \param r the runner
+ * \return 1 when done */
+int pdns_runner_done(const pdns_runner *r);
+
+/** The stats document as JSON text (schema in README).
+ * \param r the runner
+ * \param pretty non-zero for indented output
+ * \return a string the caller releases with pdns_free(), or NULL on no memory */
+char *pdns_runner_stats_json(pdns_runner *r, int pretty);
+
+/** Release a runner. Its handles are closed; with a caller's loop, run the loop once more
+ * (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release the memory.
+ * \param r the runner, or NULL */
+void pdns_runner_free(pdns_runner *r);
+
+/** Release memory returned by the library.
+ * \param p the pointer, or NULL */
+void pdns_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PACEDNS_H */

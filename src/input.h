@@ -1,0 +1,34 @@
+/* input.h - lazy line reader over input files (or stdin) with line numbers.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_INPUT_H
+#define PDNS_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pacedns.h"
+
+typedef struct pdns__input pdns__input;
+
+/* Open the inputs in order; "-" (or n == 0) is stdin. On error returns PDNS_ERR_IO and
+ * writes "cannot open FILE: reason" into err. */
+pdns_status pdns__input_open(pdns__input **out, const char *const *paths, size_t n,
+                             char *err, size_t errcap);
+
+/* Next name-bearing line: blank lines and lines whose first non-blank is '#' are
+ * skipped; leading/trailing whitespace and a CR are trimmed. Line numbers are
+ * cumulative over all inputs (1-based). Bytes that are not printable ASCII nor valid
+ * UTF-8 (controls, NUL, invalid sequences) are written as "\xHH" so the text is always
+ * valid UTF-8 and the validator rejects it. A line longer than `cap - 1` is cut to
+ * fit (the rest is skipped) and still returned (the validator rejects the length).
+ * Returns 1 with a line, 0 at end of all input, -1 on a read error (err filled). */
+int pdns__input_next(pdns__input *in, char *buf, size_t cap, uint64_t *line);
+
+/* Total bytes of all regular-file inputs, and bytes consumed so far (for progress);
+ * total is 0 when any input is not a regular file. */
+uint64_t pdns__input_total_bytes(const pdns__input *in);
+uint64_t pdns__input_done_bytes(const pdns__input *in);
+const char *pdns__input_error(const pdns__input *in);
+
+void pdns__input_close(pdns__input *in);
+
+#endif

@@ -1,0 +1,992 @@
+/* runner.c - the engine: admission, pacing, retries, CNAME chasing, records, stats.
+ * SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "pacedns.h"
+#include "name.h"
+#include "runner.h"
+
+/* IMPLEMENTATION NOTES
+ * Jobs. One job per (input name, type). A job lives from admission to its one record;
+ * jobs_alive counts them and the run ends only when it is zero and input is exhausted,
+ * so every input name yields exactly one record per type, whatever the servers do.
+ *
+ * Admission. Input is pulled lazily: a server that has a pacer token and a free
+ * in-flight slot takes the next ready job (retries and CNAME follow-ups first), and
+ * only when none is ready is the next input line read. Memory is thus bounded by the
+ * in-flight total, not by input length.
+ *
+ * Pacing. Each server has a token bucket (pacer.c) at its target rate. The tick timer
+ * runs dispatch(), which serves the servers round-robin one send at a time while any
+ * has a token, a slot and work, then re-arms itself for the earliest next token
+ * (libuv timers have 1 ms granularity; the pacer accrues fractional tokens, so average
+ * rates are exact and sends are spread evenly). Completions re-arm it at 0 ms; sends
+ * never happen inside a transport callback (getdns recurses when re-entered).
+ *
+ * Retries. A timeout, SERVFAIL or REFUSED is retried up to `retries` times, each time
+ * avoiding the server that failed when there is another. A TC answer is re-asked over
+ * TCP on any server without spending a retry. Per-attempt timeouts run from the actual
+ * send (the transport is called at send time).
+ *
+ * CNAME. When the answer's chain ends at a name with no record of the type, the target
+ * is asked in a new hop; a name seen twice, or more than PDNS__MAX_HOPS targets, ends
+ * the job with CNAME_LOOP. */
+
+#define PDNS__MAX_HOPS 8
+#define SCAN_LIMIT     64
+
+typedef struct job job;
+struct job {
+    job *next;
+    char *name;                 /* input name as given */
+    char qname[PDNS__NAME_MAX]; /* first query name (absolute) */
+    char cur[PDNS__NAME_MAX];   /* current hop's name */
+    uint64_t line;
+    void *user;
+    uint16_t qtype;    /* asked type (record type) */
+    uint16_t cur_type; /* type of the current hop's query (differs in the fcrdns phase) */
+    int hops;          /* CNAME targets followed */
+    int tries;         /* attempts in the current hop (retries + 1 at most) */
+    int attempts;      /* all queries sent for the job */
+    int srv;           /* server of the last attempt, -1 none */
+    int avoid;         /* server to avoid for the next attempt, -1 none */
+    int tcp;           /* next attempt over TCP */
+    int rcode;
+    double rtt_ms;
+    uint64_t sent_ns;
+    char **cname;
+    size_t n_cname;
+    /* forward-confirmed reverse DNS: phase 1 resolves the PTR target forward */
+    int phase;
+    int addr_family;
+    unsigned char addr[16];
+    pdns_answer *saved;
+    size_t n_saved;
+    int fcrdns;
+    size_t fc_chain_base; /* chain length when the forward phase began */
+    pdns_runner *r_owner;
+};
+
+static void kick(pdns_runner *r);
+static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answer *ans,
+                       size_t n_ans, const char *error);
+
+/* ---- servers -------------------------------------------------------------------- */
+
+static pdns_status add_server_addr(pdns_runner *r, const pdns__addr *a)
+{
+    for (size_t i = 0; i < r->n_srv; i++)
+        if (strcmp(r->srv[i].addr.text, a->text) == 0)
+            return PDNS_ERR_INVALID;
+    if (r->n_srv == r->cap_srv) {
+        size_t cap = r->cap_srv ? r->cap_srv * 2 : 4;
+        pdns__srv *n = realloc(r->srv, cap * sizeof *n);
+        if (!n)
+            return PDNS_ERR_NOMEM;
+        r->srv = n;
+        r->cap_srv = cap;
+    }
+    pdns__srv *s = &r->srv[r->n_srv];
+    memset(s, 0, sizeof *s);
+    s->addr = *a;
+    pdns__stats_init(&s->st, a->text);
+    r->n_srv++;
+    return PDNS_OK;
+}
+
+pdns_status pdns_runner_add_server(pdns_runner *r, const char *server)
+{
+    pdns__addr a;
+    const char *why;
+    if (!r || !server)
+        return PDNS_ERR_INVALID;
+    if (r->state != PDNS__RS_NEW)
+        return PDNS_ERR_STATE;
+    if (pdns__addr_parse(server, &a, &why) != PDNS_OK) {
+        snprintf(r->errbuf, sizeof r->errbuf, "bad server address '%s': %s", server, why);
+        return PDNS_ERR_PARSE;
+    }
+    return add_server_addr(r, &a);
+}
+
+/* ---- options and lifecycle ------------------------------------------------------ */
+
+void pdns_options_init(pdns_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->qps = 0;
+    opt->max_inflight = 100;
+    opt->timeout_ms = 2000;
+    opt->retries = 3;
+    opt->interval_s = 1.0;
+}
+
+pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runner **out)
+{
+    static const uint16_t def_type = 1; /* A */
+    pdns_runner *r;
+    pdns_status st = PDNS_ERR_NOMEM;
+
+    if (!opt || !out || !opt->on_result)
+        return PDNS_ERR_INVALID;
+    if (opt->max_inflight == 0 || opt->timeout_ms == 0 || opt->interval_s <= 0)
+        return PDNS_ERR_RANGE;
+    if (!(r = calloc(1, sizeof *r)))
+        return PDNS_ERR_NOMEM;
+    r->opt = *opt;
+    r->n_types = opt->n_types ? opt->n_types : 1;
+    if (!(r->types = malloc(r->n_types * sizeof *r->types)))
+        goto fail;
+    memcpy(r->types, opt->n_types ? opt->types : &def_type, r->n_types * sizeof *r->types);
+    r->opt.types = r->types;
+    r->opt.profile = NULL;
+    r->opt.profile_dir = NULL;
+    if (loop) {
+        r->loop = loop;
+    } else {
+        if (!(r->own_loop = malloc(sizeof *r->own_loop)))
+            goto fail;
+        if (uv_loop_init(r->own_loop) != 0) {
+            free(r->own_loop);
+            r->own_loop = NULL;
+            st = PDNS_ERR_UV;
+            goto fail;
+        }
+        r->loop = r->own_loop;
+    }
+    if ((st = pdns__ctl_init(r, opt)) != PDNS_OK)
+        goto fail;
+    r->state = PDNS__RS_NEW;
+    *out = r;
+    return PDNS_OK;
+fail:
+    if (r->own_loop) {
+        uv_loop_close(r->own_loop);
+        free(r->own_loop);
+    }
+    free(r->types);
+    free(r);
+    return st;
+}
+
+const char *pdns__runner_error(const pdns_runner *r)
+{
+    return r->errbuf;
+}
+
+pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user)
+{
+    if (!r)
+        return PDNS_ERR_INVALID;
+    r->source = fn;
+    r->source_user = user;
+    r->source_eof = fn == NULL;
+    return PDNS_OK;
+}
+
+pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user)
+{
+    pdns__pending *p;
+    if (!r || !name)
+        return PDNS_ERR_INVALID;
+    if (r->state == PDNS__RS_CLOSING || r->state == PDNS__RS_DONE)
+        return PDNS_ERR_STATE;
+    if (!(p = malloc(sizeof *p + strlen(name) + 1)))
+        return PDNS_ERR_NOMEM;
+    p->next = NULL;
+    p->line = line;
+    p->user = user;
+    strcpy(p->name, name);
+    if (r->pend_tail)
+        r->pend_tail->next = p;
+    else
+        r->pend_head = p;
+    r->pend_tail = p;
+    if (r->state == PDNS__RS_RUNNING)
+        kick(r);
+    return PDNS_OK;
+}
+
+/* ---- job queue ------------------------------------------------------------------ */
+
+static void enqueue(pdns_runner *r, job *j)
+{
+    j->next = NULL;
+    if (r->ready_tail)
+        r->ready_tail->next = j;
+    else
+        r->ready_head = j;
+    r->ready_tail = j;
+}
+
+static void free_job(job *j)
+{
+    for (size_t i = 0; i < j->n_cname; i++)
+        free(j->cname[i]);
+    free(j->cname);
+    for (size_t i = 0; i < j->n_saved; i++) {
+        free((char *)j->saved[i].name);
+        free((char *)j->saved[i].data);
+    }
+    free(j->saved);
+    free(j->name);
+    free(j);
+}
+
+/* Create the jobs of one input name (one per type) and queue them, or report
+ * INVALID_NAME records at once. */
+static void admit_name(pdns_runner *r, const char *name, uint64_t line, void *user)
+{
+    r->names_read++;
+    for (size_t t = 0; t < r->n_types; t++) {
+        job *j = calloc(1, sizeof *j);
+        const char *why = NULL;
+        if (!j || !(j->name = strdup(name))) {
+            free(j);
+            pdns_result res = {.name = name,
+                               .qname = NULL,
+                               .line = line,
+                               .qtype = r->types[t],
+                               .status = PDNS_R_ERROR,
+                               .rcode = -1,
+                               .rtt_ms = -1,
+                               .error = "out of memory",
+                               .fcrdns = -1,
+                               .user = user};
+            r->counts[PDNS_R_ERROR]++;
+            r->records++;
+            r->opt.on_result(&res, r->opt.user);
+            continue;
+        }
+        j->line = line;
+        j->user = user;
+        j->qtype = j->cur_type = r->types[t];
+        j->srv = j->avoid = -1;
+        j->rcode = -1;
+        j->rtt_ms = -1;
+        r->jobs_alive++;
+        if (j->qtype == 12 /* PTR */ && pdns__name_ptr(name, j->qname, sizeof j->qname)) {
+            j->addr_family = strchr(name, ':') ? AF_INET6 : AF_INET;
+            inet_pton(j->addr_family, name, j->addr);
+        } else if (pdns__name_normalize(name, j->qname, sizeof j->qname, &why) != PDNS_OK) {
+            j->qname[0] = '\0';
+            finish_job(r, j, PDNS_R_INVALID_NAME, NULL, 0, why ? why : "invalid name");
+            continue;
+        }
+        strcpy(j->cur, j->qname);
+        enqueue(r, j);
+    }
+}
+
+/* Pull one name from pending submissions or the source. Returns 1 if a name was
+ * admitted (it may have produced only INVALID_NAME records), 0 if input is empty. */
+static int pull_input(pdns_runner *r)
+{
+    if (r->stopping)
+        return 0;
+    if (r->pend_head) {
+        pdns__pending *p = r->pend_head;
+        r->pend_head = p->next;
+        if (!r->pend_head)
+            r->pend_tail = NULL;
+        admit_name(r, p->name, p->line, p->user);
+        free(p);
+        return 1;
+    }
+    if (r->source && !r->source_eof) {
+        uint64_t line = 0;
+        int rc = r->source(r->source_user, r->namebuf, sizeof r->namebuf, &line);
+        if (rc == 1) {
+            admit_name(r, r->namebuf, line, NULL);
+            return 1;
+        }
+        r->source_eof = 1;
+        if (rc < 0)
+            r->source_error = 1;
+    }
+    return 0;
+}
+
+/* Take the first ready job that may go to server s (not avoiding it, unless s is the
+ * only server), pulling input when nothing is ready. */
+static job *take_job(pdns_runner *r, size_t s)
+{
+    for (;;) {
+        job *prev = NULL, *j = r->ready_head;
+        int scanned = 0;
+        while (j && scanned < SCAN_LIMIT) {
+            if (j->avoid != (int)s || r->n_srv == 1) {
+                if (prev)
+                    prev->next = j->next;
+                else
+                    r->ready_head = j->next;
+                if (r->ready_tail == j)
+                    r->ready_tail = prev;
+                j->next = NULL;
+                return j;
+            }
+            prev = j;
+            j = j->next;
+            scanned++;
+        }
+        if (r->ready_head && scanned >= SCAN_LIMIT)
+            return NULL;
+        if (r->ready_head && !j && scanned) {
+            /* only jobs avoiding s are ready; read more input only if we are not
+             * holding a big backlog already */
+            if (scanned >= 8)
+                return NULL;
+        }
+        if (!pull_input(r))
+            return NULL;
+    }
+}
+
+/* ---- sending and replies ---------------------------------------------------------- */
+
+static void on_reply(void *arg, const pdns__reply *rep);
+
+typedef struct inflight {
+    pdns_runner *r;
+    job *j;
+} inflight;
+
+static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now)
+{
+    pdns__srv *sv = &r->srv[s];
+    pdns_status st;
+    int is_retry = j->tries > 0;
+    j->srv = (int)s;
+    j->tries++;
+    j->attempts++;
+    j->sent_ns = now;
+    sv->inflight++;
+    r->inflight++;
+    pdns__stats_on_send(&sv->st, is_retry);
+    pdns__ctl_on_send(r, s, now);
+    st = r->tvt->query(sv->tp, j->cur, j->cur_type, j->tcp, on_reply, j);
+    if (st != PDNS_OK) {
+        sv->inflight--;
+        r->inflight--;
+        finish_job(r, j, PDNS_R_ERROR, NULL, 0, pdns_strerror(st));
+        return -1;
+    }
+    return 0;
+}
+
+static int is_retryable_rcode(int rc)
+{
+    return rc == 2 /* SERVFAIL */ || rc == 5 /* REFUSED */;
+}
+
+static pdns_rstatus rcode_status(int rc)
+{
+    switch (rc) {
+    case 0:
+        return PDNS_R_NOERROR;
+    case 1:
+        return PDNS_R_FORMERR;
+    case 2:
+        return PDNS_R_SERVFAIL;
+    case 3:
+        return PDNS_R_NXDOMAIN;
+    case 4:
+        return PDNS_R_NOTIMP;
+    case 5:
+        return PDNS_R_REFUSED;
+    default:
+        return PDNS_R_RCODE;
+    }
+}
+
+/* Retry the job's current hop if it has retries left, else end it with st. */
+static void retry_or_fail(pdns_runner *r, job *j, pdns_rstatus st)
+{
+    if (j->tries < (int)r->opt.retries + 1 && !r->stopping) {
+        j->avoid = r->n_srv > 1 ? j->srv : -1;
+        enqueue(r, j);
+        return;
+    }
+    finish_job(r, j, st, NULL, 0, NULL);
+}
+
+static int in_chain(const job *j, const char *name)
+{
+    if (pdns__name_equal(j->qname, name))
+        return 1;
+    for (size_t i = 0; i < j->n_cname; i++)
+        if (pdns__name_equal(j->cname[i], name))
+            return 1;
+    return 0;
+}
+
+static int chain_add(job *j, const char *name)
+{
+    char **n = realloc(j->cname, (j->n_cname + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    j->cname = n;
+    if (!(n[j->n_cname] = strdup(name)))
+        return -1;
+    j->n_cname++;
+    return 0;
+}
+
+/* Deep-copy answers into the job (for the fcrdns phase). */
+static int save_answers(job *j, const pdns_answer *a, size_t n)
+{
+    if (!(j->saved = calloc(n ? n : 1, sizeof *j->saved)))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        j->saved[i].type = a[i].type;
+        j->saved[i].ttl = a[i].ttl;
+        j->saved[i].name = strdup(a[i].name);
+        j->saved[i].data = strdup(a[i].data);
+        j->n_saved++;
+        if (!j->saved[i].name || !j->saved[i].data)
+            return -1;
+    }
+    return 0;
+}
+
+/* Whether any forward answer equals the job's address. */
+static int forward_confirms(const job *j, const pdns_answer *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b[16];
+        if (inet_pton(j->addr_family, a[i].data, b) == 1 &&
+            memcmp(b, j->addr, j->addr_family == AF_INET ? 4 : 16) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Interpret an answer for the job's current hop (see IMPLEMENTATION NOTES). */
+static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
+{
+    const char *target = j->cur;
+    pdns_answer stackbuf[16];
+    pdns_answer *ans = stackbuf;
+    size_t n_ans = 0;
+    int chase = j->cur_type != 5 /* CNAME */ && j->cur_type != 255 /* ANY */;
+
+    if (rep->n_rr > 16 && !(ans = malloc(rep->n_rr * sizeof *ans))) {
+        finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
+        return;
+    }
+    for (int guard = 0; guard <= (int)rep->n_rr; guard++) {
+        const char *next = NULL;
+        n_ans = 0;
+        for (size_t i = 0; i < rep->n_rr; i++) {
+            const pdns_answer *a = &rep->rr[i];
+            if (!pdns__name_equal(a->name, target))
+                continue;
+            if (a->type == j->cur_type || j->cur_type == 255)
+                ans[n_ans++] = *a;
+            else if (chase && a->type == 5 && !next)
+                next = a->data;
+        }
+        if (n_ans || !next)
+            break;
+        if (in_chain(j, next) || j->n_cname >= PDNS__MAX_HOPS) {
+            if (ans != stackbuf)
+                free(ans);
+            finish_job(r, j, PDNS_R_CNAME_LOOP, NULL, 0,
+                       j->n_cname >= PDNS__MAX_HOPS ? "CNAME chain longer than 8" : "CNAME loop");
+            return;
+        }
+        if (chain_add(j, next) != 0) {
+            if (ans != stackbuf)
+                free(ans);
+            finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
+            return;
+        }
+        target = j->cname[j->n_cname - 1];
+    }
+
+    pdns_rstatus st = rcode_status(rep->rcode);
+    if (st == PDNS_R_NOERROR && n_ans == 0) {
+        if (target != j->cur) {
+            /* chain ends at a name the answer does not cover: ask it in a new hop */
+            if (++j->hops > PDNS__MAX_HOPS) {
+                finish_job(r, j, PDNS_R_CNAME_LOOP, NULL, 0, "CNAME chain longer than 8");
+            } else {
+                snprintf(j->cur, sizeof j->cur, "%s", target);
+                j->tries = 0;
+                j->avoid = -1;
+                enqueue(r, j);
+            }
+            if (ans != stackbuf)
+                free(ans);
+            return;
+        }
+        st = PDNS_R_NODATA;
+    }
+    if (j->phase == 0 && r->opt.fcrdns && j->qtype == 12 && j->addr_family &&
+        st == PDNS_R_NOERROR && n_ans > 0) {
+        /* forward-confirm: resolve the first PTR target to A/AAAA */
+        if (save_answers(j, ans, n_ans) != 0) {
+            finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
+        } else {
+            j->phase = 1;
+            snprintf(j->cur, sizeof j->cur, "%s", ans[0].data);
+            j->cur_type = j->addr_family == AF_INET ? 1 : 28;
+            j->tries = 0;
+            j->hops = 0;
+            j->avoid = -1;
+            j->fc_chain_base = j->n_cname;
+            enqueue(r, j);
+        }
+        if (ans != stackbuf)
+            free(ans);
+        return;
+    }
+    if (j->phase == 1) {
+        j->fcrdns = forward_confirms(j, ans, n_ans);
+        if (ans != stackbuf)
+            free(ans);
+        /* the record reports the PTR answers */
+        j->n_cname = j->fc_chain_base;
+        finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
+        return;
+    }
+    finish_job(r, j, st, ans, n_ans, NULL);
+    if (ans != stackbuf)
+        free(ans);
+}
+
+static void on_reply(void *arg, const pdns__reply *rep)
+{
+    job *j = arg;
+    pdns_runner *r = j->r_owner;
+    pdns__srv *sv = &r->srv[j->srv];
+    uint64_t now = uv_hrtime();
+    uint64_t rtt = now - j->sent_ns;
+
+    sv->inflight--;
+    r->inflight--;
+    switch (rep->kind) {
+    case PDNS__T_TIMEOUT:
+        pdns__stats_on_timeout(&sv->st);
+        pdns__ctl_on_loss(r, (size_t)j->srv, j->sent_ns, now);
+        if (j->phase == 1) { /* forward lookup failed: not confirmed */
+            j->fcrdns = 0;
+            j->n_cname = j->fc_chain_base;
+            finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
+            break;
+        }
+        retry_or_fail(r, j, PDNS_R_TIMEOUT);
+        break;
+    case PDNS__T_ERROR:
+        finish_job(r, j, PDNS_R_ERROR, NULL, 0, rep->error ? rep->error : "transport error");
+        break;
+    case PDNS__T_ANSWER:
+        pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
+        pdns__ctl_on_answer(r, (size_t)j->srv, rep->rcode, rep->tc, rtt, now);
+        j->rcode = rep->rcode;
+        j->rtt_ms = (double)rtt / 1e6;
+        if (rep->tc && !j->tcp) {
+            j->tcp = 1;
+            j->avoid = -1;
+            j->tries--; /* a TC answer is not a failed attempt */
+            enqueue(r, j);
+            break;
+        }
+        if (is_retryable_rcode(rep->rcode)) {
+            if (j->phase == 1) {
+                j->fcrdns = 0;
+                j->n_cname = j->fc_chain_base;
+                finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
+                break;
+            }
+            retry_or_fail(r, j, rcode_status(rep->rcode));
+            break;
+        }
+        process_answer(r, j, rep);
+        break;
+    }
+    kick(r);
+}
+
+/* Report the job's one record and free it. */
+static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answer *ans,
+                       size_t n_ans, const char *error)
+{
+    pdns_result res;
+    memset(&res, 0, sizeof res);
+    res.name = j->name;
+    res.qname = j->qname[0] ? j->qname : NULL;
+    res.line = j->line;
+    res.qtype = j->qtype;
+    res.status = st;
+    res.rcode = j->rcode;
+    res.answers = ans;
+    res.n_answers = n_ans;
+    res.cname = (const char *const *)j->cname;
+    res.n_cname = j->n_cname;
+    res.server = j->srv >= 0 ? r->srv[j->srv].addr.text : NULL;
+    res.attempts = j->attempts;
+    res.rtt_ms = j->rtt_ms;
+    res.error = error;
+    res.fcrdns = (r->opt.fcrdns && j->qtype == 12 && j->addr_family &&
+                  (st == PDNS_R_NOERROR || j->phase == 1))
+                     ? (j->phase == 1 ? j->fcrdns : 0)
+                     : -1;
+    if (res.fcrdns >= 0 && j->phase == 0 && st != PDNS_R_NOERROR)
+        res.fcrdns = -1;
+    r->counts[st]++;
+    r->records++;
+    r->jobs_alive--;
+    r->opt.on_result(&res, r->opt.user);
+    free_job(j);
+}
+
+/* ---- dispatch ------------------------------------------------------------------- */
+
+static void tick_cb(uv_timer_t *t);
+
+static int input_pending(const pdns_runner *r)
+{
+    return r->ready_head || (!r->stopping && (r->pend_head || (r->source && !r->source_eof)));
+}
+
+static void maybe_finish(pdns_runner *r);
+
+/* Serve servers round-robin, one send each per round, while any can send. Then arm
+ * the tick timer for the earliest next token. */
+static void dispatch(pdns_runner *r)
+{
+    uint64_t now = uv_hrtime();
+    int progress = 1;
+    size_t start = r->rr_next;
+
+    if (r->state != PDNS__RS_RUNNING)
+        return;
+    r->rr_next = (r->rr_next + 1) % (r->n_srv ? r->n_srv : 1);
+    while (progress && input_pending(r)) {
+        progress = 0;
+        for (size_t k = 0; k < r->n_srv && input_pending(r); k++) {
+            size_t s = (start + k) % r->n_srv;
+            pdns__srv *sv = &r->srv[s];
+            job *j;
+            if (sv->inflight >= sv->max_inflight)
+                continue;
+            if (!pdns__pacer_take(&sv->pacer, now))
+                continue;
+            if (r->have_global && !pdns__pacer_take(&r->global, now)) {
+                pdns__pacer_refund(&sv->pacer);
+                continue;
+            }
+            if (!(j = take_job(r, s))) {
+                pdns__pacer_refund(&sv->pacer);
+                if (r->have_global)
+                    pdns__pacer_refund(&r->global);
+                continue;
+            }
+            j->r_owner = r;
+            send_job(r, s, j, now);
+            progress = 1;
+        }
+    }
+    maybe_finish(r);
+    if (r->state != PDNS__RS_RUNNING)
+        return;
+    if (input_pending(r)) {
+        uint64_t wait = UINT64_MAX;
+        for (size_t s = 0; s < r->n_srv; s++) {
+            pdns__srv *sv = &r->srv[s];
+            uint64_t w;
+            if (sv->inflight >= sv->max_inflight)
+                continue;
+            w = pdns__pacer_wait_ns(&sv->pacer, now);
+            if (r->have_global) {
+                uint64_t g = pdns__pacer_wait_ns(&r->global, now);
+                if (g > w)
+                    w = g;
+            }
+            if (w < wait)
+                wait = w;
+        }
+        if (wait != UINT64_MAX) {
+            uint64_t ms = (wait + 999999) / 1000000;
+            uv_timer_start(&r->tick, tick_cb, ms ? ms : 1, 0);
+        }
+        /* else every server is at its in-flight cap: a completion will kick */
+    }
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    dispatch(t->data);
+}
+
+static void kick(pdns_runner *r)
+{
+    if (r->state == PDNS__RS_RUNNING)
+        uv_timer_start(&r->tick, tick_cb, 0, 0);
+}
+
+/* ---- stats and the end of a run ---------------------------------------------------- */
+
+static void stats_cb(uv_timer_t *t)
+{
+    pdns_runner *r = t->data;
+    double el = (double)(uv_hrtime() - r->start_ns) / 1e9;
+    for (size_t s = 0; s < r->n_srv; s++)
+        pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    pdns_runner *r = h->data;
+    r->handles_open--;
+}
+
+static void teardown_cb(uv_timer_t *t)
+{
+    pdns_runner *r = t->data;
+    for (size_t s = 0; s < r->n_srv; s++) {
+        if (r->srv[s].tp) {
+            r->tvt->destroy(r->srv[s].tp);
+            r->srv[s].tp = NULL;
+        }
+    }
+    pdns__ctl_close(r, on_handle_closed);
+    uv_close((uv_handle_t *)&r->tick, on_handle_closed);
+    uv_close((uv_handle_t *)&r->stats_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&r->teardown, on_handle_closed);
+    r->state = PDNS__RS_DONE;
+}
+
+static void maybe_finish(pdns_runner *r)
+{
+    double el;
+    if (r->state != PDNS__RS_RUNNING || r->jobs_alive || input_pending(r))
+        return;
+    r->end_ns = uv_hrtime();
+    el = (double)(r->end_ns - r->start_ns) / 1e9;
+    for (size_t s = 0; s < r->n_srv; s++)
+        pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
+    uv_timer_stop(&r->tick);
+    uv_timer_stop(&r->stats_timer);
+    pdns__ctl_stop(r);
+    r->state = PDNS__RS_CLOSING;
+    /* getdns contexts must not be destroyed from inside their own callbacks */
+    uv_timer_start(&r->teardown, teardown_cb, 0, 0);
+}
+
+pdns_status pdns_runner_run(pdns_runner *r)
+{
+    pdns_status st;
+    uint64_t now;
+    int rc;
+
+    if (!r)
+        return PDNS_ERR_INVALID;
+    if (r->state != PDNS__RS_NEW)
+        return PDNS_ERR_STATE;
+    if (r->n_srv == 0)
+        return PDNS_ERR_NOSERVER;
+    if (!r->source && !r->pend_head)
+        r->source_eof = 1;
+    r->tvt = &pdns__transport_getdns;
+    now = uv_hrtime();
+    for (size_t s = 0; s < r->n_srv; s++) {
+        pdns__srv *sv = &r->srv[s];
+        st = r->tvt->create(r->loop, &sv->addr, r->opt.timeout_ms, r->opt.dnssec, &sv->tp,
+                            r->errbuf, sizeof r->errbuf);
+        if (st != PDNS_OK)
+            goto fail;
+        sv->max_inflight = r->opt.max_inflight;
+    }
+    if ((st = pdns__ctl_start(r, now)) != PDNS_OK)
+        goto fail;
+    if ((rc = uv_timer_init(r->loop, &r->tick)) != 0)
+        goto fail_uv;
+    r->tick.data = r;
+    r->handles_open++;
+    if ((rc = uv_timer_init(r->loop, &r->stats_timer)) != 0)
+        goto fail_uv;
+    r->stats_timer.data = r;
+    r->handles_open++;
+    if ((rc = uv_timer_init(r->loop, &r->teardown)) != 0)
+        goto fail_uv;
+    r->teardown.data = r;
+    r->handles_open++;
+    r->start_ns = now;
+    r->started_wall = time(NULL);
+    r->state = PDNS__RS_RUNNING;
+    {
+        uint64_t iv = (uint64_t)(r->opt.interval_s * 1000.0 + 0.5);
+        if (iv == 0)
+            iv = 1;
+        if ((rc = uv_timer_start(&r->stats_timer, stats_cb, iv, iv)) != 0)
+            goto fail_uv;
+    }
+    kick(r);
+    if (r->own_loop) {
+        uv_run(r->loop, UV_RUN_DEFAULT);
+    }
+    return PDNS_OK;
+fail_uv:
+    snprintf(r->errbuf, sizeof r->errbuf, "libuv: %s", uv_strerror(rc));
+    st = PDNS_ERR_UV;
+fail:
+    r->state = PDNS__RS_CLOSING;
+    uv_timer_start(&r->teardown, teardown_cb, 0, 0);
+    return st;
+}
+
+void pdns_runner_stop(pdns_runner *r)
+{
+    if (!r || r->stopping)
+        return;
+    r->stopping = 1;
+    kick(r);
+}
+
+int pdns_runner_done(const pdns_runner *r)
+{
+    return r && (r->state == PDNS__RS_DONE || r->state == PDNS__RS_CLOSING);
+}
+
+void pdns_runner_free(pdns_runner *r)
+{
+    if (!r)
+        return;
+    if (r->state == PDNS__RS_RUNNING || r->state == PDNS__RS_CLOSING) {
+        /* not finished yet: tear down now (outstanding getdns queries are cancelled) */
+        if (r->state == PDNS__RS_RUNNING) {
+            uv_timer_stop(&r->tick);
+            uv_timer_stop(&r->stats_timer);
+            pdns__ctl_stop(r);
+        }
+        uv_timer_stop(&r->teardown);
+        r->state = PDNS__RS_CLOSING;
+        r->abandon = 1;
+        teardown_cb(&r->teardown);
+    }
+    if (r->own_loop) {
+        uv_run(r->own_loop, UV_RUN_DEFAULT);
+        uv_loop_close(r->own_loop);
+        free(r->own_loop);
+    } else if (r->handles_open > 0) {
+        /* with the caller's loop, the close callbacks run on its next uv_run; they
+         * only decrement a counter, so keep the struct alive by leaking nothing: run
+         * the loop once here for the handles we own. */
+        while (r->handles_open > 0 && uv_run(r->loop, UV_RUN_ONCE))
+            ;
+    }
+    while (r->ready_head) {
+        job *j = r->ready_head;
+        r->ready_head = j->next;
+        free_job(j);
+    }
+    while (r->pend_head) {
+        pdns__pending *p = r->pend_head;
+        r->pend_head = p->next;
+        free(p);
+    }
+    for (size_t s = 0; s < r->n_srv; s++)
+        pdns__stats_free(&r->srv[s].st);
+    pdns__ctl_free(r);
+    free(r->srv);
+    free(r->types);
+    free(r);
+}
+
+void pdns_free(void *p)
+{
+    free(p);
+}
+
+/* ---- stats document --------------------------------------------------------------- */
+
+char *pdns_runner_stats_json(pdns_runner *r, int pretty)
+{
+    cJSON *doc = cJSON_CreateObject(), *totals, *statuses, *servers;
+    char started[32];
+    struct tm tm;
+    double dur;
+    char *out = NULL;
+    uint64_t end = r->end_ns ? r->end_ns : uv_hrtime();
+
+    if (!doc)
+        return NULL;
+    dur = r->start_ns ? (double)(end - r->start_ns) / 1e9 : 0.0;
+    gmtime_r(&r->started_wall, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(doc, "pacedns_version", PDNS_VERSION);
+    cJSON_AddStringToObject(doc, "started", started);
+    cJSON_AddNumberToObject(doc, "duration_s", round(dur * 1000.0) / 1000.0);
+    pdns__ctl_stats_json(r, doc);
+    totals = cJSON_AddObjectToObject(doc, "totals");
+    if (totals) {
+        cJSON_AddNumberToObject(totals, "names", (double)r->names_read);
+        cJSON_AddNumberToObject(totals, "records", (double)r->records);
+        cJSON_AddNumberToObject(totals, "records_per_s",
+                                dur > 0 ? round((double)r->records / dur * 10) / 10 : 0);
+        statuses = cJSON_AddObjectToObject(totals, "statuses");
+        for (int i = 0; statuses && i <= PDNS_R_ERROR; i++)
+            if (r->counts[i])
+                cJSON_AddNumberToObject(statuses, pdns_rstatus_name((pdns_rstatus)i),
+                                        (double)r->counts[i]);
+    }
+    servers = cJSON_AddArrayToObject(doc, "servers");
+    for (size_t s = 0; servers && s < r->n_srv; s++) {
+        cJSON *sj = pdns__stats_server_json(&r->srv[s].st, dur);
+        if (sj)
+            cJSON_AddItemToArray(servers, sj);
+    }
+    out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return out;
+}
+
+/* ---- accessors for the CLI's summary ---------------------------------------------- */
+
+size_t pdns__runner_nservers(const pdns_runner *r)
+{
+    return r->n_srv;
+}
+
+const pdns__server_stats *pdns__runner_server_stats(const pdns_runner *r, size_t i)
+{
+    return i < r->n_srv ? &r->srv[i].st : NULL;
+}
+
+double pdns__runner_server_rate(const pdns_runner *r, size_t i)
+{
+    return i < r->n_srv ? r->srv[i].pacer.rate : 0;
+}
+
+const uint64_t *pdns__runner_counts(const pdns_runner *r)
+{
+    return r->counts;
+}
+
+double pdns__runner_elapsed(const pdns_runner *r)
+{
+    uint64_t end = r->end_ns ? r->end_ns : uv_hrtime();
+    return r->start_ns ? (double)(end - r->start_ns) / 1e9 : 0.0;
+}
+
+uint64_t pdns__runner_records(const pdns_runner *r)
+{
+    return r->records;
+}
+
+uint64_t pdns__runner_names(const pdns_runner *r)
+{
+    return r->names_read;
+}
+
+int pdns__runner_source_error(const pdns_runner *r)
+{
+    return r->source_error;
+}

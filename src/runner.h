@@ -1,0 +1,103 @@
+/* runner.h - the engine's internal state, shared by runner.c and the controller glue.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_RUNNER_H
+#define PDNS_RUNNER_H
+
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+#include "pacedns.h"
+#include "pacer.h"
+#include "server.h"
+#include "stats.h"
+#include "transport.h"
+
+typedef struct pdns__ctl pdns__ctl; /* controller state (ctl.c) */
+
+typedef struct pdns__srv {
+    pdns__addr addr;
+    pdns__transport *tp;
+    pdns__pacer pacer;
+    pdns__server_stats st;
+    unsigned inflight;
+    unsigned max_inflight;
+} pdns__srv;
+
+typedef struct pdns__pending {
+    struct pdns__pending *next;
+    uint64_t line;
+    void *user;
+    char name[];
+} pdns__pending;
+
+typedef enum pdns__rstate {
+    PDNS__RS_NEW = 0,
+    PDNS__RS_RUNNING,
+    PDNS__RS_CLOSING,
+    PDNS__RS_DONE
+} pdns__rstate;
+
+struct job;
+
+struct pdns_runner {
+    uv_loop_t *loop;
+    uv_loop_t *own_loop;
+    pdns_options opt;
+    uint16_t *types;
+    size_t n_types;
+    const pdns__transport_vt *tvt;
+    pdns__srv *srv;
+    size_t n_srv, cap_srv;
+    size_t rr_next;
+    pdns__pacer global;
+    int have_global;
+    pdns__ctl *ctl;
+
+    uv_timer_t tick, stats_timer, teardown;
+    int handles_open;
+    pdns__rstate state;
+    int stopping;
+    int abandon;
+
+    struct job *ready_head, *ready_tail;
+    pdns__pending *pend_head, *pend_tail;
+    pdns_source_fn source;
+    void *source_user;
+    int source_eof;
+    int source_error;
+    char namebuf[1024];
+
+    uint64_t jobs_alive;
+    unsigned inflight;
+    uint64_t names_read, records;
+    uint64_t counts[PDNS_R_ERROR + 1];
+    uint64_t start_ns, end_ns;
+    time_t started_wall;
+    char errbuf[256];
+};
+
+/* Controller glue (ctl.c): sets each server's pacer rate, fixed or AIMD-driven. */
+pdns_status pdns__ctl_init(pdns_runner *r, const pdns_options *opt);
+pdns_status pdns__ctl_start(pdns_runner *r, uint64_t now_ns);
+void pdns__ctl_on_send(pdns_runner *r, size_t srv, uint64_t now_ns);
+void pdns__ctl_on_answer(pdns_runner *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
+                         uint64_t now_ns);
+void pdns__ctl_on_loss(pdns_runner *r, size_t srv, uint64_t sent_ns, uint64_t now_ns);
+void pdns__ctl_stop(pdns_runner *r);
+void pdns__ctl_close(pdns_runner *r, uv_close_cb cb);
+void pdns__ctl_free(pdns_runner *r);
+void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc);
+
+/* Accessors used by the CLI for its summary. */
+const char *pdns__runner_error(const pdns_runner *r);
+size_t pdns__runner_nservers(const pdns_runner *r);
+const pdns__server_stats *pdns__runner_server_stats(const pdns_runner *r, size_t i);
+double pdns__runner_server_rate(const pdns_runner *r, size_t i);
+const uint64_t *pdns__runner_counts(const pdns_runner *r);
+double pdns__runner_elapsed(const pdns_runner *r);
+uint64_t pdns__runner_records(const pdns_runner *r);
+uint64_t pdns__runner_names(const pdns_runner *r);
+int pdns__runner_source_error(const pdns_runner *r);
+
+#endif

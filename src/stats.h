@@ -1,0 +1,59 @@
+/* stats.h - per-server counters, latency histograms and time series; JSON export.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_STATS_H
+#define PDNS_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "hist.h"
+
+/* Pure: no clock reads; the engine passes times in. Only pdns__stats_close_interval and
+ * the JSON export allocate (once per interval / at the end), never per query. */
+
+#define PDNS__RCODE_SLOTS 24 /* rcodes 0..22 counted by value, slot 23 = "other" */
+
+typedef struct pdns__ts_point {
+    double t;          /* seconds since start, end of the interval */
+    double target_qps; /* pacer rate at the end of the interval */
+    uint64_t sent, answered, lost, errors, tc;
+    double p50_ms, p99_ms; /* of answers received in the interval; -1 if none */
+} pdns__ts_point;
+
+typedef struct pdns__server_stats {
+    char server[64]; /* "127.0.0.1:5300", "[::1]:5300" */
+    uint64_t sent, answered, timeouts, retries, tc, errors; /* errors: SERVFAIL+REFUSED */
+    uint64_t rcodes[PDNS__RCODE_SLOTS];
+    pdns__hist lat;    /* whole run */
+    pdns__hist lat_iv; /* current interval */
+    uint64_t iv_sent, iv_answered, iv_lost, iv_errors, iv_tc;
+    pdns__ts_point *ts;
+    size_t ts_len, ts_cap;
+    /* controller results (probe / AIMD); optimal_qps < 0 when unknown */
+    double optimal_qps;
+    double converged_after_s; /* < 0 when not converged */
+    double *edges;
+    size_t n_edges, edges_cap;
+} pdns__server_stats;
+
+void pdns__stats_init(pdns__server_stats *s, const char *server);
+void pdns__stats_free(pdns__server_stats *s);
+void pdns__stats_on_send(pdns__server_stats *s, int is_retry);
+/* An answer arrived: rcode, TC flag, round-trip time in nanoseconds. SERVFAIL (2) and
+ * REFUSED (5) also count as errors. */
+void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rtt_ns);
+void pdns__stats_on_timeout(pdns__server_stats *s);
+/* End the current interval at t seconds: append a time-series point and reset the
+ * interval counters. Returns 0, or -1 on allocation failure (the point is dropped). */
+int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps);
+int pdns__stats_add_edge(pdns__server_stats *s, double qps);
+
+/* {"server","sent","answered","timeouts","retries","rcodes":{"NOERROR":n,...},"tc",
+ *  "errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
+ *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
+ *  "answered","lost","errors","tc","p50_ms","p99_ms"}],"optimal_qps","edges",
+ *  "converged_after_s"} -- optimal/edges/converged only when known.
+ * duration_s is used for answered_qps. Returns NULL on no memory. */
+cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s);
+
+#endif

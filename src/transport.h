@@ -1,0 +1,53 @@
+/* transport.h - the small interface between the engine and a DNS transport.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_TRANSPORT_H
+#define PDNS_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pacedns.h"
+#include "server.h"
+
+struct uv_loop_s;
+
+/* One answer-section record in presentation format (strings owned by the reply):
+ * the public pdns_answer (name = owner, absolute with trailing dot). */
+typedef pdns_answer pdns__rr;
+
+typedef enum pdns__tkind {
+    PDNS__T_ANSWER = 0, /* a reply arrived: rcode, tc and records are valid */
+    PDNS__T_TIMEOUT,    /* no reply within the timeout */
+    PDNS__T_ERROR       /* local failure; error says why */
+} pdns__tkind;
+
+typedef struct pdns__reply {
+    pdns__tkind kind;
+    int rcode;
+    int tc;
+    size_t n_rr;
+    const pdns__rr *rr; /* answer section, in order */
+    const char *error;
+} pdns__reply;
+
+/* Called exactly once per successful query() call, from the loop, never from inside
+ * query() itself. The reply is valid during the call only. */
+typedef void (*pdns__reply_cb)(void *arg, const pdns__reply *rep);
+
+typedef struct pdns__transport pdns__transport;
+
+typedef struct pdns__transport_vt {
+    const char *name;
+    /* One transport instance per server. timeout_ms is per attempt, from the send. */
+    pdns_status (*create)(struct uv_loop_s *loop, const pdns__addr *server, unsigned timeout_ms,
+                          int dnssec, pdns__transport **out, char *err, size_t errcap);
+    /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
+    pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
+                         pdns__reply_cb cb, void *arg);
+    /* Release; only when no query is outstanding. Handles close asynchronously: run
+     * the loop afterwards. */
+    void (*destroy)(pdns__transport *t);
+} pdns__transport_vt;
+
+extern const pdns__transport_vt pdns__transport_getdns;
+
+#endif

@@ -1,0 +1,267 @@
+/* transport_getdns.c - the getdns stub transport (one upstream per context) on libuv.
+ * SPDX-License-Identifier: MIT */
+#include <getdns/getdns.h>
+#include <getdns/getdns_extra.h>
+#include <getdns/getdns_ext_libuv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "transport.h"
+
+/* IMPLEMENTATION NOTES
+ * - One getdns context per server and protocol: UDP only for normal queries, TCP only
+ *   (created lazily) for names whose UDP answer was truncated. Keeping UDP alone on the
+ *   first context lets the engine see TC answers (rate limiters' "slip") instead of
+ *   getdns silently retrying over TCP.
+ * - Contexts are created with set_from_os = 0, so getdns reads neither resolv.conf nor
+ *   /etc/hosts; stub mode; DNSSEC only when asked (so no trust-anchor fetches).
+ * - getdns_context_set_limit_outstanding_queries is never used: its internal queue
+ *   lets queued queries time out (getdns #257, #406). The engine admits queries itself.
+ * - getdns does not retransmit lost UDP queries; the engine retries.
+ * - Reply records are turned into text by getdns_rr_dict2str; we split its
+ *   "owner ttl class type rdata" line. */
+
+struct pdns__transport {
+    uv_loop_t *loop;
+    pdns__addr addr;
+    unsigned timeout_ms;
+    int dnssec;
+    getdns_context *ctx[2]; /* [0] UDP, [1] TCP */
+};
+
+typedef struct gd_query {
+    pdns__reply_cb cb;
+    void *arg;
+} gd_query;
+
+static pdns_status gd_context(pdns__transport *t, int tcp, char *err, size_t errcap)
+{
+    getdns_context *ctx = NULL;
+    getdns_list *ups = NULL;
+    getdns_dict *up = NULL;
+    getdns_transport_list_t tl = tcp ? GETDNS_TRANSPORT_TCP : GETDNS_TRANSPORT_UDP;
+    getdns_bindata addr = {t->addr.family == AF_INET ? 4 : 16, t->addr.bytes};
+    getdns_return_t rc;
+
+    if ((rc = getdns_context_create(&ctx, 0)) != GETDNS_RETURN_GOOD)
+        goto fail;
+    if ((rc = getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB)))
+        goto fail;
+    if (!(ups = getdns_list_create()) || !(up = getdns_dict_create())) {
+        rc = GETDNS_RETURN_MEMORY_ERROR;
+        goto fail;
+    }
+    if ((rc = getdns_dict_util_set_string(up, "address_type",
+                                          t->addr.family == AF_INET ? "IPv4" : "IPv6")))
+        goto fail;
+    if ((rc = getdns_dict_set_bindata(up, "address_data", &addr)))
+        goto fail;
+    if ((rc = getdns_dict_set_int(up, "port", t->addr.port)))
+        goto fail;
+    if ((rc = getdns_list_set_dict(ups, 0, up)))
+        goto fail;
+    if ((rc = getdns_context_set_upstream_recursive_servers(ctx, ups)))
+        goto fail;
+    if ((rc = getdns_context_set_dns_transport_list(ctx, 1, &tl)))
+        goto fail;
+    if ((rc = getdns_context_set_timeout(ctx, t->timeout_ms)))
+        goto fail;
+    if ((rc = getdns_context_set_idle_timeout(ctx, tcp ? 2000 : 0)))
+        goto fail;
+    if ((rc = getdns_context_set_follow_redirects(ctx, GETDNS_REDIRECTS_DO_NOT_FOLLOW)) &&
+        rc != GETDNS_RETURN_NOT_IMPLEMENTED)
+        goto fail;
+    if ((rc = getdns_extension_set_libuv_loop(ctx, t->loop)))
+        goto fail;
+    getdns_dict_destroy(up);
+    getdns_list_destroy(ups);
+    t->ctx[tcp] = ctx;
+    return PDNS_OK;
+fail:
+    snprintf(err, errcap, "getdns context for %s: %s", t->addr.text,
+             getdns_get_errorstr_by_id(rc) ? getdns_get_errorstr_by_id(rc) : "error");
+    if (up)
+        getdns_dict_destroy(up);
+    if (ups)
+        getdns_list_destroy(ups);
+    if (ctx)
+        getdns_context_destroy(ctx);
+    return rc == GETDNS_RETURN_MEMORY_ERROR ? PDNS_ERR_NOMEM : PDNS_ERR_GETDNS;
+}
+
+static pdns_status gd_create(uv_loop_t *loop, const pdns__addr *server, unsigned timeout_ms,
+                             int dnssec, pdns__transport **out, char *err, size_t errcap)
+{
+    pdns__transport *t = calloc(1, sizeof *t);
+    pdns_status st;
+    if (!t)
+        return PDNS_ERR_NOMEM;
+    t->loop = loop;
+    t->addr = *server;
+    t->timeout_ms = timeout_ms;
+    t->dnssec = dnssec;
+    if ((st = gd_context(t, 0, err, errcap)) != PDNS_OK) {
+        free(t);
+        return st;
+    }
+    *out = t;
+    return PDNS_OK;
+}
+
+/* Split getdns's "owner ttl class type rdata" text in place into rr. */
+static int split_rr(char *line, pdns__rr *rr)
+{
+    char *f[4];
+    char *p = line;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    for (int i = 0; i < 4; i++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        f[i] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (!*p)
+            return -1;
+        *p++ = '\0';
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    rr->name = f[0];
+    rr->ttl = (uint32_t)strtoul(f[1], NULL, 10);
+    rr->data = p;
+    return 0;
+}
+
+/* Convert getdns's reply dict to a pdns__reply and hand it to the engine. */
+static void deliver_answer(gd_query *q, getdns_dict *resp)
+{
+    getdns_list *replies = NULL, *answer = NULL;
+    getdns_dict *reply = NULL;
+    uint32_t rcode = 0, tc = 0;
+    size_t n = 0, k = 0;
+    pdns__rr *rrs = NULL;
+    char **texts = NULL;
+    pdns__reply rep = {.kind = PDNS__T_ANSWER};
+
+    if (getdns_dict_get_list(resp, "replies_tree", &replies) ||
+        getdns_list_get_dict(replies, 0, &reply)) {
+        rep.kind = PDNS__T_ERROR;
+        rep.error = "reply without replies_tree";
+        q->cb(q->arg, &rep);
+        return;
+    }
+    (void)getdns_dict_get_int(reply, "/header/rcode", &rcode);
+    (void)getdns_dict_get_int(reply, "/header/tc", &tc);
+    if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD)
+        (void)getdns_list_get_length(answer, &n);
+    if (n) {
+        rrs = calloc(n, sizeof *rrs);
+        texts = calloc(n, sizeof *texts);
+        if (!rrs || !texts) {
+            rep.kind = PDNS__T_ERROR;
+            rep.error = "out of memory";
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        getdns_dict *rr = NULL;
+        uint32_t type = 0;
+        if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
+            continue;
+        if (type == GETDNS_RRTYPE_OPT || type == GETDNS_RRTYPE_RRSIG)
+            continue;
+        if (getdns_rr_dict2str(rr, &texts[k]) != GETDNS_RETURN_GOOD || !texts[k])
+            continue;
+        if (split_rr(texts[k], &rrs[k]) != 0) {
+            free(texts[k]);
+            texts[k] = NULL;
+            continue;
+        }
+        rrs[k].type = (uint16_t)type;
+        k++;
+    }
+    rep.rcode = (int)rcode;
+    rep.tc = tc ? 1 : 0;
+    rep.n_rr = k;
+    rep.rr = rrs;
+done:
+    q->cb(q->arg, &rep);
+    for (size_t i = 0; i < k; i++)
+        free(texts[i]);
+    free(texts);
+    free(rrs);
+}
+
+static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,
+                        void *userarg, getdns_transaction_t tid)
+{
+    gd_query *q = userarg;
+    pdns__reply rep = {.kind = PDNS__T_ERROR, .rcode = -1};
+    (void)ctx;
+    (void)tid;
+    switch (type) {
+    case GETDNS_CALLBACK_COMPLETE:
+        deliver_answer(q, resp);
+        break;
+    case GETDNS_CALLBACK_TIMEOUT:
+        rep.kind = PDNS__T_TIMEOUT;
+        q->cb(q->arg, &rep);
+        break;
+    case GETDNS_CALLBACK_CANCEL:
+        rep.error = "query cancelled";
+        q->cb(q->arg, &rep);
+        break;
+    default:
+        rep.error = "getdns reported an error";
+        q->cb(q->arg, &rep);
+        break;
+    }
+    if (resp)
+        getdns_dict_destroy(resp);
+    free(q);
+}
+
+static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
+                                 pdns__reply_cb cb, void *arg)
+{
+    gd_query *q;
+    getdns_transaction_t tid;
+    getdns_return_t rc;
+    char err[128];
+
+    if (!t->ctx[tcp ? 1 : 0]) {
+        pdns_status st = gd_context(t, tcp ? 1 : 0, err, sizeof err);
+        if (st != PDNS_OK)
+            return st;
+    }
+    if (!(q = malloc(sizeof *q)))
+        return PDNS_ERR_NOMEM;
+    q->cb = cb;
+    q->arg = arg;
+    rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, NULL, q, &tid, gd_callback);
+    if (rc != GETDNS_RETURN_GOOD) {
+        free(q);
+        return rc == GETDNS_RETURN_MEMORY_ERROR ? PDNS_ERR_NOMEM : PDNS_ERR_GETDNS;
+    }
+    return PDNS_OK;
+}
+
+static void gd_destroy(pdns__transport *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < 2; i++)
+        if (t->ctx[i])
+            getdns_context_destroy(t->ctx[i]);
+    free(t);
+}
+
+const pdns__transport_vt pdns__transport_getdns = {
+    .name = "getdns",
+    .create = gd_create,
+    .query = gd_query_send,
+    .destroy = gd_destroy,
+};
