@@ -9,8 +9,8 @@
 /* Values are microseconds, 0 .. 2^42 us (~51 days; values above are counted in the top
  * bucket, 0 goes to the first). Sub-buckets per power of two: 64 (relative error
  * <= 1/64 ~ 1.6 %). Fixed array, no malloc. */
-#define PDNS__HIST_SUB  64
-#define PDNS__HIST_EXP  37
+#define PDNS__HIST_SUB      64
+#define PDNS__HIST_EXP      37
 #define PDNS__HIST_NBUCKETS (PDNS__HIST_SUB * PDNS__HIST_EXP)
 
 typedef struct pdns__hist {

@@ -1,0 +1,277 @@
+/* test_stats.c - unit tests of per-server stats and their JSON export.
+ * SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cjson/cJSON.h>
+#include "check.h"
+#include "stats.h"
+
+#define MS UINT64_C(1000000)
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static int near(double got, double want, double tol)
+{
+    return fabs(got - want) <= tol;
+}
+
+/* Export, print, parse back: checks the JSON is well-formed text, not just a tree. */
+static cJSON *roundtrip(const pdns__server_stats *s, double duration_s)
+{
+    cJSON *j = pdns__stats_server_json(s, duration_s);
+    CHECK(j != NULL);
+    if (!j)
+        return NULL;
+    char *txt = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    CHECK(txt != NULL);
+    if (!txt)
+        return NULL;
+    cJSON *back = cJSON_Parse(txt);
+    free(txt);
+    CHECK(back != NULL);
+    return back;
+}
+
+static void check_point(const cJSON *p, double t, double target, double sent, double answered,
+                        double lost, double errors, double tc, double p50, double p99)
+{
+    CHECK(cJSON_IsObject(p));
+    CHECK(cJSON_GetArraySize(p) == 9);
+    CHECK(num(p, "t") == t);
+    CHECK(num(p, "target_qps") == target);
+    CHECK(num(p, "sent") == sent);
+    CHECK(num(p, "answered") == answered);
+    CHECK(num(p, "lost") == lost);
+    CHECK(num(p, "errors") == errors);
+    CHECK(num(p, "tc") == tc);
+    CHECK(near(num(p, "p50_ms"), p50, fabs(p50) * 0.02 + 1e-9));
+    CHECK(near(num(p, "p99_ms"), p99, fabs(p99) * 0.02 + 1e-9));
+}
+
+static void test_scripted(void)
+{
+    pdns__server_stats s;
+    pdns__stats_init(&s, "127.0.0.1:5300");
+    CHECK_STR(s.server, "127.0.0.1:5300");
+    CHECK(s.optimal_qps < 0 && s.converged_after_s < 0);
+
+    /* interval 1: 12 sends (2 retries); answers 1..5 ms NOERROR, NXDOMAIN+TC, SERVFAIL,
+     * REFUSED, rcode 30 ("other"), BADVERS (16); 2 timeouts */
+    for (int i = 0; i < 12; i++)
+        pdns__stats_on_send(&s, i >= 10);
+    for (int i = 1; i <= 5; i++)
+        pdns__stats_on_answer(&s, 0, 0, (uint64_t)i * MS);
+    pdns__stats_on_answer(&s, 3, 1, 6 * MS);
+    pdns__stats_on_answer(&s, 2, 0, 7 * MS);
+    pdns__stats_on_answer(&s, 5, 0, 8 * MS);
+    pdns__stats_on_answer(&s, 30, 0, 9 * MS);
+    pdns__stats_on_answer(&s, 16, 0, 10 * MS);
+    pdns__stats_on_timeout(&s);
+    pdns__stats_on_timeout(&s);
+    CHECK(s.iv_sent == 12 && s.iv_answered == 10 && s.iv_lost == 2 && s.iv_errors == 2);
+    CHECK(s.iv_tc == 1 && s.lat_iv.count == 10);
+    CHECK(pdns__stats_close_interval(&s, 1.0, 100.0) == 0);
+    CHECK(s.iv_sent == 0 && s.iv_answered == 0 && s.iv_lost == 0 && s.iv_errors == 0);
+    CHECK(s.iv_tc == 0 && s.lat_iv.count == 0);
+    CHECK(s.lat.count == 10);
+
+    /* interval 2: nothing */
+    CHECK(pdns__stats_close_interval(&s, 2.0, 150.0) == 0);
+
+    /* interval 3: 4 sends, 4 NOERROR answers at 20 ms, the last one rounded from ns */
+    for (int i = 0; i < 4; i++)
+        pdns__stats_on_send(&s, 0);
+    for (int i = 0; i < 3; i++)
+        pdns__stats_on_answer(&s, 0, 0, 20 * MS);
+    pdns__stats_on_answer(&s, 0, 0, 20 * MS + 499); /* rounds to 20000 us */
+    CHECK(pdns__stats_close_interval(&s, 3.0, 200.5) == 0);
+
+    CHECK(pdns__stats_add_edge(&s, 120.0) == 0);
+    CHECK(pdns__stats_add_edge(&s, 180.25) == 0);
+    s.optimal_qps = 175.5;
+    s.converged_after_s = 2.5;
+
+    cJSON *j = roundtrip(&s, 4.0);
+    if (!j) {
+        pdns__stats_free(&s);
+        return;
+    }
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "server")),
+              "127.0.0.1:5300");
+    CHECK(num(j, "sent") == 16);
+    CHECK(num(j, "answered") == 14);
+    CHECK(num(j, "timeouts") == 2);
+    CHECK(num(j, "retries") == 2);
+    CHECK(num(j, "tc") == 1);
+    CHECK(num(j, "errors") == 2);
+    CHECK(num(j, "answered_qps") == 14 / 4.0);
+
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(j, "rcodes");
+    CHECK(cJSON_IsObject(rc));
+    CHECK(cJSON_GetArraySize(rc) == 6);
+    CHECK(num(rc, "NOERROR") == 9);
+    CHECK(num(rc, "NXDOMAIN") == 1);
+    CHECK(num(rc, "SERVFAIL") == 1);
+    CHECK(num(rc, "REFUSED") == 1);
+    CHECK(num(rc, "BADVERS") == 1);
+    CHECK(num(rc, "OTHER") == 1);
+    CHECK(cJSON_GetObjectItemCaseSensitive(rc, "FORMERR") == NULL);
+
+    /* latency over all answers: 1..10 ms and 4 x 20 ms (exact: p50 = 7th = 7 ms,
+     * p90 = ceil(12.6) = 13th = 20 ms, p99/p999/max = 20 ms) */
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_ms");
+    CHECK(cJSON_IsObject(lat));
+    CHECK(cJSON_GetArraySize(lat) == 7);
+    CHECK(num(lat, "min") == 1.0);
+    CHECK(num(lat, "max") == 20.0);
+    CHECK(near(num(lat, "mean"), (55.0 + 80.0) / 14.0, 0.0006));
+    CHECK(near(num(lat, "p50"), 7.0, 7.0 * 0.02));
+    CHECK(near(num(lat, "p90"), 20.0, 20.0 * 0.02));
+    CHECK(near(num(lat, "p99"), 20.0, 20.0 * 0.02));
+    CHECK(near(num(lat, "p999"), 20.0, 20.0 * 0.02));
+    /* ms with at most 3 decimals */
+    CHECK(near(num(lat, "mean") * 1000.0, round(num(lat, "mean") * 1000.0), 1e-6));
+    CHECK(near(num(lat, "p50") * 1000.0, round(num(lat, "p50") * 1000.0), 1e-6));
+
+    /* histogram rows [lo_ms, hi_ms, count], increasing, counts sum to answered, and each
+     * sample lies in a row */
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(j, "histogram");
+    CHECK(cJSON_IsArray(hist));
+    CHECK(cJSON_GetArraySize(hist) == 11);
+    double total = 0, prev_hi = 0;
+    int rows_ok = 1, found20 = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, hist)
+    {
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != 3) {
+            rows_ok = 0;
+            continue;
+        }
+        double lo = cJSON_GetArrayItem(row, 0)->valuedouble;
+        double hi = cJSON_GetArrayItem(row, 1)->valuedouble;
+        double c = cJSON_GetArrayItem(row, 2)->valuedouble;
+        if (!(lo < hi) || lo < prev_hi || c <= 0)
+            rows_ok = 0;
+        if (lo <= 20.0 && 20.0 < hi && c == 4)
+            found20 = 1;
+        prev_hi = hi;
+        total += c;
+    }
+    CHECK(rows_ok);
+    CHECK(found20);
+    CHECK(total == 14);
+
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "timeseries");
+    CHECK(cJSON_IsArray(ts));
+    CHECK(cJSON_GetArraySize(ts) == 3);
+    /* interval 1: answers 1..10 ms: p50 = 5th = 5 ms, p99 = 10th = 10 ms */
+    check_point(cJSON_GetArrayItem(ts, 0), 1.0, 100.0, 12, 10, 2, 2, 1, 5.0, 10.0);
+    check_point(cJSON_GetArrayItem(ts, 1), 2.0, 150.0, 0, 0, 0, 0, 0, -1.0, -1.0);
+    check_point(cJSON_GetArrayItem(ts, 2), 3.0, 200.5, 4, 4, 0, 0, 0, 20.0, 20.0);
+    CHECK(num(cJSON_GetArrayItem(ts, 2), "p50_ms") == 20.0); /* exact, clamped */
+
+    CHECK(num(j, "optimal_qps") == 175.5);
+    CHECK(num(j, "converged_after_s") == 2.5);
+    const cJSON *edges = cJSON_GetObjectItemCaseSensitive(j, "edges");
+    CHECK(cJSON_IsArray(edges) && cJSON_GetArraySize(edges) == 2);
+    CHECK(cJSON_GetArrayItem(edges, 0) && cJSON_GetArrayItem(edges, 0)->valuedouble == 120.0);
+    CHECK(cJSON_GetArrayItem(edges, 1) && cJSON_GetArrayItem(edges, 1)->valuedouble == 180.25);
+
+    /* exactly the documented keys */
+    CHECK(cJSON_GetArraySize(j) == 15);
+    cJSON_Delete(j);
+    pdns__stats_free(&s);
+    CHECK(s.ts == NULL && s.ts_len == 0 && s.edges == NULL && s.n_edges == 0);
+    pdns__stats_free(&s); /* idempotent */
+}
+
+static void test_empty_and_optional(void)
+{
+    pdns__server_stats s;
+    pdns__stats_init(&s, "[::1]:5300");
+    cJSON *j = roundtrip(&s, 0.0);
+    if (j) {
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "server")),
+                  "[::1]:5300");
+        CHECK(num(j, "sent") == 0 && num(j, "answered") == 0);
+        CHECK(num(j, "answered_qps") == 0); /* duration 0: no division */
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "rcodes")) == 0);
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_ms");
+        CHECK(num(lat, "min") == 0 && num(lat, "p50") == 0 && num(lat, "max") == 0);
+        CHECK(num(lat, "mean") == 0);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "histogram")) == 0);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "timeseries")) == 0);
+        CHECK(cJSON_GetObjectItemCaseSensitive(j, "optimal_qps") == NULL);
+        CHECK(cJSON_GetObjectItemCaseSensitive(j, "edges") == NULL);
+        CHECK(cJSON_GetObjectItemCaseSensitive(j, "converged_after_s") == NULL);
+        CHECK(cJSON_GetArraySize(j) == 12);
+        cJSON_Delete(j);
+    }
+    pdns__stats_free(&s);
+
+    /* long server strings are truncated, NUL-terminated */
+    char longname[200];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    pdns__stats_init(&s, longname);
+    CHECK(strlen(s.server) == sizeof s.server - 1);
+    pdns__stats_free(&s);
+}
+
+static void test_growth(void)
+{
+    pdns__server_stats s;
+    pdns__stats_init(&s, "10.0.0.1:53");
+    int rc = 0;
+    for (int i = 1; i <= 1000; i++) {
+        for (int k = 0; k < i % 7; k++) {
+            pdns__stats_on_send(&s, 0);
+            pdns__stats_on_answer(&s, 0, 0, (uint64_t)(k + 1) * MS);
+        }
+        rc |= pdns__stats_close_interval(&s, i * 0.5, 10.0 * i);
+    }
+    for (int i = 0; i < 300; i++)
+        rc |= pdns__stats_add_edge(&s, i);
+    CHECK(rc == 0);
+    CHECK(s.ts_len == 1000 && s.ts_cap >= 1000 && s.ts_cap < 2000);
+    CHECK((s.ts_cap & (s.ts_cap - 1)) == 0); /* doubling from a power of two */
+    CHECK(s.n_edges == 300 && s.edges_cap >= 300);
+    int ok = 1;
+    for (int i = 1; i <= 1000; i++) {
+        const pdns__ts_point *p = &s.ts[i - 1];
+        if (p->t != i * 0.5 || p->target_qps != 10.0 * i || p->sent != (uint64_t)(i % 7) ||
+            p->answered != (uint64_t)(i % 7))
+            ok = 0;
+        if (i % 7 == 0 && (p->p50_ms != -1.0 || p->p99_ms != -1.0))
+            ok = 0;
+        if (i % 7 && !near(p->p99_ms, i % 7, (i % 7) * 0.02))
+            ok = 0;
+    }
+    CHECK(ok);
+    for (int i = 0; i < 300; i++)
+        ok &= s.edges[i] == i;
+    CHECK(ok);
+
+    cJSON *j = roundtrip(&s, 500.0);
+    if (j) {
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "timeseries")) == 1000);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "edges")) == 300);
+        CHECK(num(j, "answered_qps") == (double)s.answered / 500.0);
+        cJSON_Delete(j);
+    }
+    pdns__stats_free(&s);
+}
+
+int main(void)
+{
+    test_scripted();
+    test_empty_and_optional();
+    test_growth();
+    return CHECK_DONE();
+}
