@@ -11,8 +11,8 @@ typedef struct pdns__input pdns__input;
 
 /* Open the inputs in order; "-" (or n == 0) is stdin. On error returns PDNS_ERR_IO and
  * writes "cannot open FILE: reason" into err. */
-pdns_status pdns__input_open(pdns__input **out, const char *const *paths, size_t n,
-                             char *err, size_t errcap);
+pdns_status pdns__input_open(pdns__input **out, const char *const *paths, size_t n, char *err,
+                             size_t errcap);
 
 /* Next name-bearing line: blank lines and lines whose first non-blank is '#' are
  * skipped; leading/trailing whitespace and a CR are trimmed. Line numbers are
@@ -30,5 +30,11 @@ uint64_t pdns__input_done_bytes(const pdns__input *in);
 const char *pdns__input_error(const pdns__input *in);
 
 void pdns__input_close(pdns__input *in);
+
+/* Copy src[0..n) to buf as valid UTF-8 without control characters: printable ASCII and
+ * valid UTF-8 sequences (except C1 controls) are kept, every other byte is written as
+ * "\xHH". Stops before a unit that would not fit in cap - 1 bytes; always
+ * NUL-terminates when cap > 0. Returns the length written. */
+size_t pdns__escape_bytes(const void *src, size_t n, char *buf, size_t cap);
 
 #endif

@@ -756,6 +756,10 @@ static void teardown_cb(uv_timer_t *t)
             r->srv[s].tp = NULL;
         }
     }
+    if (r->tshared) {
+        r->tvt->release_shared(r->tshared);
+        r->tshared = NULL;
+    }
     pdns__ctl_close(r, on_handle_closed);
     uv_close((uv_handle_t *)&r->tick, on_handle_closed);
     uv_close((uv_handle_t *)&r->stats_timer, on_handle_closed);
@@ -798,8 +802,8 @@ pdns_status pdns_runner_run(pdns_runner *r)
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
-        st = r->tvt->create(r->loop, &sv->addr, r->opt.timeout_ms, r->opt.dnssec, &sv->tp,
-                            r->errbuf, sizeof r->errbuf);
+        st = r->tvt->create(r->loop, &r->tshared, &sv->addr, r->opt.timeout_ms, r->opt.dnssec,
+                            &sv->tp, r->errbuf, sizeof r->errbuf);
         if (st != PDNS_OK)
             goto fail;
         sv->max_inflight = r->opt.max_inflight;

@@ -47,6 +47,7 @@ struct pdns_runner {
     uint16_t *types;
     size_t n_types;
     const pdns__transport_vt *tvt;
+    void *tshared; /* the transport's per-loop state */
     pdns__srv *srv;
     size_t n_srv, cap_srv;
     size_t rr_next;

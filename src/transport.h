@@ -37,15 +37,20 @@ typedef struct pdns__transport pdns__transport;
 
 typedef struct pdns__transport_vt {
     const char *name;
-    /* One transport instance per server. timeout_ms is per attempt, from the send. */
-    pdns_status (*create)(struct uv_loop_s *loop, const pdns__addr *server, unsigned timeout_ms,
-                          int dnssec, pdns__transport **out, char *err, size_t errcap);
+    /* One transport instance per server. timeout_ms is per attempt, from the send.
+     * *shared is state common to all instances of this transport on the loop (NULL
+     * at first; created by the first create, released by release_shared). */
+    pdns_status (*create)(struct uv_loop_s *loop, void **shared, const pdns__addr *server,
+                          unsigned timeout_ms, int dnssec, pdns__transport **out, char *err,
+                          size_t errcap);
     /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
     pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                          pdns__reply_cb cb, void *arg);
     /* Release; only when no query is outstanding. Handles close asynchronously: run
      * the loop afterwards. */
     void (*destroy)(pdns__transport *t);
+    /* Drop the creator's hold on the shared state (after every destroy). */
+    void (*release_shared)(void *shared);
 } pdns__transport_vt;
 
 extern const pdns__transport_vt pdns__transport_getdns;

@@ -2,14 +2,17 @@
  * SPDX-License-Identifier: MIT */
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
-#include <getdns/getdns_ext_libuv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "gdloop.h"
 #include "transport.h"
 
 /* IMPLEMENTATION NOTES
+ * - Contexts run on the runner's libuv loop through gdloop.c (our own event-loop
+ *   extension; see there why not getdns_extension_set_libuv_loop).
  * - One getdns context per server and protocol: UDP only for normal queries, TCP only
  *   (created lazily) for names whose UDP answer was truncated. Keeping UDP alone on the
  *   first context lets the engine see TC answers (rate limiters' "slip") instead of
@@ -24,6 +27,7 @@
 
 struct pdns__transport {
     uv_loop_t *loop;
+    pdns__gdloop *gl;
     pdns__addr addr;
     unsigned timeout_ms;
     int dnssec;
@@ -72,7 +76,7 @@ static pdns_status gd_context(pdns__transport *t, int tcp, char *err, size_t err
     if ((rc = getdns_context_set_follow_redirects(ctx, GETDNS_REDIRECTS_DO_NOT_FOLLOW)) &&
         rc != GETDNS_RETURN_NOT_IMPLEMENTED)
         goto fail;
-    if ((rc = getdns_extension_set_libuv_loop(ctx, t->loop)))
+    if ((rc = pdns__gdloop_attach(t->gl, ctx)))
         goto fail;
     getdns_dict_destroy(up);
     getdns_list_destroy(ups);
@@ -90,14 +94,18 @@ fail:
     return rc == GETDNS_RETURN_MEMORY_ERROR ? PDNS_ERR_NOMEM : PDNS_ERR_GETDNS;
 }
 
-static pdns_status gd_create(uv_loop_t *loop, const pdns__addr *server, unsigned timeout_ms,
-                             int dnssec, pdns__transport **out, char *err, size_t errcap)
+static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *server,
+                             unsigned timeout_ms, int dnssec, pdns__transport **out, char *err,
+                             size_t errcap)
 {
-    pdns__transport *t = calloc(1, sizeof *t);
+    pdns__transport *t;
     pdns_status st;
-    if (!t)
+    if (!*shared && !(*shared = pdns__gdloop_new(loop)))
+        return PDNS_ERR_NOMEM;
+    if (!(t = calloc(1, sizeof *t)))
         return PDNS_ERR_NOMEM;
     t->loop = loop;
+    t->gl = *shared;
     t->addr = *server;
     t->timeout_ms = timeout_ms;
     t->dnssec = dnssec;
@@ -259,7 +267,13 @@ static void gd_destroy(pdns__transport *t)
     free(t);
 }
 
+static void gd_release_shared(void *shared)
+{
+    pdns__gdloop_release(shared);
+}
+
 const pdns__transport_vt pdns__transport_getdns = {
+    .release_shared = gd_release_shared,
     .name = "getdns",
     .create = gd_create,
     .query = gd_query_send,

@@ -1,0 +1,194 @@
+/* test_name.c - unit tests for name validation, IDN, PTR names and rrtype mnemonics.
+ * SPDX-License-Identifier: MIT */
+#include <string.h>
+#include "check.h"
+#include "name.h"
+
+typedef struct name_case {
+    const char *in;
+    const char *out; /* NULL: must be rejected with reason `why` */
+    const char *why;
+} name_case;
+
+static void repeat(char *dst, char c, size_t n)
+{
+    memset(dst, c, n);
+    dst[n] = '\0';
+}
+
+static void test_normalize(void)
+{
+    static const name_case cases[] = {
+        {"example.com", "example.com.", NULL},
+        {"example.com.", "example.com.", NULL},
+        {"Example.COM", "Example.COM.", NULL},
+        {".", ".", NULL},
+        {"com", "com.", NULL},
+        {"123.456", "123.456.", NULL},
+        {"-a-.b-", "-a-.b-.", NULL},
+        {"_srv._tcp.x", "_srv._tcp.x.", NULL},
+        {"*.x", "*.x.", NULL},
+        {"xn--", "xn--.", NULL},
+        {"xn--bcher-kva.example", "xn--bcher-kva.example.", NULL},
+        {"bücher.example", "xn--bcher-kva.example.", NULL},
+        {"bücher.example.", "xn--bcher-kva.example.", NULL},
+        {"", NULL, "empty name"},
+        {"a..b", NULL, "empty label"},
+        {".a", NULL, "empty label"},
+        {"a..", NULL, "empty label"},
+        {"..", NULL, "empty label"},
+        {"a b", NULL, "invalid character ' '"},
+        {"a\\b", NULL, "invalid character '\\'"},
+        {"a\\x00b", NULL, "invalid character '\\'"},
+        {"a\tb", NULL, "invalid control character"},
+        {"a*.x", NULL, "invalid character '*'"},
+        {"x.*", NULL, "invalid character '*'"},
+        {"a/b", NULL, "invalid character '/'"},
+        {"b\xff.example", NULL, "invalid IDN label"},
+        {"b\xc3.example", NULL, "invalid IDN label"},
+        {"-b\xc3\xbc.example", NULL, "invalid IDN label"},
+        {"b\xc3\xbc x.example", NULL, "invalid character ' '"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[PDNS__NAME_MAX] = "untouched";
+        const char *why = NULL;
+        pdns_status st = pdns__name_normalize(cases[i].in, out, sizeof out, &why);
+        if (cases[i].out) {
+            CHECK(st == PDNS_OK);
+            CHECK_STR(out, cases[i].out);
+        } else {
+            CHECK(st == PDNS_ERR_PARSE);
+            CHECK_STR(why, cases[i].why);
+        }
+    }
+}
+
+static void test_lengths(void)
+{
+    char in[600], out[PDNS__NAME_MAX];
+    const char *why = NULL;
+
+    repeat(in, 'a', 63); /* 63-octet label is fine */
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_OK);
+    repeat(in, 'a', 64);
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_ERR_PARSE);
+    CHECK_STR(why, "label longer than 63 octets");
+
+    /* 4 x 63 + 3 dots = 255: too long; 3 x 63 + 61 + 3 dots = 253: fine. */
+    char label[64];
+    repeat(label, 'b', 63);
+    snprintf(in, sizeof in, "%s.%s.%s.%.61s", label, label, label, label);
+    CHECK(strlen(in) == 253);
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_OK);
+    CHECK(strlen(out) == 254);
+    snprintf(in, sizeof in, "%s.%s.%s.%.61s.", label, label, label, label);
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_OK);
+    snprintf(in, sizeof in, "%s.%s.%s.%.62s", label, label, label, label);
+    CHECK(strlen(in) == 254);
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_ERR_PARSE);
+    CHECK_STR(why, "name longer than 253 octets");
+    snprintf(in, sizeof in, "%s.%s.%s.%s.%s", label, label, label, label, label);
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_ERR_PARSE);
+    CHECK_STR(why, "name longer than 253 octets");
+
+    /* Long UTF-8 labels: libidn2 refuses an A-label over 63 octets; a U-label of 256+
+     * bytes is refused before conversion. */
+    repeat(in, 'a', 62);
+    strcat(in, "\xc3\xbc");
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_ERR_PARSE);
+    CHECK_STR(why, "invalid IDN label");
+    in[0] = '\0';
+    for (int i = 0; i < 200; i++)
+        strcat(in, "\xc3\xbc");
+    CHECK(pdns__name_normalize(in, out, sizeof out, &why) == PDNS_ERR_PARSE);
+    CHECK_STR(why, "label longer than 63 octets");
+
+    /* A NULL why is allowed; a too small output buffer is an error. */
+    CHECK(pdns__name_normalize("a..b", out, sizeof out, NULL) == PDNS_ERR_PARSE);
+    CHECK(pdns__name_normalize("example.com", out, 5, &why) == PDNS_ERR_PARSE);
+}
+
+static void test_ptr(void)
+{
+    char out[PDNS__NAME_MAX];
+    CHECK(pdns__name_ptr("192.0.2.1", out, sizeof out) == 1);
+    CHECK_STR(out, "1.2.0.192.in-addr.arpa.");
+    CHECK(pdns__name_ptr("10.20.30.255", out, sizeof out) == 1);
+    CHECK_STR(out, "255.30.20.10.in-addr.arpa.");
+    CHECK(pdns__name_ptr("2001:db8::567:89ab", out, sizeof out) == 1);
+    CHECK_STR(out, "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+    CHECK(pdns__name_ptr("::1", out, sizeof out) == 1);
+    CHECK_STR(out, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.");
+    CHECK(pdns__name_ptr("2001:DB8::1", out, sizeof out) == 1);
+    CHECK(strncmp(out, "1.0.0.0.", 8) == 0);
+
+    strcpy(out, "untouched");
+    CHECK(pdns__name_ptr("example.com", out, sizeof out) == 0);
+    CHECK(pdns__name_ptr("1.2.3", out, sizeof out) == 0);
+    CHECK(pdns__name_ptr("1.2.3.4.", out, sizeof out) == 0);
+    CHECK(pdns__name_ptr("256.1.1.1", out, sizeof out) == 0);
+    CHECK(pdns__name_ptr("", out, sizeof out) == 0);
+    CHECK(pdns__name_ptr("192.0.2.1", out, 10) == 0); /* does not fit */
+    CHECK_STR(out, "untouched");
+}
+
+static void test_equal(void)
+{
+    CHECK(pdns__name_equal("example.com", "EXAMPLE.com."));
+    CHECK(pdns__name_equal("example.com.", "example.com."));
+    CHECK(pdns__name_equal(".", ""));
+    CHECK(!pdns__name_equal("example.com", "example.co"));
+    CHECK(!pdns__name_equal("example.com..", "example.com"));
+    CHECK(!pdns__name_equal("a.example", "b.example"));
+    CHECK(!pdns__name_equal(NULL, "a"));
+}
+
+static void test_rrtype(void)
+{
+    char buf[16];
+    uint16_t t = 0;
+    CHECK(pdns_rrtype_from_name("A", &t) == PDNS_OK && t == 1);
+    CHECK(pdns_rrtype_from_name("aaaa", &t) == PDNS_OK && t == 28);
+    CHECK(pdns_rrtype_from_name("Https", &t) == PDNS_OK && t == 65);
+    CHECK(pdns_rrtype_from_name("CAA", &t) == PDNS_OK && t == 257);
+    CHECK(pdns_rrtype_from_name("ANY", &t) == PDNS_OK && t == 255);
+    CHECK(pdns_rrtype_from_name("NSAP-PTR", &t) == PDNS_OK && t == 23);
+    CHECK(pdns_rrtype_from_name("TYPE65", &t) == PDNS_OK && t == 65);
+    CHECK(pdns_rrtype_from_name("type65535", &t) == PDNS_OK && t == 65535);
+    CHECK(pdns_rrtype_from_name("TYPE65536", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("TYPE0", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("TYPE", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("TYPE1x", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("TYPE000001", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("BOGUS", &t) == PDNS_ERR_PARSE);
+    CHECK(pdns_rrtype_from_name("", &t) == PDNS_ERR_PARSE);
+    CHECK_STR(pdns_rrtype_name(1, buf), "A");
+    CHECK_STR(pdns_rrtype_name(15, buf), "MX");
+    CHECK_STR(pdns_rrtype_name(64, buf), "SVCB");
+    CHECK_STR(pdns_rrtype_name(257, buf), "CAA");
+    CHECK_STR(pdns_rrtype_name(32769, buf), "DLV");
+    CHECK_STR(pdns_rrtype_name(54, buf), "TYPE54");
+    CHECK_STR(pdns_rrtype_name(65535, buf), "TYPE65535");
+    CHECK_STR(pdns_rrtype_name(0, buf), "TYPE0");
+    /* Every mnemonic maps back to the same number. */
+    static const char *const names[] = {
+        "A",     "NS",    "CNAME",      "SOA",   "PTR",     "MX",         "TXT",
+        "AAAA",  "SRV",   "NAPTR",      "DS",    "RRSIG",   "NSEC",       "DNSKEY",
+        "NSEC3", "TLSA",  "SMIMEA",     "CDS",   "CDNSKEY", "OPENPGPKEY", "SVCB",
+        "HTTPS", "SPF",   "CAA",        "HINFO", "RP",      "AFSDB",      "LOC",
+        "DNAME", "SSHFP", "NSEC3PARAM", "URI",   "ANY"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        CHECK(pdns_rrtype_from_name(names[i], &t) == PDNS_OK);
+        CHECK_STR(pdns_rrtype_name(t, buf), names[i]);
+    }
+}
+
+int main(void)
+{
+    test_normalize();
+    test_lengths();
+    test_ptr();
+    test_equal();
+    test_rrtype();
+    return CHECK_DONE();
+}

@@ -1,0 +1,212 @@
+/* test_output.c - golden-file tests of the ndjson, text, hosts and zone formats.
+ * SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "check.h"
+#include "output.h"
+
+#define T_A    1
+#define T_MX   15
+#define T_PTR  12
+#define T_TXT  16
+#define T_AAAA 28
+
+static const pdns_answer a_two[] = {
+    {"example.com.", T_A, 300, "192.0.2.1"},
+    {"example.com.", T_A, 300, "192.0.2.2"},
+};
+static const pdns_answer a_mx[] = {
+    {"example.net.", T_MX, 3600, "10 mx1.example.net."},
+    {"example.net.", T_MX, 3600, "20 mx2.example.net."},
+};
+static const pdns_answer a_chain[] = {{"edge.example.net.", T_A, 60, "198.51.100.7"}};
+static const char *const chain[] = {"cdn.example.org.", "edge.example.net."};
+static const pdns_answer a_ptr[] = {{"1.2.0.192.in-addr.arpa.", T_PTR, 86400, "host.example.com."}};
+static const pdns_answer a_txt[] = {
+    {"txt.example.", T_TXT, 4294967295u, "\"say \\\"hi\\\"\" \"back\\\\slash\""},
+};
+static const pdns_answer a_v6[] = {
+    {"v6.example.", T_AAAA, 30, "2001:db8::1"},
+    {"v6.example.", T_AAAA, 30, "2001:db8::2"},
+};
+
+/* name, qname, line, qtype, status, rcode, answers, n, cname, n, server, attempts, rtt,
+ * error, fcrdns, user */
+static const pdns_result results[] = {
+    {"example.com", "example.com.", 1, T_A, PDNS_R_NOERROR, 0, a_two, 2, NULL, 0, "127.0.0.1:53", 1,
+     12.3456, NULL, -1, NULL},
+    {"example.net", "example.net.", 2, T_MX, PDNS_R_NOERROR, 0, a_mx, 2, NULL, 0, "127.0.0.1:53", 1,
+     3.0, NULL, -1, NULL},
+    {"www.example.org", "www.example.org.", 3, T_A, PDNS_R_NOERROR, 0, a_chain, 1, chain, 2,
+     "[::1]:5353", 3, 0.25, NULL, -1, NULL},
+    {"nope.example", "nope.example.", 4, T_A, PDNS_R_NXDOMAIN, 3, NULL, 0, NULL, 0, "127.0.0.1:53",
+     1, 1.0, NULL, -1, NULL},
+    {"slow.example", "slow.example.", 5, T_A, PDNS_R_TIMEOUT, -1, NULL, 0, NULL, 0, "127.0.0.1:53",
+     4, -1, NULL, -1, NULL},
+    {"a..b", NULL, 6, T_A, PDNS_R_INVALID_NAME, -1, NULL, 0, NULL, 0, NULL, 0, -1, "empty label",
+     -1, NULL},
+    {"192.0.2.1", "1.2.0.192.in-addr.arpa.", 7, T_PTR, PDNS_R_NOERROR, 0, a_ptr, 1, NULL, 0,
+     "127.0.0.1:53", 2, 100.0005, NULL, 1, NULL},
+    {"txt.example", "txt.example.", 8, T_TXT, PDNS_R_NOERROR, 0, a_txt, 1, NULL, 0, "127.0.0.1:53",
+     1, 7.5, NULL, -1, NULL},
+    {"v6.example.", "v6.example.", 0, T_AAAA, PDNS_R_NOERROR, 0, a_v6, 2, NULL, 0, "127.0.0.1:53",
+     1, 0.0, NULL, -1, NULL},
+    {"b\xc3\xbc"
+     "cher.example",
+     "xn--bcher-kva.example.", 10, T_AAAA, PDNS_R_NODATA, 0, NULL, 0, NULL, 0, "127.0.0.1:53", 1,
+     2.0, NULL, -1, NULL},
+    {"bad\tname\xff", NULL, 11, 65, PDNS_R_ERROR, 2, NULL, 0, NULL, 0, "127.0.0.1:53", 4, -1,
+     "getdns error \"x\"\n", 0, NULL},
+};
+
+#define N_RESULTS (sizeof results / sizeof results[0])
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(fp);
+    *len = n;
+    return buf;
+}
+
+/* Write every result in `fmt` and compare with golden/<file>; PDNS_UPDATE_GOLDEN=1
+ * rewrites the golden file instead. */
+static void check_golden(pdns__format fmt, const char *file)
+{
+    char *out = NULL, path[256];
+    size_t out_len = 0, gold_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    pdns__output o;
+    pdns__output_init(&o, fp, fmt);
+    for (size_t i = 0; i < N_RESULTS; i++)
+        CHECK(pdns__output_write(&o, &results[i]) == PDNS_OK);
+    pdns__output_free(&o);
+    fclose(fp);
+    snprintf(path, sizeof path, "golden/%s", file);
+    if (getenv("PDNS_UPDATE_GOLDEN")) {
+        FILE *g = fopen(path, "wb");
+        CHECK(g && fwrite(out, 1, out_len, g) == out_len);
+        if (g)
+            fclose(g);
+    }
+    char *gold = read_file(path, &gold_len);
+    CHECK(gold != NULL);
+    CHECK(gold && gold_len == out_len && memcmp(gold, out, out_len) == 0);
+    if (gold && (gold_len != out_len || memcmp(gold, out, out_len) != 0))
+        fprintf(stderr, "%s differs; got:\n%.*s", path, (int)out_len, out);
+    free(gold);
+    free(out);
+}
+
+/* Every ndjson line parses, and a big record grows the reused buffer. */
+static void test_ndjson_parse(void)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    if (!fp)
+        return;
+    size_t big_len = 200000;
+    char *big = malloc(big_len + 1);
+    memset(big, 'x', big_len);
+    big[0] = big[big_len - 1] = '"';
+    big[big_len] = '\0';
+    pdns_answer a = {"big.example.", T_TXT, 1, big};
+    pdns_result r = results[7];
+    r.name = "big.example";
+    r.qname = "big.example.";
+    r.answers = &a;
+    pdns__output o;
+    pdns__output_init(&o, fp, PDNS__FMT_NDJSON);
+    for (size_t i = 0; i < N_RESULTS; i++)
+        CHECK(pdns__output_write(&o, &results[i]) == PDNS_OK);
+    CHECK(pdns__output_write(&o, &r) == PDNS_OK);
+    CHECK(o.cap > big_len);
+    CHECK(pdns__output_write(&o, &results[0]) == PDNS_OK); /* reuses the big buffer */
+    pdns__output_free(&o);
+    fclose(fp);
+
+    size_t lines = 0;
+    for (char *p = out, *nl; p < out + out_len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(out + out_len - p));
+        CHECK(nl != NULL);
+        if (!nl)
+            break;
+        *nl = '\0';
+        cJSON *doc = cJSON_Parse(p);
+        CHECK(doc != NULL && cJSON_IsObject(doc));
+        CHECK(cJSON_GetObjectItemCaseSensitive(doc, "name") != NULL);
+        if (lines == N_RESULTS) {
+            cJSON *ans = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "answers"), 0);
+            cJSON *data = cJSON_GetObjectItem(ans, "data");
+            CHECK(cJSON_IsString(data) && strcmp(data->valuestring, big) == 0);
+        }
+        cJSON_Delete(doc);
+        lines++;
+    }
+    CHECK(lines == N_RESULTS + 2);
+    free(big);
+    free(out);
+}
+
+static void test_format_names(void)
+{
+    pdns__format f = PDNS__FMT_ZONE;
+    CHECK(pdns__format_from_name("ndjson", &f) == PDNS_OK && f == PDNS__FMT_NDJSON);
+    CHECK(pdns__format_from_name("text", &f) == PDNS_OK && f == PDNS__FMT_TEXT);
+    CHECK(pdns__format_from_name("HOSTS", &f) == PDNS_OK && f == PDNS__FMT_HOSTS);
+    CHECK(pdns__format_from_name("zone", &f) == PDNS_OK && f == PDNS__FMT_ZONE);
+    CHECK(pdns__format_from_name("json", &f) == PDNS_ERR_PARSE);
+    CHECK(pdns__format_from_name("", &f) == PDNS_ERR_PARSE);
+    CHECK(pdns__format_from_name(NULL, &f) == PDNS_ERR_PARSE);
+    CHECK(f == PDNS__FMT_ZONE);
+}
+
+/* A stream that cannot be written reports PDNS_ERR_IO. */
+static void test_write_error(void)
+{
+    FILE *fp = fopen("/dev/null", "r");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    pdns__output o;
+    pdns__output_init(&o, fp, PDNS__FMT_TEXT);
+    CHECK(pdns__output_write(&o, &results[0]) == PDNS_ERR_IO);
+    pdns__output_free(&o);
+    pdns__output_init(&o, fp, PDNS__FMT_HOSTS); /* nothing to write: no error */
+    CHECK(pdns__output_write(&o, &results[3]) == PDNS_OK);
+    pdns__output_free(&o);
+    fclose(fp);
+}
+
+int main(void)
+{
+    check_golden(PDNS__FMT_NDJSON, "results.ndjson");
+    check_golden(PDNS__FMT_TEXT, "results.txt");
+    check_golden(PDNS__FMT_HOSTS, "results.hosts");
+    check_golden(PDNS__FMT_ZONE, "results.zone");
+    test_ndjson_parse();
+    test_format_names();
+    test_write_error();
+    return CHECK_DONE();
+}
