@@ -8,10 +8,11 @@
 
 /* IMPLEMENTATION NOTES
  * Why not getdns_extension_set_libuv_loop: Debian's libgetdns_ex_uv (getdns 1.6.0)
- * ignores uv_poll_init's result. When a descriptor number is reused while libuv still
- * watches it (another handle on that fd), uv_poll_init fails with UV_EEXIST and the
- * extension starts an uninitialised handle: we saw it abort in uv_poll_start
- * ("!uv__is_closing(handle)") and segfault after a few hundred queries.
+ * ignores the results of uv_poll_init and uv_poll_start (uv_poll_init fails with
+ * UV_EEXIST when libuv still watches that descriptor number, leaving the handle
+ * uninitialised). Under load (1,500 queries at 1,000 qps against a local NSD) it
+ * aborted in uv_poll_start ("!uv__is_closing(handle)") or segfaulted there; this glue
+ * ran the same loads cleanly.
  *
  * Here libuv's rule "one uv_poll_t per descriptor" is kept with a table indexed by fd,
  * shared by all contexts of the loop. A descriptor's handle carries one getdns event
