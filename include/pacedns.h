@@ -128,7 +128,9 @@ typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line
 typedef struct pdns_options {
     double qps;               /**< fixed per-server rate; <= 0 means controller (AIMD) */
     double max_total_qps;     /**< cap on the sum over servers; <= 0 for none */
-    unsigned max_inflight;    /**< per-server in-flight cap (default 100) */
+    unsigned max_inflight;    /**< per-server in-flight cap; 0 (default) = 100 with a fixed
+                                   rate, 1000 with the controller (whose drops would
+                                   otherwise hold every slot for a whole timeout) */
     unsigned timeout_ms;      /**< per-attempt timeout (default 2000) */
     unsigned retries;         /**< retries on timeout/SERVFAIL/REFUSED (default 3) */
     double interval_s;        /**< stats time-series interval (default 1.0) */
@@ -136,8 +138,6 @@ typedef struct pdns_options {
     size_t n_types;           /**< number of types */
     int fcrdns;               /**< PTR: check forward confirmation */
     int dnssec;               /**< request DNSSEC validation (default 0) */
-    const char *profile;      /**< controller profile: name or JSON path (NULL: default) */
-    const char *profile_dir;  /**< where named profiles live (NULL: built-in search) */
     pdns_result_cb on_result; /**< where records go; required */
     void *user;               /**< passed to on_result */
 } pdns_options;
@@ -154,6 +154,28 @@ typedef struct pdns_runner pdns_runner;
  * \param out receives the runner
  * \return PDNS_OK or an error */
 pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
+
+/** Choose the controller profile (used when pdns_options.qps <= 0): a name ("polite",
+ * "default", "bench") looked up as NAME.json in $PACEDNS_PROFILE_DIR, the installed
+ * share/pacedns/profiles and the source tree's profiles/, or a path to a JSON file.
+ * Without a call, the compiled-in defaults (equal to default.json) apply.
+ * \param r the runner (not yet running)
+ * \param name_or_path profile name or path
+ * \return PDNS_OK, PDNS_ERR_IO (not found), PDNS_ERR_PARSE (bad file; see
+ *         pdns_runner_errmsg for the file and key) */
+pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or_path);
+
+/** Override one controller parameter by its profile key (e.g. "max_qps").
+ * \param r the runner (not yet running)
+ * \param key a profile key
+ * \param value its value
+ * \return PDNS_OK, PDNS_ERR_INVALID (unknown key) or PDNS_ERR_RANGE */
+pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value);
+
+/** The message of the runner's last error (empty when none).
+ * \param r the runner
+ * \return a string owned by the runner, valid until its next call */
+const char *pdns_runner_errmsg(const pdns_runner *r);
 
 /** Add a nameserver, "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53).
  * \param r the runner (not yet running)
@@ -197,6 +219,52 @@ int pdns_runner_done(const pdns_runner *r);
  * \param pretty non-zero for indented output
  * \return a string the caller releases with pdns_free(), or NULL on no memory */
 char *pdns_runner_stats_json(pdns_runner *r, int pretty);
+
+/** Per-server figures, for summaries (a snapshot; strings owned by the runner). */
+typedef struct pdns_server_info {
+    const char *server;       /**< "127.0.0.1:53" */
+    uint64_t sent;            /**< queries sent */
+    uint64_t answered;        /**< answers received */
+    uint64_t timeouts;        /**< queries that timed out */
+    uint64_t retries;         /**< retried queries */
+    uint64_t errors;          /**< SERVFAIL and REFUSED answers */
+    uint64_t tc;              /**< truncated answers */
+    double rate_qps;          /**< current target rate */
+    double answered_qps;      /**< answers per second over the run so far */
+    double p50_ms;            /**< median latency */
+    double p99_ms;            /**< 99th percentile latency */
+    int controlled;           /**< 1 when an AIMD controller drives the rate */
+    double optimal_qps;       /**< controller's capacity estimate; < 0 unknown */
+    int converged;            /**< estimate stable (within 3 % over the last edges) */
+    double converged_after_s; /**< seconds to first convergence; < 0 never */
+    const char *phase;        /**< controller phase ("slow_start", "avoid", "hold", "probe") */
+} pdns_server_info;
+
+/** Number of servers.
+ * \param r the runner
+ * \return the count */
+size_t pdns_runner_server_count(const pdns_runner *r);
+
+/** Figures of server \p i (in the order added).
+ * \param r the runner
+ * \param i index below pdns_runner_server_count()
+ * \param out receives the figures
+ * \return PDNS_OK or PDNS_ERR_INVALID */
+pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_info *out);
+
+/** Run totals. */
+typedef struct pdns_totals {
+    uint64_t names;   /**< input names taken */
+    uint64_t records; /**< records reported */
+    double elapsed_s; /**< seconds since the run started (to its end once done) */
+    uint64_t statuses[PDNS_R_ERROR + 1]; /**< records per pdns_rstatus */
+    int input_error;                     /**< the source reported a read error */
+} pdns_totals;
+
+/** Totals of the run so far.
+ * \param r the runner
+ * \param out receives the totals */
+void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
 
 /** Release a runner. Its handles are closed; with a caller's loop, run the loop once more
  * (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release the memory.

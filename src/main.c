@@ -1,4 +1,4 @@
-/* main.c - the pacedns command line: option parsing, output, signals, summary.
+/* main.c - the pacedns command line: options, output, signals, summaries.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
@@ -11,18 +11,19 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
+#include <cjson/cJSON.h>
 
 #include "pacedns.h"
 #include "input.h"
+#include "name.h"
 #include "output.h"
-#include "runner.h"
 #include "server.h"
 
 #define EXIT_USAGE   1
 #define EXIT_RUNTIME 2
 
 typedef struct cli {
-    const char *cmd;
+    int probe; /* 0: resolve, 1: probe */
     pdns_options opt;
     uint16_t types[32];
     const char **servers;
@@ -30,10 +31,20 @@ typedef struct cli {
     const char *servers_file;
     const char *output;
     const char *stats;
+    const char *profile;
+    const char *sets[64];
+    size_t n_sets;
     pdns__format fmt;
     int quiet;
     const char **inputs;
     size_t n_inputs;
+    /* probe */
+    const char *names_file;
+    const char *zone;
+    double duration_s;
+    uint64_t rng;
+    char zone_abs[256];
+    uint64_t probe_line;
 
     /* run state */
     uv_loop_t loop;
@@ -45,31 +56,43 @@ typedef struct cli {
     int signo;
     int sig_count;
     uv_signal_t sigint, sigterm;
+    uv_timer_t probe_timer;
 } cli;
 
 static void usage(FILE *fp)
 {
     fputs("usage: pacedns resolve [OPTIONS] [FILE...]\n"
+          "       pacedns probe -s SERVER [-s ...] [--names FILE | --zone ZONE] [OPTIONS]\n"
           "       pacedns --version | --help\n"
           "\n"
           "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
           "paced per server. Blank lines and '#' comments are skipped.\n"
+          "probe: drive each server with its AIMD controller until its optimal rate is\n"
+          "found (stable within 3 %) or --duration ends; print the rates found.\n"
           "\n"
           "  -s, --server ADDR[:PORT]   nameserver (repeatable; IPv6 as [addr]:port)\n"
           "  -S, --servers-file FILE    nameservers, one per line, '#' comments\n"
-          "                             (default: nameservers of /etc/resolv.conf)\n"
+          "                             (resolve default: nameservers of /etc/resolv.conf)\n"
           "  -t, --type T[,T...]        record types (default A): A AAAA MX TXT NS CNAME SOA\n"
           "                             SRV CAA PTR ... ; PTR turns addresses into .arpa names\n"
           "      --fcrdns               with PTR: check the PTR name resolves back\n"
           "  -o, --output FILE          records to FILE (default stdout)\n"
           "  -f, --format FMT           ndjson (default), text, hosts, zone\n"
           "      --stats FILE           write per-server stats JSON to FILE\n"
-          "      --qps N                fixed per-server queries/s (default 100)\n"
+          "  -p, --profile NAME|FILE    controller profile: polite, default, bench, or a\n"
+          "                             JSON file (resolve default: default; probe: bench)\n"
+          "      --set KEY=VALUE        override one profile parameter\n"
+          "      --qps N                fixed per-server queries/s (controller off)\n"
           "      --max-qps N            cap on the total over all servers\n"
-          "      --max-inflight N       per-server in-flight cap (default 100)\n"
-          "      --timeout MS           per-attempt timeout (default 2000)\n"
-          "      --retries N            retries on timeout/SERVFAIL/REFUSED (default 3)\n"
-          "      --interval S           stats time-series interval (default 1)\n"
+          "      --max-inflight N       per-server in-flight cap (default 100 with --qps,\n"
+          "                             1000 with the controller; probe 2000)\n"
+          "      --timeout MS           per-attempt timeout (default 2000; probe 1000)\n"
+          "      --retries N            retries on timeout/SERVFAIL/REFUSED (default 3;\n"
+          "                             probe 0)\n"
+          "      --interval S           stats time-series interval (default 1; probe 0.25)\n"
+          "      --names FILE           probe: query names from FILE (cycled)\n"
+          "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
+          "      --duration S           probe: give up after S seconds (default 15)\n"
           "  -q, --quiet                no summary on stderr\n"
           "\n"
           "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
@@ -153,10 +176,14 @@ enum {
     OPT_TIMEOUT,
     OPT_RETRIES,
     OPT_INTERVAL,
-    OPT_VERSION,
+    OPT_SET,
+    OPT_NAMES,
+    OPT_ZONE,
+    OPT_DURATION,
 };
 
-static int parse_resolve(cli *c, int argc, char **argv)
+/* Parse the options of resolve and probe (probe rejects resolve-only ones). */
+static int parse_args(cli *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"server", required_argument, NULL, 's'},
@@ -166,12 +193,17 @@ static int parse_resolve(cli *c, int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
         {"stats", required_argument, NULL, OPT_STATS},
+        {"profile", required_argument, NULL, 'p'},
+        {"set", required_argument, NULL, OPT_SET},
         {"qps", required_argument, NULL, OPT_QPS},
         {"max-qps", required_argument, NULL, OPT_MAXQPS},
         {"max-inflight", required_argument, NULL, OPT_INFLIGHT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"names", required_argument, NULL, OPT_NAMES},
+        {"zone", required_argument, NULL, OPT_ZONE},
+        {"duration", required_argument, NULL, OPT_DURATION},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -185,7 +217,15 @@ static int parse_resolve(cli *c, int argc, char **argv)
         return -1;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":s:S:t:o:f:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":s:S:t:o:f:p:qh", longopts, NULL)) != -1) {
+        if (c->probe && (ch == 'o' || ch == 'f' || ch == OPT_FCRDNS)) {
+            fprintf(stderr, "pacedns: probe: option '%s' is for resolve only\n", argv[optind - 1]);
+            return -1;
+        }
+        if (!c->probe && (ch == OPT_NAMES || ch == OPT_ZONE || ch == OPT_DURATION)) {
+            fprintf(stderr, "pacedns: resolve: option '%s' is for probe only\n", argv[optind - 1]);
+            return -1;
+        }
         switch (ch) {
         case 's':
             if (pdns__addr_parse(optarg, &a, &why) != PDNS_OK) {
@@ -219,6 +259,16 @@ static int parse_resolve(cli *c, int argc, char **argv)
         case OPT_STATS:
             c->stats = optarg;
             break;
+        case 'p':
+            c->profile = optarg;
+            break;
+        case OPT_SET:
+            if (!strchr(optarg, '=') || c->n_sets == sizeof c->sets / sizeof c->sets[0]) {
+                fprintf(stderr, "pacedns: option --set: expected KEY=VALUE, got '%s'\n", optarg);
+                return -1;
+            }
+            c->sets[c->n_sets++] = optarg;
+            break;
         case OPT_QPS:
             if (parse_double("--qps", optarg, 0.001, 1e7, &c->opt.qps))
                 return -1;
@@ -243,6 +293,16 @@ static int parse_resolve(cli *c, int argc, char **argv)
             if (parse_double("--interval", optarg, 0.01, 3600, &c->opt.interval_s))
                 return -1;
             break;
+        case OPT_NAMES:
+            c->names_file = optarg;
+            break;
+        case OPT_ZONE:
+            c->zone = optarg;
+            break;
+        case OPT_DURATION:
+            if (parse_double("--duration", optarg, 0.1, 86400, &c->duration_s))
+                return -1;
+            break;
         case 'q':
             c->quiet = 1;
             break;
@@ -260,10 +320,27 @@ static int parse_resolve(cli *c, int argc, char **argv)
     }
     c->inputs = (const char **)(argv + optind);
     c->n_inputs = (size_t)(argc - optind);
+    if (c->probe) {
+        if (c->n_inputs) {
+            fprintf(stderr,
+                    "pacedns: probe: unexpected argument '%s' (names come from "
+                    "--names or --zone)\n",
+                    c->inputs[0]);
+            return -1;
+        }
+        if (!c->names_file == !c->zone) {
+            fprintf(stderr, "pacedns: probe: give exactly one of --names FILE or --zone ZONE\n");
+            return -1;
+        }
+        if (c->opt.qps > 0) {
+            fprintf(stderr, "pacedns: probe: --qps fixes the rate; probe needs the controller\n");
+            return -1;
+        }
+    }
     return 0;
 }
 
-/* ---- run ----------------------------------------------------------------------- */
+/* ---- input sources -------------------------------------------------------------- */
 
 static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
 {
@@ -271,10 +348,46 @@ static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
     return pdns__input_next(c->in, name, cap, line);
 }
 
+/* probe --names: cycle through the file */
+static int probe_names_fn(void *user, char *name, size_t cap, uint64_t *line)
+{
+    cli *c = user;
+    char err[256];
+    int rc = pdns__input_next(c->in, name, cap, line);
+    if (rc == 0 && c->probe_line > 0) {
+        pdns__input_close(c->in);
+        c->in = NULL;
+        if (pdns__input_open(&c->in, &c->names_file, 1, err, sizeof err) != PDNS_OK)
+            return -1;
+        c->probe_line = 0;
+        rc = pdns__input_next(c->in, name, cap, line);
+    }
+    if (rc == 1)
+        c->probe_line++;
+    return rc;
+}
+
+/* probe --zone: random labels that no cache can answer (xorshift64*) */
+static int probe_zone_fn(void *user, char *name, size_t cap, uint64_t *line)
+{
+    cli *c = user;
+    uint64_t x = c->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    c->rng = x;
+    x *= 0x2545F4914F6CDD1DULL;
+    *line = ++c->probe_line;
+    snprintf(name, cap, "pdns-%012llx.%s", (unsigned long long)(x >> 16), c->zone_abs);
+    return 1;
+}
+
+/* ---- results, signals, timers ----------------------------------------------------- */
+
 static void on_result(const pdns_result *res, void *user)
 {
     cli *c = user;
-    if (c->out_error)
+    if (c->out_error || c->probe)
         return;
     if (pdns__output_write(&c->out, res) != PDNS_OK) {
         c->out_error = errno ? errno : EIO;
@@ -290,10 +403,29 @@ static void on_signal(uv_signal_t *h, int signo)
         c->signo = signo;
     if (c->sig_count > 1) {
         /* second signal: leave at once */
-        fflush(c->out_fp);
+        if (c->out_fp)
+            fflush(c->out_fp);
         _exit(128 + signo);
     }
     pdns_runner_stop(c->runner);
+}
+
+/* probe: stop once every server converged or the duration is over */
+static void probe_check(uv_timer_t *t)
+{
+    cli *c = t->data;
+    pdns_totals tot;
+    int all = 1;
+    pdns_runner_totals(c->runner, &tot);
+    for (size_t i = 0; i < pdns_runner_server_count(c->runner); i++) {
+        pdns_server_info si;
+        if (pdns_runner_server_info(c->runner, i, &si) != PDNS_OK || !si.converged)
+            all = 0;
+    }
+    if (all || tot.elapsed_s >= c->duration_s || pdns_runner_done(c->runner)) {
+        pdns_runner_stop(c->runner);
+        uv_timer_stop(t);
+    }
 }
 
 static pdns_status add_server_cb(const char *text, void *ud)
@@ -315,31 +447,109 @@ static void raise_nofile(unsigned need)
     }
 }
 
+/* ---- summaries -------------------------------------------------------------------- */
+
 static void print_summary(cli *c)
 {
-    pdns_runner *r = c->runner;
-    double el = pdns__runner_elapsed(r);
-    const uint64_t *counts = pdns__runner_counts(r);
-    uint64_t names = pdns__runner_names(r), recs = pdns__runner_records(r);
+    pdns_totals t;
+    pdns_runner_totals(c->runner, &t);
     fprintf(stderr, "pacedns: %llu names, %llu records in %.2f s (%.0f names/s)\n",
-            (unsigned long long)names, (unsigned long long)recs, el,
-            el > 0 ? (double)names / el : 0.0);
+            (unsigned long long)t.names, (unsigned long long)t.records, t.elapsed_s,
+            t.elapsed_s > 0 ? (double)t.names / t.elapsed_s : 0.0);
     fprintf(stderr, "statuses:");
     for (int i = 0; i <= PDNS_R_ERROR; i++)
-        if (counts[i])
+        if (t.statuses[i])
             fprintf(stderr, " %s=%llu", pdns_rstatus_name((pdns_rstatus)i),
-                    (unsigned long long)counts[i]);
-    fprintf(stderr, "\n%-24s %9s %9s %8s %9s %9s %8s %8s\n", "server", "sent", "answered",
-            "timeouts", "rate_qps", "ans_qps", "p50_ms", "p99_ms");
-    for (size_t i = 0; i < pdns__runner_nservers(r); i++) {
-        const pdns__server_stats *s = pdns__runner_server_stats(r, i);
-        fprintf(stderr, "%-24s %9llu %9llu %8llu %9.0f %9.0f %8.2f %8.2f\n", s->server,
-                (unsigned long long)s->sent, (unsigned long long)s->answered,
-                (unsigned long long)s->timeouts, pdns__runner_server_rate(r, i),
-                el > 0 ? (double)s->answered / el : 0.0,
-                (double)pdns__hist_quantile(&s->lat, 0.5) / 1000.0,
-                (double)pdns__hist_quantile(&s->lat, 0.99) / 1000.0);
+                    (unsigned long long)t.statuses[i]);
+    fprintf(stderr, "\n%-24s %9s %9s %8s %9s %9s %8s %8s %9s\n", "server", "sent", "answered",
+            "timeouts", "rate_qps", "ans_qps", "p50_ms", "p99_ms", "opt_qps");
+    for (size_t i = 0; i < pdns_runner_server_count(c->runner); i++) {
+        pdns_server_info s;
+        char opt[32] = "-";
+        if (pdns_runner_server_info(c->runner, i, &s) != PDNS_OK)
+            continue;
+        if (s.controlled && s.optimal_qps >= 0)
+            snprintf(opt, sizeof opt, "%.0f", s.optimal_qps);
+        fprintf(stderr, "%-24s %9llu %9llu %8llu %9.0f %9.0f %8.2f %8.2f %9s\n", s.server,
+                (unsigned long long)s.sent, (unsigned long long)s.answered,
+                (unsigned long long)s.timeouts, s.rate_qps, s.answered_qps, s.p50_ms, s.p99_ms,
+                opt);
     }
+}
+
+/* Loss and latency of the intervals run near the found rate: those whose target was
+ * within [0.85, 1.05] x optimal. Reads the stats document (public API). */
+static void near_optimal(const cJSON *srv, double opt, double *loss, double *p50, double *p99)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(srv, "timeseries"), *pt;
+    double sent = 0, lost = 0, v50[4096], v99[4096];
+    size_t n = 0;
+    *loss = *p50 = *p99 = -1;
+    cJSON_ArrayForEach(pt, ts)
+    {
+        double tq = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "target_qps"));
+        double q50 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "p50_ms"));
+        double q99 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "p99_ms"));
+        if (opt <= 0 || tq < 0.85 * opt || tq > 1.05 * opt)
+            continue;
+        sent += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "sent"));
+        lost += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "lost")) +
+                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "errors")) +
+                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pt, "tc"));
+        if (q50 >= 0 && n < 4096) {
+            v50[n] = q50;
+            v99[n] = q99;
+            n++;
+        }
+    }
+    if (sent > 0)
+        *loss = lost / sent;
+    if (n) {
+        /* medians by partial insertion sort: n is small */
+        for (size_t i = 1; i < n; i++)
+            for (size_t k = i; k > 0 && v50[k] < v50[k - 1]; k--) {
+                double t = v50[k];
+                v50[k] = v50[k - 1];
+                v50[k - 1] = t;
+            }
+        for (size_t i = 1; i < n; i++)
+            for (size_t k = i; k > 0 && v99[k] < v99[k - 1]; k--) {
+                double t = v99[k];
+                v99[k] = v99[k - 1];
+                v99[k - 1] = t;
+            }
+        *p50 = v50[n / 2];
+        *p99 = v99[n / 2];
+    }
+}
+
+static void print_probe_table(cli *c)
+{
+    char *js = pdns_runner_stats_json(c->runner, 0);
+    cJSON *doc = js ? cJSON_Parse(js) : NULL;
+    const cJSON *servers = cJSON_GetObjectItemCaseSensitive(doc, "servers");
+    printf("%-24s %11s %8s %8s %8s %12s %9s\n", "server", "optimal_qps", "loss_%", "p50_ms",
+           "p99_ms", "converged_s", "edges");
+    for (size_t i = 0; i < pdns_runner_server_count(c->runner); i++) {
+        pdns_server_info s;
+        double loss = -1, p50 = -1, p99 = -1;
+        const cJSON *sj = cJSON_GetArrayItem(servers, (int)i);
+        int edges = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sj, "edges"));
+        char conv[32], optq[32], lbuf[32], b50[32], b99[32];
+        if (pdns_runner_server_info(c->runner, i, &s) != PDNS_OK)
+            continue;
+        if (sj)
+            near_optimal(sj, s.optimal_qps, &loss, &p50, &p99);
+        snprintf(optq, sizeof optq, s.optimal_qps >= 0 ? "%.0f" : "unknown", s.optimal_qps);
+        snprintf(conv, sizeof conv, s.converged_after_s >= 0 ? "%.1f" : "no", s.converged_after_s);
+        snprintf(lbuf, sizeof lbuf, loss >= 0 ? "%.2f" : "-", loss * 100);
+        snprintf(b50, sizeof b50, p50 >= 0 ? "%.2f" : "-", p50);
+        snprintf(b99, sizeof b99, p99 >= 0 ? "%.2f" : "-", p99);
+        printf("%-24s %11s %8s %8s %8s %12s %9d\n", s.server, optq, lbuf, b50, b99, conv, edges);
+    }
+    fflush(stdout);
+    cJSON_Delete(doc);
+    pdns_free(js);
 }
 
 static int write_stats(cli *c)
@@ -366,14 +576,130 @@ static int write_stats(cli *c)
     return 0;
 }
 
-static int cmd_resolve(cli *c, int argc, char **argv)
+/* ---- the run ------------------------------------------------------------------------- */
+
+/* Servers, profile and overrides. Returns 0 or an exit code. */
+static int configure(cli *c)
 {
     char err[512];
     pdns_status st;
+    pdns_runner *r = c->runner;
+
+    for (size_t i = 0; i < c->n_servers; i++) {
+        if ((st = pdns_runner_add_server(r, c->servers[i])) != PDNS_OK) {
+            fprintf(stderr, "pacedns: option --server: '%s': %s\n", c->servers[i],
+                    st == PDNS_ERR_INVALID ? "duplicate server" : pdns_runner_errmsg(r));
+            return EXIT_USAGE;
+        }
+    }
+    if (c->servers_file) {
+        st = pdns__servers_file(c->servers_file, add_server_cb, r, err, sizeof err);
+        if (st != PDNS_OK) {
+            fprintf(stderr, "pacedns: option --servers-file: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    if (!c->n_servers && !c->servers_file) {
+        if (c->probe) {
+            fprintf(stderr, "pacedns: probe: give the servers to probe with -s or -S\n");
+            return EXIT_USAGE;
+        }
+        st = pdns__servers_resolv_conf("/etc/resolv.conf", add_server_cb, r, err, sizeof err);
+        if (st != PDNS_OK) {
+            fprintf(stderr, "pacedns: default servers: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    if (pdns_runner_server_count(r) == 0) {
+        fprintf(stderr, "pacedns: no nameserver: give -s ADDR or -S FILE\n");
+        return EXIT_USAGE;
+    }
+    if (c->profile && (st = pdns_runner_set_profile(r, c->profile)) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --profile: %s\n", pdns_runner_errmsg(r));
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < c->n_sets; i++) {
+        char key[128], *end;
+        const char *eq = strchr(c->sets[i], '=');
+        size_t kl = (size_t)(eq - c->sets[i]);
+        double v;
+        if (kl >= sizeof key)
+            kl = sizeof key - 1;
+        memcpy(key, c->sets[i], kl);
+        key[kl] = '\0';
+        errno = 0;
+        v = strtod(eq + 1, &end);
+        if (errno || end == eq + 1 || *end) {
+            fprintf(stderr, "pacedns: option --set: '%s': value is not a number\n", c->sets[i]);
+            return EXIT_USAGE;
+        }
+        if ((st = pdns_runner_set_param(r, key, v)) != PDNS_OK) {
+            fprintf(stderr, "pacedns: option --set: '%s': %s\n", c->sets[i],
+                    pdns_runner_errmsg(r)[0] ? pdns_runner_errmsg(r) : pdns_strerror(st));
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Open inputs and outputs. Returns 0 or an exit code. */
+static int open_io(cli *c)
+{
+    char err[512];
+    if (c->probe) {
+        if (c->names_file) {
+            if (pdns__input_open(&c->in, &c->names_file, 1, err, sizeof err) != PDNS_OK) {
+                fprintf(stderr, "pacedns: option --names: %s\n", err);
+                return EXIT_USAGE;
+            }
+            pdns_runner_set_source(c->runner, probe_names_fn, c);
+        } else {
+            const char *why;
+            if (pdns__name_normalize(c->zone, c->zone_abs, sizeof c->zone_abs, &why) != PDNS_OK ||
+                strlen(c->zone_abs) > 200) {
+                fprintf(stderr, "pacedns: option --zone: '%s' is not a usable zone name%s%s\n",
+                        c->zone, why ? ": " : "", why ? why : "");
+                return EXIT_USAGE;
+            }
+            c->rng = uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+            if (!c->rng)
+                c->rng = 1;
+            pdns_runner_set_source(c->runner, probe_zone_fn, c);
+        }
+        return 0;
+    }
+    if (pdns__input_open(&c->in, c->inputs, c->n_inputs, err, sizeof err) != PDNS_OK) {
+        fprintf(stderr, "pacedns: input: %s\n", err);
+        return EXIT_USAGE;
+    }
+    c->out_fp = stdout;
+    if (c->output && strcmp(c->output, "-") != 0 && !(c->out_fp = fopen(c->output, "w"))) {
+        fprintf(stderr, "pacedns: option --output: cannot open %s: %s\n", c->output,
+                strerror(errno));
+        c->out_fp = NULL;
+        return EXIT_USAGE;
+    }
+    pdns__output_init(&c->out, c->out_fp, c->fmt);
+    pdns_runner_set_source(c->runner, source_fn, c);
+    return 0;
+}
+
+static int run(cli *c, int argc, char **argv)
+{
+    pdns_status st;
+    pdns_totals tot;
     int rc = 0, uvrc;
 
     pdns_options_init(&c->opt);
-    if (parse_resolve(c, argc, argv) != 0)
+    if (c->probe) {
+        c->opt.timeout_ms = 1000;
+        c->opt.retries = 0;
+        c->opt.max_inflight = 2000;
+        c->opt.interval_s = 0.25;
+        c->duration_s = 15;
+        c->profile = "bench";
+    }
+    if (parse_args(c, argc, argv) != 0)
         return EXIT_USAGE;
     c->opt.on_result = on_result;
     c->opt.user = c;
@@ -387,95 +713,72 @@ static int cmd_resolve(cli *c, int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out_loop;
     }
-    for (size_t i = 0; i < c->n_servers; i++) {
-        if ((st = pdns_runner_add_server(c->runner, c->servers[i])) != PDNS_OK) {
-            fprintf(stderr, "pacedns: option --server: '%s': %s\n", c->servers[i],
-                    st == PDNS_ERR_INVALID ? "duplicate server" : pdns__runner_error(c->runner));
-            rc = EXIT_USAGE;
-            goto out_runner;
-        }
-    }
-    if (c->servers_file) {
-        st = pdns__servers_file(c->servers_file, add_server_cb, c->runner, err, sizeof err);
-        if (st != PDNS_OK) {
-            fprintf(stderr, "pacedns: option --servers-file: %s\n", err);
-            rc = EXIT_USAGE;
-            goto out_runner;
-        }
-    }
-    if (!c->n_servers && !c->servers_file) {
-        st = pdns__servers_resolv_conf("/etc/resolv.conf", add_server_cb, c->runner, err,
-                                       sizeof err);
-        if (st != PDNS_OK) {
-            fprintf(stderr, "pacedns: default servers: %s\n", err);
-            rc = EXIT_USAGE;
-            goto out_runner;
-        }
-    }
-    if (pdns__runner_nservers(c->runner) == 0) {
-        fprintf(stderr, "pacedns: no nameserver: give -s ADDR or -S FILE\n");
-        rc = EXIT_USAGE;
-        goto out_runner;
-    }
-    if (pdns__input_open(&c->in, c->inputs, c->n_inputs, err, sizeof err) != PDNS_OK) {
-        fprintf(stderr, "pacedns: input: %s\n", err);
-        rc = EXIT_USAGE;
-        goto out_runner;
-    }
-    c->out_fp = stdout;
-    if (c->output && strcmp(c->output, "-") != 0 && !(c->out_fp = fopen(c->output, "w"))) {
-        fprintf(stderr, "pacedns: option --output: cannot open %s: %s\n", c->output,
-                strerror(errno));
-        rc = EXIT_USAGE;
-        goto out_input;
-    }
-    pdns__output_init(&c->out, c->out_fp, c->fmt);
-    raise_nofile(c->opt.max_inflight * (unsigned)pdns__runner_nservers(c->runner) * 2);
+    if ((rc = configure(c)) != 0 || (rc = open_io(c)) != 0)
+        goto out;
+    raise_nofile((c->opt.max_inflight ? c->opt.max_inflight : 1000) *
+                 (unsigned)pdns_runner_server_count(c->runner) * 2);
 
-    pdns_runner_set_source(c->runner, source_fn, c);
-    if (uv_signal_init(&c->loop, &c->sigint) || uv_signal_init(&c->loop, &c->sigterm)) {
-        fprintf(stderr, "pacedns: cannot set up signal handling\n");
+    if ((uvrc = uv_signal_init(&c->loop, &c->sigint)) != 0 ||
+        (uvrc = uv_signal_init(&c->loop, &c->sigterm)) != 0 ||
+        (uvrc = uv_timer_init(&c->loop, &c->probe_timer)) != 0) {
+        fprintf(stderr, "pacedns: cannot set up signal handling: %s\n", uv_strerror(uvrc));
         rc = EXIT_RUNTIME;
-        goto out_output;
+        goto out;
     }
-    c->sigint.data = c->sigterm.data = c;
-    uv_signal_start(&c->sigint, on_signal, SIGINT);
-    uv_signal_start(&c->sigterm, on_signal, SIGTERM);
+    c->sigint.data = c->sigterm.data = c->probe_timer.data = c;
+    if ((uvrc = uv_signal_start(&c->sigint, on_signal, SIGINT)) != 0 ||
+        (uvrc = uv_signal_start(&c->sigterm, on_signal, SIGTERM)) != 0) {
+        fprintf(stderr, "pacedns: cannot set up signal handling: %s\n", uv_strerror(uvrc));
+        rc = EXIT_RUNTIME;
+        goto out_handles;
+    }
     uv_unref((uv_handle_t *)&c->sigint);
     uv_unref((uv_handle_t *)&c->sigterm);
+    if (c->probe) {
+        if ((uvrc = uv_timer_start(&c->probe_timer, probe_check, 100, 100)) != 0) {
+            fprintf(stderr, "pacedns: probe timer: %s\n", uv_strerror(uvrc));
+            rc = EXIT_RUNTIME;
+            goto out_handles;
+        }
+        uv_unref((uv_handle_t *)&c->probe_timer);
+    }
 
     if ((st = pdns_runner_run(c->runner)) != PDNS_OK) {
-        fprintf(stderr, "pacedns: %s: %s\n", pdns_strerror(st), pdns__runner_error(c->runner));
-        rc = EXIT_RUNTIME;
+        fprintf(stderr, "pacedns: %s: %s\n", pdns_strerror(st), pdns_runner_errmsg(c->runner));
+        rc = st == PDNS_ERR_PARSE || st == PDNS_ERR_RANGE ? EXIT_USAGE : EXIT_RUNTIME;
     } else if ((uvrc = uv_run(&c->loop, UV_RUN_DEFAULT)) < 0) {
         fprintf(stderr, "pacedns: event loop: %s\n", uv_strerror(uvrc));
         rc = EXIT_RUNTIME;
     }
-    if (fflush(c->out_fp) != 0 && !c->out_error)
+    if (c->out_fp && fflush(c->out_fp) != 0 && !c->out_error)
         c->out_error = errno;
     if (c->out_error) {
         fprintf(stderr, "pacedns: writing records: %s\n", strerror(c->out_error));
         rc = EXIT_RUNTIME;
     }
-    if (pdns__runner_source_error(c->runner)) {
-        fprintf(stderr, "pacedns: reading input: %s\n", pdns__input_error(c->in));
+    pdns_runner_totals(c->runner, &tot);
+    if (tot.input_error) {
+        fprintf(stderr, "pacedns: reading input: %s\n",
+                c->in ? pdns__input_error(c->in) : "cannot reopen the names file");
         rc = EXIT_RUNTIME;
     }
     if (c->stats && write_stats(c) != 0 && rc == 0)
         rc = EXIT_RUNTIME;
+    if (c->probe && rc == 0)
+        print_probe_table(c);
     if (!c->quiet)
         print_summary(c);
     if (rc == 0 && c->signo)
         rc = 128 + c->signo;
+out_handles:
     uv_close((uv_handle_t *)&c->sigint, NULL);
     uv_close((uv_handle_t *)&c->sigterm, NULL);
-out_output:
+    uv_close((uv_handle_t *)&c->probe_timer, NULL);
+out:
     pdns__output_free(&c->out);
     if (c->out_fp && c->out_fp != stdout)
         fclose(c->out_fp);
-out_input:
     pdns__input_close(c->in);
-out_runner:
     pdns_runner_free(c->runner);
 out_loop:
     uv_run(&c->loop, UV_RUN_DEFAULT);
@@ -505,9 +808,11 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    c.cmd = argv[1];
     if (!strcmp(argv[1], "resolve")) {
-        rc = cmd_resolve(&c, argc - 1, argv + 1);
+        rc = run(&c, argc - 1, argv + 1);
+    } else if (!strcmp(argv[1], "probe")) {
+        c.probe = 1;
+        rc = run(&c, argc - 1, argv + 1);
     } else {
         fprintf(stderr, "pacedns: unknown command '%s' (see pacedns --help)\n", argv[1]);
         rc = EXIT_USAGE;

@@ -10,9 +10,9 @@
  * tokens (burst = max(1, rate * burst_s), burst_s default 0.005 s), so an idle server
  * never gets a second's worth of sends at once. */
 typedef struct pdns__pacer {
-    double rate;     /* tokens per second, > 0 */
-    double burst_s;  /* bucket depth expressed in seconds of rate */
-    double tokens;   /* current tokens (may be fractional) */
+    double rate;    /* tokens per second, > 0 */
+    double burst_s; /* bucket depth expressed in seconds of rate */
+    double tokens;  /* current tokens (may be fractional) */
     uint64_t last_ns;
 } pdns__pacer;
 

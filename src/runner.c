@@ -69,6 +69,7 @@ struct job {
     size_t n_saved;
     int fcrdns;
     size_t fc_chain_base; /* chain length when the forward phase began */
+    int ptr_rcode;        /* rcode of the PTR answer (the record reports it) */
     pdns_runner *r_owner;
 };
 
@@ -120,7 +121,7 @@ void pdns_options_init(pdns_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->qps = 0;
-    opt->max_inflight = 100;
+    opt->max_inflight = 0; /* auto: 100 with a fixed rate, 1000 with the controller */
     opt->timeout_ms = 2000;
     opt->retries = 3;
     opt->interval_s = 1.0;
@@ -134,7 +135,7 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
 
     if (!opt || !out || !opt->on_result)
         return PDNS_ERR_INVALID;
-    if (opt->max_inflight == 0 || opt->timeout_ms == 0 || opt->interval_s <= 0)
+    if (opt->timeout_ms == 0 || opt->interval_s <= 0)
         return PDNS_ERR_RANGE;
     if (!(r = calloc(1, sizeof *r)))
         return PDNS_ERR_NOMEM;
@@ -144,8 +145,6 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         goto fail;
     memcpy(r->types, opt->n_types ? opt->types : &def_type, r->n_types * sizeof *r->types);
     r->opt.types = r->types;
-    r->opt.profile = NULL;
-    r->opt.profile_dir = NULL;
     if (loop) {
         r->loop = loop;
     } else {
@@ -177,6 +176,11 @@ fail:
 const char *pdns__runner_error(const pdns_runner *r)
 {
     return r->errbuf;
+}
+
+const char *pdns_runner_errmsg(const pdns_runner *r)
+{
+    return r ? r->errbuf : "";
 }
 
 pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user)
@@ -534,6 +538,7 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
             finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
         } else {
             j->phase = 1;
+            j->ptr_rcode = j->rcode;
             snprintf(j->cur, sizeof j->cur, "%s", ans[0].data);
             j->cur_type = j->addr_family == AF_INET ? 1 : 28;
             j->tries = 0;
@@ -624,7 +629,7 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
     res.line = j->line;
     res.qtype = j->qtype;
     res.status = st;
-    res.rcode = j->rcode;
+    res.rcode = j->phase == 1 ? j->ptr_rcode : j->rcode;
     res.answers = ans;
     res.n_answers = n_ans;
     res.cname = (const char *const *)j->cname;
@@ -674,8 +679,10 @@ static void dispatch(pdns_runner *r)
             size_t s = (start + k) % r->n_srv;
             pdns__srv *sv = &r->srv[s];
             job *j;
-            if (sv->inflight >= sv->max_inflight)
+            if (sv->inflight >= sv->max_inflight) {
+                pdns__ctl_on_limited(r, s);
                 continue;
+            }
             if (!pdns__pacer_take(&sv->pacer, now))
                 continue;
             if (r->have_global && !pdns__pacer_take(&r->global, now)) {
@@ -683,6 +690,7 @@ static void dispatch(pdns_runner *r)
                 continue;
             }
             if (!(j = take_job(r, s))) {
+                pdns__ctl_on_limited(r, s);
                 pdns__pacer_refund(&sv->pacer);
                 if (r->have_global)
                     pdns__pacer_refund(&r->global);
@@ -806,7 +814,7 @@ pdns_status pdns_runner_run(pdns_runner *r)
                             &sv->tp, r->errbuf, sizeof r->errbuf);
         if (st != PDNS_OK)
             goto fail;
-        sv->max_inflight = r->opt.max_inflight;
+        sv->max_inflight = r->opt.max_inflight ? r->opt.max_inflight : r->opt.qps > 0 ? 100 : 1000;
     }
     if ((st = pdns__ctl_start(r, now)) != PDNS_OK)
         goto fail;
@@ -952,45 +960,52 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
     return out;
 }
 
-/* ---- accessors for the CLI's summary ---------------------------------------------- */
+/* ---- summaries ------------------------------------------------------------------ */
 
-size_t pdns__runner_nservers(const pdns_runner *r)
+size_t pdns_runner_server_count(const pdns_runner *r)
 {
-    return r->n_srv;
+    return r ? r->n_srv : 0;
 }
 
-const pdns__server_stats *pdns__runner_server_stats(const pdns_runner *r, size_t i)
+pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_info *out)
 {
-    return i < r->n_srv ? &r->srv[i].st : NULL;
+    const pdns__server_stats *st;
+    double el;
+    if (!r || !out || i >= r->n_srv)
+        return PDNS_ERR_INVALID;
+    st = &r->srv[i].st;
+    el = pdns__runner_elapsed(r);
+    memset(out, 0, sizeof *out);
+    out->server = r->srv[i].addr.text;
+    out->sent = st->sent;
+    out->answered = st->answered;
+    out->timeouts = st->timeouts;
+    out->retries = st->retries;
+    out->errors = st->errors;
+    out->tc = st->tc;
+    out->rate_qps = r->srv[i].pacer.rate;
+    out->answered_qps = el > 0 ? (double)st->answered / el : 0;
+    out->p50_ms = (double)pdns__hist_quantile(&st->lat, 0.5) / 1000.0;
+    out->p99_ms = (double)pdns__hist_quantile(&st->lat, 0.99) / 1000.0;
+    out->controlled = pdns__ctl_server(r, i, &out->optimal_qps, &out->converged,
+                                       &out->converged_after_s, &out->phase);
+    return PDNS_OK;
 }
 
-double pdns__runner_server_rate(const pdns_runner *r, size_t i)
+void pdns_runner_totals(const pdns_runner *r, pdns_totals *out)
 {
-    return i < r->n_srv ? r->srv[i].pacer.rate : 0;
-}
-
-const uint64_t *pdns__runner_counts(const pdns_runner *r)
-{
-    return r->counts;
+    memset(out, 0, sizeof *out);
+    if (!r)
+        return;
+    out->names = r->names_read;
+    out->records = r->records;
+    out->elapsed_s = pdns__runner_elapsed(r);
+    memcpy(out->statuses, r->counts, sizeof out->statuses);
+    out->input_error = r->source_error;
 }
 
 double pdns__runner_elapsed(const pdns_runner *r)
 {
     uint64_t end = r->end_ns ? r->end_ns : uv_hrtime();
     return r->start_ns ? (double)(end - r->start_ns) / 1e9 : 0.0;
-}
-
-uint64_t pdns__runner_records(const pdns_runner *r)
-{
-    return r->records;
-}
-
-uint64_t pdns__runner_names(const pdns_runner *r)
-{
-    return r->names_read;
-}
-
-int pdns__runner_source_error(const pdns_runner *r)
-{
-    return r->source_error;
 }

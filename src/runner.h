@@ -85,20 +85,17 @@ void pdns__ctl_on_send(pdns_runner *r, size_t srv, uint64_t now_ns);
 void pdns__ctl_on_answer(pdns_runner *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
                          uint64_t now_ns);
 void pdns__ctl_on_loss(pdns_runner *r, size_t srv, uint64_t sent_ns, uint64_t now_ns);
+/* The server could have sent but had no ready name or hit its in-flight cap. */
+void pdns__ctl_on_limited(pdns_runner *r, size_t srv);
+/* Controller view of server s; returns 0 when the controller is off (fixed rate). */
+int pdns__ctl_server(const pdns_runner *r, size_t s, double *optimal, int *converged,
+                     double *after_s, const char **phase);
 void pdns__ctl_stop(pdns_runner *r);
 void pdns__ctl_close(pdns_runner *r, uv_close_cb cb);
 void pdns__ctl_free(pdns_runner *r);
 void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc);
 
-/* Accessors used by the CLI for its summary. */
 const char *pdns__runner_error(const pdns_runner *r);
-size_t pdns__runner_nservers(const pdns_runner *r);
-const pdns__server_stats *pdns__runner_server_stats(const pdns_runner *r, size_t i);
-double pdns__runner_server_rate(const pdns_runner *r, size_t i);
-const uint64_t *pdns__runner_counts(const pdns_runner *r);
 double pdns__runner_elapsed(const pdns_runner *r);
-uint64_t pdns__runner_records(const pdns_runner *r);
-uint64_t pdns__runner_names(const pdns_runner *r);
-int pdns__runner_source_error(const pdns_runner *r);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct pdns__ts_point {
 } pdns__ts_point;
 
 typedef struct pdns__server_stats {
-    char server[64]; /* "127.0.0.1:5300", "[::1]:5300" */
+    char server[64];                                        /* "127.0.0.1:5300", "[::1]:5300" */
     uint64_t sent, answered, timeouts, retries, tc, errors; /* errors: SERVFAIL+REFUSED */
     uint64_t rcodes[PDNS__RCODE_SLOTS];
     pdns__hist lat;    /* whole run */

@@ -1,0 +1,602 @@
+/* aimd.c - per-nameserver AIMD rate controller with a capacity estimate (pure).
+ * SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <string.h>
+#include "aimd.h"
+
+/* IMPLEMENTATION NOTES
+ *
+ * Units. Rates are queries per second (qps), latencies milliseconds, time nanoseconds
+ * (now_ns from the caller; this file never reads a clock). Every step below happens once
+ * per control interval, i.e. once per pdns__aimd_update(); dt is measured, not assumed.
+ *
+ * Interval. pdns__aimd_interval_ns() asks for max(interval_ms, rtt_intervals x smoothed
+ * RTT, time to send N queries), N = min_samples in slow start and afterwards at least
+ * 2 / converge_tolerance (67 at 3 %): an edge measured from n answers has a resolution
+ * of 1/n, and edges must be able to agree within the tolerance. So most answers to an
+ * interval's queries come back inside it (answered/sent is meaningful) and ratios rest
+ * on enough queries (at 10 qps in slow start the interval is 1 s). Capped at 10 s.
+ *
+ * Significance. Every ratio signal uses pdns__aimd_over(): count > thr n +
+ * PDNS__AIMD_NOISE_SD sqrt(thr n) and count >= PDNS__AIMD_MIN_EVENTS, i.e. above the
+ * threshold by more than two standard deviations of binomial noise, so a few stray
+ * timeouts or SERVFAILs (background loss, broken names) are not congestion.
+ *
+ * Signals (PDNS__AIMD_SIG_*, each against a profile threshold):
+ *  - LOSS: answers falling behind sends, visible at once: unanswered = sent - answered,
+ *    minus the share that may legitimately still be in flight (spill = RTT/dt, RTT =
+ *    max(p90, smoothed RTT)), above loss_threshold. Used only when the RTT is at most
+ *    1/PDNS__AIMD_DEFICIT_RTTS of the interval. sample.lost counts here too.
+ *  - LATE_LOSS: timeouts reported later (pdns__aimd_report_late_loss) are attributed to
+ *    the interval that sent them (ring of PDNS__AIMD_HIST intervals). At the next update
+ *    an interval whose loss ratio exceeds loss_threshold is congested -- unless it was
+ *    sent before the last decrease (react_seq), whose effect is already under way: TCP's
+ *    "one reaction per window", so one overload is not punished twice (early through
+ *    LOSS, then again when its timeouts fire).
+ *  - ERRORS: (SERVFAIL+REFUSED)/answered > error_threshold: what rate limiters answer.
+ *  - TC: TC/answered > tc_threshold: RRL "slip".
+ *  - LATENCY: p90 > latency_factor x baseline and p90 - baseline > latency_min_ms:
+ *    queueing. The baseline is the minimum RTT over the last one to two
+ *    baseline_window_ms windows (so it can rise again after a route change).
+ *  - EDGE: near a known capacity (avoid/probe, rate in [1 - tol, 1 + 2 tol] x estimate)
+ *    any lost + errors + tc above loss_target x sent; above that band one stray
+ *    rejection per interval is forgiven. The estimate predicts rejections there, so the
+ *    climb stops at the first one instead of overshooting until the (noise-proof, hence
+ *    slower) thresholds fire; this is what keeps steady-state loss under loss_target.
+ *
+ * Phases.
+ *  - slow_start: rate x slow_start_factor per interval from start_qps until the first
+ *    signal (finds the order of magnitude in log2(C/start) intervals).
+ *  - avoid: congestion avoidance, rate + step per interval, step = max(increase_qps,
+ *    increase_fraction x last edge): additive inside an epoch yet scale-free across
+ *    servers. Below the hold level the step is at least a quarter of the gap to it
+ *    (fast recovery after a decrease caused by noise).
+ *  - on a signal (multiplicative decrease): an edge is recorded (below), then
+ *    rate = decrease_factor x min(rate, edge) while not converged, or
+ *    rate = hold_fraction x min(estimate, rate) once converged. Both are < rate, so any
+ *    signal lowers the rate. Taking the edge rather than the rate as the base matters
+ *    after slow start, where the rate may be twice the capacity.
+ *  - hold: converged; the rate sits at hold_fraction x estimate, just under capacity, so
+ *    steady-state loss is ~0 instead of a sawtooth overshooting every few seconds.
+ *  - probe: after probe_period_ms in hold, the rate jumps to the estimate and climbs a
+ *    step per interval until a signal (a fresh edge, back to hold): typically one
+ *    interval with a few rejections per probe period.
+ *  No phase increases while the interval was sender-limited (sample.limited, or sent <
+ *  use_fraction x rate x dt), and no increase goes above slow_start_factor x the rate
+ *  actually sent, so the rate never runs away from what the sender can use.
+ *
+ * Edges and the estimate. An edge is the rate at which congestion appeared, measured as
+ * what the server delivered in the congested interval: min(rate sent, good / dt) with
+ * good = min(answered / (1 - p50/dt), sent - lost) - errors - tc (answers to the last
+ * p50 of an interval arrive in the next one). A rate limiter or a saturated server
+ * delivers its capacity whatever the overshoot, so a slow-start overshoot to 2 C still
+ * gives an edge of ~C; a latency-only signal gives the rate sent. An EDGE hit (a few
+ * rejections, possibly background loss) takes the mean of delivered and sent rate.
+ * Edges go into a ring (PDNS__AIMD_EDGES). optimal_qps (the estimate) is the median of
+ * the last converge_edges valid edges: one spurious edge does not move it, a real
+ * capacity drop moves it after two low edges. Converged = those edges all within
+ * +-converge_tolerance of the median; converged_ns is when that last became true.
+ *
+ * Capacity rise. "Sustained" = the lowest sent rate of PDNS__AIMD_SUSTAIN consecutive
+ * good intervals (no signal, lost + errors + tc not significantly above loss_target)
+ * since the last decrease. When the best sustained rate exceeds estimate x (1 +
+ * converge_tolerance), the old edges no longer bound the capacity: they are invalidated
+ * (kept for stats), the estimate becomes the sustained rate, and the probe accelerates
+ * (its step doubles per interval) until the next signal gives a new edge.
+ *
+ * Constants: PDNS__AIMD_MIN_EVENTS 3 and PDNS__AIMD_NOISE_SD 2 (false alarms from
+ * 0.2 % background loss become rarer than 1e-4 per interval); PDNS__AIMD_DEFICIT_RTTS 4
+ * (in-flight share <= 25 %, so a real loss shows above it); PDNS__AIMD_MIN_LAT_ANSWERS 5
+ * (a p90 of fewer answers is noise); srtt EWMA gain 1/8 (as TCP); PDNS__AIMD_SUSTAIN 3
+ * intervals; the 10 s interval cap keeps a server at min_qps observable.
+ */
+
+#define PDNS__AIMD_MIN_EVENTS      3
+#define PDNS__AIMD_NOISE_SD        2.0
+#define PDNS__AIMD_DEFICIT_RTTS    4.0
+#define PDNS__AIMD_MIN_LAT_ANSWERS 5
+#define PDNS__AIMD_SUSTAIN         3
+#define PDNS__AIMD_MAX_INTERVAL_MS 10000.0
+#define PDNS__AIMD_MAX_SPILL       0.5
+
+static double pdns__dmin(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static double pdns__dmax(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+void pdns__aimd_params_default(pdns__aimd_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->start_qps = 50;
+    p->min_qps = 10; /* a dead server is still probed 10 times a second */
+    p->max_qps = 5000;
+    p->max_total_qps = 20000;
+    p->interval_ms = 100;
+    p->rtt_intervals = 4;
+    p->min_samples = 10;
+    p->slow_start_factor = 2;
+    p->increase_qps = 1;
+    p->increase_fraction = 0.02;
+    p->decrease_factor = 0.7;
+    p->loss_threshold = 0.02;
+    p->error_threshold = 0.03;
+    p->tc_threshold = 0.03;
+    p->latency_factor = 3;
+    p->latency_min_ms = 2;
+    p->hold_fraction = 0.93;
+    p->probe_period_ms = 2000;
+    p->loss_target = 0.01;
+    p->converge_tolerance = 0.03;
+    p->converge_edges = 3;
+    p->baseline_window_ms = 10000;
+    p->use_fraction = 0.8;
+}
+
+static double pdns__aimd_clamp(const pdns__aimd *a, double r)
+{
+    if (a->p.max_qps > 0 && r > a->p.max_qps)
+        r = a->p.max_qps;
+    if (r < a->p.min_qps)
+        r = a->p.min_qps;
+    return r;
+}
+
+void pdns__aimd_init(pdns__aimd *a, const pdns__aimd_params *p, uint64_t now_ns)
+{
+    memset(a, 0, sizeof *a);
+    a->p = *p;
+    if (a->p.converge_edges < 1)
+        a->p.converge_edges = 1;
+    if (a->p.converge_edges > PDNS__AIMD_EDGES)
+        a->p.converge_edges = PDNS__AIMD_EDGES;
+    a->phase = PDNS__AIMD_SLOW_START;
+    a->rate = pdns__aimd_clamp(a, p->start_qps);
+    a->start_ns = a->last_ns = a->base_win_ns = now_ns;
+    a->estimate = -1;
+}
+
+double pdns__aimd_baseline_ms(const pdns__aimd *a)
+{
+    if (a->base_cur_ms > 0 && a->base_prev_ms > 0)
+        return pdns__dmin(a->base_cur_ms, a->base_prev_ms);
+    return a->base_cur_ms > 0 ? a->base_cur_ms : a->base_prev_ms;
+}
+
+uint64_t pdns__aimd_interval_ns(const pdns__aimd *a)
+{
+    double ms = a->p.interval_ms;
+    if (a->srtt_ms > 0)
+        ms = pdns__dmax(ms, a->p.rtt_intervals * a->srtt_ms);
+    if (a->rate > 0) {
+        double n = a->p.min_samples;
+        /* once edges are measured: enough answers for a resolution of tolerance / 2 */
+        if (a->phase != PDNS__AIMD_SLOW_START)
+            n = pdns__dmax(n, 2 / a->p.converge_tolerance);
+        ms = pdns__dmax(ms, 1000.0 * n / a->rate);
+    }
+    ms = pdns__dmin(ms, pdns__dmax(PDNS__AIMD_MAX_INTERVAL_MS, a->p.interval_ms));
+    if (ms < 1)
+        ms = 1;
+    return (uint64_t)(ms * 1e6);
+}
+
+/* Feed the interval's RTT figures into the windowed min-RTT baseline and the smoothed
+ * RTT (EWMA of p50, gain 1/8). */
+static void pdns__aimd_rtt(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
+{
+    if (now_ns - a->base_win_ns >= (uint64_t)(a->p.baseline_window_ms * 1e6)) {
+        if (a->base_cur_ms > 0)
+            a->base_prev_ms = a->base_cur_ms;
+        a->base_cur_ms = 0;
+        a->base_win_ns = now_ns;
+    }
+    if (s->min_rtt_ms > 0 && (a->base_cur_ms <= 0 || s->min_rtt_ms < a->base_cur_ms))
+        a->base_cur_ms = s->min_rtt_ms;
+    if (s->p50_ms > 0)
+        a->srtt_ms = a->srtt_ms > 0 ? a->srtt_ms + (s->p50_ms - a->srtt_ms) / 8 : s->p50_ms;
+}
+
+int pdns__aimd_over(double count, double n, double thr)
+{
+    double mean = thr * n;
+    return count >= PDNS__AIMD_MIN_EVENTS && count > mean + PDNS__AIMD_NOISE_SD * sqrt(mean);
+}
+
+/* Answers that did not come back beyond the share still legitimately in flight. */
+static double pdns__aimd_unanswered(const pdns__aimd_iv *iv)
+{
+    double un = (double)iv->sent - (double)iv->answered - iv->spill * (double)iv->sent;
+    return un > 0 ? un : 0;
+}
+
+/* Signals of the interval just closed (PDNS__AIMD_SIG_* mask). */
+static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__aimd_sample *s,
+                                   double dt_ms)
+{
+    const pdns__aimd_params *p = &a->p;
+    unsigned sig = 0;
+    double base = pdns__aimd_baseline_ms(a);
+    double rtt = pdns__dmax(s->p90_ms, a->srtt_ms);
+    double mid = s->p50_ms > 0 ? s->p50_ms : a->srtt_ms;
+
+    iv->spill = rtt > 0 ? pdns__dmin(PDNS__AIMD_MAX_SPILL, rtt / dt_ms) : PDNS__AIMD_MAX_SPILL;
+    iv->inflight = mid > 0 ? pdns__dmin(iv->spill, mid / dt_ms) : 0;
+    if (pdns__aimd_over((double)iv->lost, (double)iv->sent, p->loss_threshold))
+        sig |= PDNS__AIMD_SIG_LOSS;
+    if (rtt > 0 && rtt * PDNS__AIMD_DEFICIT_RTTS <= dt_ms &&
+        pdns__aimd_over(pdns__aimd_unanswered(iv), (double)iv->sent, p->loss_threshold))
+        sig |= PDNS__AIMD_SIG_LOSS;
+    if (pdns__aimd_over((double)iv->errors, (double)iv->answered, p->error_threshold))
+        sig |= PDNS__AIMD_SIG_ERRORS;
+    if (pdns__aimd_over((double)iv->tc, (double)iv->answered, p->tc_threshold))
+        sig |= PDNS__AIMD_SIG_TC;
+    if (base > 0 && s->p90_ms > 0 && iv->answered >= PDNS__AIMD_MIN_LAT_ANSWERS &&
+        s->p90_ms > p->latency_factor * base && s->p90_ms - base > p->latency_min_ms)
+        sig |= PDNS__AIMD_SIG_LATENCY;
+    return sig;
+}
+
+/* A good interval: no signal, and (lost + errors + tc) not significantly above
+ * loss_target x sent (pdns__aimd_over). */
+static int pdns__aimd_good(const pdns__aimd *a, const pdns__aimd_iv *iv)
+{
+    double bad = pdns__dmax((double)iv->lost, pdns__aimd_unanswered(iv));
+    bad += (double)iv->errors + (double)iv->tc;
+    return iv->sent > 0 && iv->sig == 0 &&
+           !pdns__aimd_over(bad, (double)iv->sent, a->p.loss_target);
+}
+
+/* Near or above the estimate (avoid or probe phase, rate >= estimate x (1 - tolerance))
+ * an interval is congested when its lost + errors + tc exceed loss_target x sent: more
+ * sensitive than the significance rule, since the estimate already predicts rejections
+ * there (a false alarm costs a step back to the hold level). Above estimate x (1 + 2
+ * tolerance) one stray rejection per interval is forgiven, so that background loss does
+ * not stop a probe that is following a capacity rise. */
+static int pdns__aimd_edge_hit(const pdns__aimd *a, const pdns__aimd_iv *iv)
+{
+    double bad, slack;
+
+    if ((a->phase != PDNS__AIMD_PROBE && a->phase != PDNS__AIMD_AVOID) || a->estimate <= 0 ||
+        iv->rate < a->estimate * (1 - a->p.converge_tolerance))
+        return 0;
+    slack = iv->rate > a->estimate * (1 + 2 * a->p.converge_tolerance) ? 1 : 0;
+    bad = pdns__dmax((double)iv->lost, pdns__aimd_unanswered(iv));
+    bad += (double)iv->errors + (double)iv->tc;
+    return bad >= 1 + slack && bad > a->p.loss_target * (double)iv->sent + slack;
+}
+
+/* Best sustained rate since the last decrease: max over runs of PDNS__AIMD_SUSTAIN
+ * consecutive good intervals of their lowest sent rate; 0 when none. */
+static double pdns__aimd_sustained(const pdns__aimd *a)
+{
+    uint64_t first = a->react_seq;
+    double best = 0;
+    if (a->seq + 1 > PDNS__AIMD_HIST && first < a->seq + 1 - PDNS__AIMD_HIST)
+        first = a->seq + 1 - PDNS__AIMD_HIST;
+    for (uint64_t q = first; q + PDNS__AIMD_SUSTAIN <= a->seq + 1; q++) {
+        double lo = -1;
+        int ok = 1;
+        for (uint64_t k = q; k < q + PDNS__AIMD_SUSTAIN; k++) {
+            const pdns__aimd_iv *iv = &a->iv[k % PDNS__AIMD_HIST];
+            if (!pdns__aimd_good(a, iv)) {
+                ok = 0;
+                break;
+            }
+            if (lo < 0 || iv->sent_qps < lo)
+                lo = iv->sent_qps;
+        }
+        if (ok && lo > best)
+            best = lo;
+    }
+    return best;
+}
+
+/* Recompute the estimate (median of the last converge_edges valid edges) and the
+ * converged flag after an edge was added. */
+static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
+{
+    double v[PDNS__AIMD_EDGES];
+    uint64_t from = a->edge_valid_from;
+    size_t n = 0;
+    int conv;
+
+    if (a->n_edges > (uint64_t)a->p.converge_edges &&
+        from < a->n_edges - (uint64_t)a->p.converge_edges)
+        from = a->n_edges - (uint64_t)a->p.converge_edges;
+    for (uint64_t i = from; i < a->n_edges; i++) {
+        double e = a->edges[i % PDNS__AIMD_EDGES];
+        size_t j = n++;
+        while (j > 0 && v[j - 1] > e) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = e;
+    }
+    if (n == 0)
+        return;
+    a->estimate = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    conv = n >= (size_t)a->p.converge_edges;
+    for (size_t i = 0; conv && i < n; i++)
+        if (v[i] < a->estimate * (1 - a->p.converge_tolerance) ||
+            v[i] > a->estimate * (1 + a->p.converge_tolerance))
+            conv = 0;
+    if (conv && !a->converged) {
+        a->converged_ns = now_ns;
+        if (!a->ever_converged) {
+            a->ever_converged = 1;
+            a->first_converged_ns = now_ns;
+        }
+    }
+    a->converged = conv;
+}
+
+/* Congestion seen in interval iv (signals sig): record the edge, update the estimate and
+ * return the decreased rate. */
+static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsigned sig, double dt_s,
+                                  uint64_t now_ns)
+{
+    double good =
+        pdns__dmin((double)iv->answered / (1 - iv->inflight), (double)iv->sent - (double)iv->lost);
+    double edge, r;
+
+    good -= (double)iv->errors + (double)iv->tc;
+    edge = pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
+    /* a marginal hit near the estimate: the overshoot is within a step and its few
+     * rejections may be background noise; split the difference with the rate sent */
+    if (sig == PDNS__AIMD_SIG_EDGE)
+        edge = (edge + iv->sent_qps) / 2;
+    edge = pdns__dmax(edge, a->p.min_qps);
+    a->edges[a->n_edges % PDNS__AIMD_EDGES] = edge;
+    a->edge_ns[a->n_edges % PDNS__AIMD_EDGES] = now_ns;
+    a->n_edges++;
+    pdns__aimd_estimate(a, now_ns);
+
+    if (a->converged) {
+        r = a->p.hold_fraction * pdns__dmin(a->estimate, a->rate);
+        a->phase = PDNS__AIMD_HOLD;
+        a->hold_since_ns = now_ns;
+    } else {
+        r = a->p.decrease_factor * pdns__dmin(a->rate, edge);
+        a->phase = PDNS__AIMD_AVOID;
+    }
+    a->react_seq = a->seq + 1;
+    a->last_sig = sig;
+    a->decreases++;
+    return r;
+}
+
+/* Additive step: max(increase_qps, increase_fraction x reference). */
+static double pdns__aimd_step(const pdns__aimd *a, double ref)
+{
+    return pdns__dmax(a->p.increase_qps, a->p.increase_fraction * ref);
+}
+
+/* The newest valid edge, or the estimate, or the rate: reference for the step. */
+static double pdns__aimd_ref(const pdns__aimd *a)
+{
+    if (a->n_edges > a->edge_valid_from)
+        return a->edges[(a->n_edges - 1) % PDNS__AIMD_EDGES];
+    return a->estimate > 0 ? a->estimate : a->rate;
+}
+
+/* No congestion in the interval: the phase's increase (none while sender-limited). */
+static double pdns__aimd_increase(pdns__aimd *a, const pdns__aimd_iv *iv, uint64_t now_ns)
+{
+    double r = a->rate;
+    double cap = pdns__dmax(a->rate, iv->sent_qps * a->p.slow_start_factor);
+
+    switch (a->phase) {
+    case PDNS__AIMD_SLOW_START:
+        if (!iv->limited)
+            r = a->rate * a->p.slow_start_factor;
+        break;
+    case PDNS__AIMD_AVOID:
+        if (!iv->limited) {
+            double step = pdns__aimd_step(a, pdns__aimd_ref(a));
+            /* fast recovery: a quarter of the way back to the hold level at least */
+            if (a->estimate > 0)
+                step = pdns__dmax(step, (a->p.hold_fraction * a->estimate - a->rate) / 4);
+            r = a->rate + step;
+        }
+        break;
+    case PDNS__AIMD_HOLD:
+        r = a->p.hold_fraction * a->estimate;
+        if (iv->limited) {
+            r = pdns__dmin(r, a->rate);
+        } else if ((double)(now_ns - a->hold_since_ns) >= a->p.probe_period_ms * 1e6) {
+            a->phase = PDNS__AIMD_PROBE;
+            a->probe_step = pdns__aimd_step(a, a->estimate);
+            r = pdns__dmax(r, a->estimate);
+        }
+        break;
+    case PDNS__AIMD_PROBE:
+        if (!iv->limited) {
+            r = a->rate + a->probe_step;
+            if (a->n_edges == a->edge_valid_from) /* capacity rose: accelerate */
+                a->probe_step *= 2;
+        }
+        break;
+    }
+    return r > a->rate ? pdns__dmin(r, cap) : r;
+}
+
+/* The estimate follows a sustained good rate above it (capacity rise). */
+static void pdns__aimd_rise(pdns__aimd *a)
+{
+    double s;
+
+    if (a->estimate <= 0 || a->phase == PDNS__AIMD_SLOW_START)
+        return;
+    s = pdns__aimd_sustained(a);
+    if (a->n_edges == a->edge_valid_from) {
+        if (s > a->estimate)
+            a->estimate = s;
+        return;
+    }
+    if (s > a->estimate * (1 + a->p.converge_tolerance)) {
+        a->edge_valid_from = a->n_edges;
+        a->estimate = s;
+        a->converged = 0;
+        a->converged_ns = 0;
+        if (a->phase != PDNS__AIMD_PROBE) {
+            a->phase = PDNS__AIMD_PROBE;
+            a->probe_step = pdns__aimd_step(a, s);
+        }
+    }
+}
+
+double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
+{
+    pdns__aimd_iv *iv, *src = NULL;
+    double dt_s, src_dt = 0, r;
+    unsigned sig;
+    uint64_t back;
+
+    if (now_ns <= a->last_ns)
+        return a->rate;
+    dt_s = (double)(now_ns - a->last_ns) / 1e9;
+
+    iv = &a->iv[a->seq % PDNS__AIMD_HIST];
+    memset(iv, 0, sizeof *iv);
+    iv->start_ns = a->last_ns;
+    iv->end_ns = now_ns;
+    iv->sent = s->sent;
+    iv->answered = s->answered;
+    iv->errors = s->errors;
+    iv->tc = s->tc;
+    iv->lost = s->lost + a->open_lost;
+    a->open_lost = 0;
+    iv->rate = a->rate;
+    iv->sent_qps = (double)s->sent / dt_s;
+    iv->limited = s->limited || iv->sent_qps < a->p.use_fraction * a->rate;
+
+    pdns__aimd_rtt(a, s, now_ns);
+    iv->sig = pdns__aimd_signals(a, iv, s, dt_s * 1e3);
+    if (!iv->sig && pdns__aimd_edge_hit(a, iv))
+        iv->sig = PDNS__AIMD_SIG_EDGE;
+    sig = iv->sig;
+    if (sig) {
+        src = iv;
+        src_dt = dt_s;
+    }
+
+    /* Late loss for earlier intervals: the oldest one sent after the last decrease. */
+    back = a->seq < PDNS__AIMD_HIST - 1 ? a->seq : PDNS__AIMD_HIST - 1;
+    for (uint64_t k = back; k >= 1; k--) {
+        uint64_t q = a->seq - k;
+        pdns__aimd_iv *old = &a->iv[q % PDNS__AIMD_HIST];
+        if (!old->late_new)
+            continue;
+        old->late_new = 0;
+        if (q < a->react_seq ||
+            !pdns__aimd_over((double)old->lost, (double)old->sent, a->p.loss_threshold))
+            continue;
+        old->sig |= PDNS__AIMD_SIG_LATE_LOSS;
+        if (!src) {
+            src = old;
+            src_dt = (double)(old->end_ns - old->start_ns) / 1e9;
+            sig = PDNS__AIMD_SIG_LATE_LOSS;
+        }
+    }
+
+    if (src) {
+        r = pdns__aimd_decrease(a, src, sig, src_dt, now_ns);
+    } else {
+        r = pdns__aimd_increase(a, iv, now_ns);
+        pdns__aimd_rise(a);
+    }
+    a->rate = pdns__aimd_clamp(a, r);
+    a->last_ns = now_ns;
+    a->seq++;
+    return a->rate;
+}
+
+void pdns__aimd_report_late_loss(pdns__aimd *a, uint64_t sent_ns, uint64_t n)
+{
+    uint64_t back = a->seq < PDNS__AIMD_HIST - 1 ? a->seq : PDNS__AIMD_HIST - 1;
+
+    if (n == 0)
+        return;
+    if (sent_ns >= a->last_ns) {
+        a->open_lost += n;
+        return;
+    }
+    for (uint64_t k = 1; k <= back; k++) {
+        pdns__aimd_iv *iv = &a->iv[(a->seq - k) % PDNS__AIMD_HIST];
+        if (sent_ns >= iv->start_ns) {
+            iv->lost += n;
+            iv->late_new = 1;
+            return;
+        }
+    }
+    a->stale_lost += n;
+}
+
+double pdns__aimd_rate(const pdns__aimd *a)
+{
+    return a->rate;
+}
+
+double pdns__aimd_optimal_qps(const pdns__aimd *a)
+{
+    return a->estimate;
+}
+
+size_t pdns__aimd_edges(const pdns__aimd *a, double *out, size_t cap)
+{
+    uint64_t n = a->n_edges < PDNS__AIMD_EDGES ? a->n_edges : PDNS__AIMD_EDGES;
+    if (n > cap)
+        n = cap;
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = a->edges[(a->n_edges - n + i) % PDNS__AIMD_EDGES];
+    return (size_t)n;
+}
+
+uint64_t pdns__aimd_n_edges(const pdns__aimd *a)
+{
+    return a->n_edges;
+}
+
+int pdns__aimd_converged(const pdns__aimd *a, uint64_t *since_ns)
+{
+    if (since_ns)
+        *since_ns = a->converged ? a->converged_ns : 0;
+    return a->converged;
+}
+
+double pdns__aimd_converged_after_s(const pdns__aimd *a)
+{
+    if (!a->ever_converged)
+        return -1;
+    return (double)(a->first_converged_ns - a->start_ns) / 1e9;
+}
+
+pdns__aimd_phase pdns__aimd_phase_of(const pdns__aimd *a)
+{
+    return a->phase;
+}
+
+const char *pdns__aimd_phase_name(const pdns__aimd *a)
+{
+    switch (a->phase) {
+    case PDNS__AIMD_SLOW_START:
+        return "slow_start";
+    case PDNS__AIMD_AVOID:
+        return "avoid";
+    case PDNS__AIMD_HOLD:
+        return "hold";
+    case PDNS__AIMD_PROBE:
+        return "probe";
+    }
+    return "unknown";
+}
+
+unsigned pdns__aimd_last_signals(const pdns__aimd *a)
+{
+    return a->last_sig;
+}

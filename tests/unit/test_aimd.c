@@ -1,0 +1,570 @@
+/* test_aimd.c - AIMD controller against a scripted clock and a simulated server.
+ * SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "aimd.h"
+#include "check.h"
+
+#define NS 1000000000ull
+
+/* How the simulated server treats queries above its capacity. */
+typedef enum sim_mode { SIM_DROP, SIM_REFUSED, SIM_TC } sim_mode;
+
+static const char *const mode_names[] = {"drop", "refused", "tc"};
+
+#define SIM_LATE_DELAY 2 /* timeouts are reported this many intervals after the send */
+#define SIM_PEND       8
+
+/* A server of capacity cap qps: each interval it serves min(offered, cap * dt); the excess
+ * is dropped (reported as late loss SIM_LATE_DELAY intervals later, attributed to the
+ * sending interval), answered REFUSED, or answered with TC. Latency is base_ms plus
+ * queueing near capacity (+0.3 ms from 95 % utilisation; a full drop-tail queue, +5 ms,
+ * when dropping). Answers arriving within the last p50 of an interval are counted in the
+ * next one, as a real caller would see them. */
+typedef struct sim {
+    sim_mode mode;
+    double cap;
+    double base_ms;
+    double source_qps; /* names per second the input provides; 0 = unlimited */
+    double bg_loss;    /* random loss probability of every query (network) */
+    double jitter;     /* relative latency jitter */
+    uint64_t rng;
+    double offer_acc, cap_acc, spill_acc, backlog;
+    uint64_t spill;
+    struct {
+        uint64_t sent_ns, n;
+        uint64_t due;
+    } pend[SIM_PEND];
+    uint64_t step;
+} sim;
+
+/* What one simulated interval produced, for the checks. */
+typedef struct sim_out {
+    uint64_t sent, rejected; /* rejected: dropped, REFUSED or TC (capacity excess) */
+    uint64_t bg_lost;        /* random network loss */
+    uint64_t answered;       /* answers the controller was told about */
+    double rate_before, rate_after;
+} sim_out;
+
+static void sim_init(sim *s, sim_mode mode, double cap)
+{
+    memset(s, 0, sizeof *s);
+    s->mode = mode;
+    s->cap = cap;
+    s->base_ms = 0.2;
+    s->rng = 0x9e3779b97f4a7c15ull;
+}
+
+/* Uniform in [0,1) (xorshift64*: deterministic). */
+static double sim_rand(sim *s)
+{
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return (double)((s->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* Run one control interval [now, now + controller's interval); returns the new time. */
+static uint64_t sim_step(sim *s, pdns__aimd *a, uint64_t now, sim_out *o)
+{
+    uint64_t dt_ns = pdns__aimd_interval_ns(a);
+    double dt = (double)dt_ns / 1e9, r = pdns__aimd_rate(a);
+    pdns__aimd_sample smp;
+    uint64_t offered, sent, capn, served, excess, spill_out, good, bg = 0;
+    double u, q = 0, jit = 1;
+
+    memset(&smp, 0, sizeof smp);
+    s->offer_acc += r * dt;
+    offered = (uint64_t)s->offer_acc;
+    s->offer_acc -= (double)offered;
+    sent = offered;
+    if (s->source_qps > 0) {
+        s->backlog += s->source_qps * dt;
+        if ((double)sent > floor(s->backlog))
+            sent = (uint64_t)floor(s->backlog);
+        s->backlog -= (double)sent;
+        smp.limited = sent < offered;
+    }
+    s->cap_acc += s->cap * dt;
+    capn = (uint64_t)s->cap_acc;
+    s->cap_acc -= (double)capn;
+    served = sent < capn ? sent : capn;
+    excess = sent - served;
+
+    u = (double)sent / (s->cap * dt);
+    if (u > 0.95)
+        q = 0.3 * (u >= 1 ? 1 : (u - 0.95) / 0.05);
+    if (s->mode == SIM_DROP && excess > 0)
+        q = 5;
+    for (uint64_t i = 0; s->bg_loss > 0 && i < served; i++)
+        if (sim_rand(s) < s->bg_loss)
+            bg++;
+    served -= bg;
+    if (s->jitter > 0)
+        jit = 1 + s->jitter * (sim_rand(s) - 0.3);
+    s->spill_acc += (double)served * (s->base_ms + q) * jit / (dt * 1e3);
+    spill_out = (uint64_t)s->spill_acc;
+    if (spill_out > served)
+        spill_out = served;
+    s->spill_acc -= (double)spill_out;
+    good = served - spill_out + s->spill;
+    s->spill = spill_out;
+
+    smp.sent = sent;
+    smp.answered = good;
+    if (s->mode == SIM_REFUSED) {
+        smp.errors = excess;
+        smp.answered += excess;
+    } else if (s->mode == SIM_TC) {
+        smp.tc = excess;
+        smp.answered += excess;
+    }
+    if ((s->mode == SIM_DROP && excess > 0) || bg > 0) {
+        for (int i = 0; i < SIM_PEND; i++)
+            if (s->pend[i].n == 0) {
+                s->pend[i].sent_ns = now + dt_ns / 2;
+                s->pend[i].n = (s->mode == SIM_DROP ? excess : 0) + bg;
+                s->pend[i].due = s->step + SIM_LATE_DELAY;
+                break;
+            }
+    }
+    if (smp.answered > 0) {
+        smp.p50_ms = (s->base_ms + q) * jit;
+        smp.p90_ms = (s->base_ms * 1.3 + q) * jit;
+        smp.min_rtt_ms = s->base_ms * (s->jitter > 0 ? 1 - 0.2 * s->jitter * sim_rand(s) : 1);
+    }
+    /* timeouts that fire now, for queries sent SIM_LATE_DELAY intervals ago */
+    for (int i = 0; i < SIM_PEND; i++)
+        if (s->pend[i].n > 0 && s->pend[i].due == s->step) {
+            pdns__aimd_report_late_loss(a, s->pend[i].sent_ns, s->pend[i].n);
+            s->pend[i].n = 0;
+        }
+    o->sent = sent;
+    o->rejected = excess;
+    o->bg_lost = bg;
+    o->answered = smp.answered;
+    o->rate_before = r;
+    o->rate_after = pdns__aimd_update(a, &smp, now + dt_ns);
+    s->step++;
+    return now + dt_ns;
+}
+
+/* Run statistics of one scenario phase. */
+typedef struct run_stats {
+    double t_conv;    /* s from phase start until the estimate stays within 5 % of cap */
+    double est;       /* estimate at the end */
+    double loss_last; /* rejected / sent over the last 10 s */
+    double max_rate;  /* highest rate */
+    double min_rate;  /* lowest rate */
+    int bad_decrease; /* congested intervals that did not lower the rate */
+    int bad_increase; /* increases in an interval with rejected queries above threshold */
+    int conv_flag;    /* converged flag at the end */
+    double max_over;  /* highest rate / used rate (sender-limited runs) */
+} run_stats;
+
+/* Run the simulation for dur_s seconds from *now; stats over this phase. */
+static void sim_run(sim *s, pdns__aimd *a, uint64_t *now, double dur_s, run_stats *st)
+{
+    uint64_t start = *now, end = *now + (uint64_t)(dur_s * 1e9);
+    uint64_t last_out = start, tail_sent = 0, tail_rej = 0;
+    int in_band = 0;
+    /* drop mode: a congested interval must lower the rate at once or when its timeouts
+     * are reported (SIM_LATE_DELAY later), with no increase in between */
+    double pend_ref = -1;
+    int pend_left = 0;
+
+    memset(st, 0, sizeof *st);
+    st->t_conv = -1;
+    st->min_rate = 1e300;
+    while (*now < end) {
+        sim_out o;
+        double thr;
+        int congested;
+        *now = sim_step(s, a, *now, &o);
+        thr = s->mode == SIM_DROP      ? a->p.loss_threshold
+              : s->mode == SIM_REFUSED ? a->p.error_threshold
+                                       : a->p.tc_threshold;
+        /* the controller's significance rule (above the threshold by more than noise); an
+         * error or TC ratio is one of answers, a loss ratio one of queries sent */
+        congested = pdns__aimd_over((double)o.rejected,
+                                    (double)(s->mode == SIM_DROP ? o.sent : o.answered), thr);
+        if (congested && o.rate_after >= o.rate_before && o.rate_before > a->p.min_qps) {
+            if (s->mode == SIM_DROP) {
+                if (pend_left == 0) {
+                    pend_ref = o.rate_before;
+                    pend_left = SIM_LATE_DELAY;
+                }
+            } else {
+                st->bad_decrease++;
+            }
+        } else if (pend_left > 0) {
+            if (o.rate_after < pend_ref) {
+                pend_left = 0;
+            } else if (o.rate_after > pend_ref || --pend_left == 0) {
+                st->bad_decrease++;
+                pend_left = 0;
+            }
+        }
+        if (congested && o.rate_after > o.rate_before)
+            st->bad_increase++;
+        if (o.rate_after > st->max_rate)
+            st->max_rate = o.rate_after;
+        if (o.rate_after < st->min_rate)
+            st->min_rate = o.rate_after;
+        if (s->source_qps > 0 && o.rate_after / s->source_qps > st->max_over)
+            st->max_over = o.rate_after / s->source_qps;
+        if (*now + 10 * NS >= end) {
+            tail_sent += o.sent;
+            tail_rej += o.rejected + o.bg_lost;
+        }
+        {
+            double est = pdns__aimd_optimal_qps(a);
+            int ok = est > 0 && fabs(est - s->cap) <= 0.05 * s->cap;
+            if (ok && !in_band)
+                last_out = *now;
+            in_band = ok;
+        }
+    }
+    st->t_conv = in_band ? (double)(last_out - start) / 1e9 : -1;
+    st->est = pdns__aimd_optimal_qps(a);
+    st->loss_last = tail_sent ? (double)tail_rej / (double)tail_sent : 0;
+    st->conv_flag = pdns__aimd_converged(a, NULL);
+}
+
+/* A mirror of profiles/polite.json (test_profile checks that the file agrees). */
+static void params_polite(pdns__aimd_params *p)
+{
+    pdns__aimd_params_default(p);
+    p->start_qps = 10;
+    p->max_qps = 500;
+    p->max_total_qps = 1000;
+    p->increase_fraction = 0.01;
+    p->decrease_factor = 0.5;
+    p->loss_threshold = 0.01;
+    p->error_threshold = 0.02;
+    p->tc_threshold = 0.02;
+    p->latency_factor = 2;
+    p->hold_fraction = 0.9;
+    p->probe_period_ms = 5000;
+    p->loss_target = 0.005;
+}
+
+/* A mirror of profiles/bench.json (test_profile checks that the file agrees). */
+static void params_bench(pdns__aimd_params *p)
+{
+    pdns__aimd_params_default(p);
+    p->start_qps = 100;
+    p->max_qps = 0;
+    p->max_total_qps = 0;
+    p->increase_qps = 5;
+    p->increase_fraction = 0.03;
+    p->decrease_factor = 0.8;
+    p->loss_threshold = 0.05;
+    p->error_threshold = 0.1;
+    p->tc_threshold = 0.1;
+    p->latency_factor = 5;
+    p->hold_fraction = 0.95;
+    p->probe_period_ms = 1000;
+}
+
+static pdns__aimd_params params_for(double cap)
+{
+    pdns__aimd_params p;
+    pdns__aimd_params_default(&p);
+    p.max_qps = 2 * cap; /* a CLI-style override: a cap that slow start runs into */
+    return p;
+}
+
+/* Each profile (default with max_qps 2 C; bench, unlimited), mode and capacity, clean and
+ * noisy (0.2 % random loss, latency jitter): converge within 5 % in 30 s, never above
+ * max_qps, every congested interval lowers the rate, steady-state loss <= 1 % over the
+ * last 10 s. */
+static void test_grid(void)
+{
+    static const double caps[] = {300, 1000, 3000, 10000};
+    printf("%-8s %-8s %5s %6s %8s %8s %8s %7s %8s %6s %s\n", "profile", "mode", "noisy", "C",
+           "t_est_s", "t_conv_s", "est", "err%", "loss10s%", "edges", "phase");
+    for (int prof = 0; prof < 2; prof++)
+        for (int noisy = 0; noisy < 2; noisy++)
+            for (int m = 0; m < 3; m++)
+                for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+                    pdns__aimd a;
+                    pdns__aimd_params p = params_for(caps[c]);
+                    sim s;
+                    run_stats st;
+                    uint64_t now = 5 * NS;
+                    if (prof == 1)
+                        params_bench(&p);
+                    sim_init(&s, (sim_mode)m, caps[c]);
+                    if (noisy) {
+                        s.bg_loss = 0.002;
+                        s.jitter = 0.5;
+                    }
+                    pdns__aimd_init(&a, &p, now);
+                    sim_run(&s, &a, &now, 60, &st);
+                    printf("%-8s %-8s %5d %6.0f %8.1f %8.1f %8.1f %+7.2f %8.3f %6llu %s\n",
+                           prof ? "bench" : "default", mode_names[m], noisy, caps[c], st.t_conv,
+                           pdns__aimd_converged_after_s(&a), st.est,
+                           100 * (st.est - caps[c]) / caps[c], 100 * st.loss_last,
+                           (unsigned long long)pdns__aimd_n_edges(&a), pdns__aimd_phase_name(&a));
+                    CHECK(st.t_conv >= 0 && st.t_conv <= 30);
+                    CHECK(fabs(st.est - caps[c]) <= 0.05 * caps[c]);
+                    CHECK(pdns__aimd_converged_after_s(&a) > 0);
+                    CHECK(pdns__aimd_converged_after_s(&a) <= 30);
+                    CHECK(noisy || st.conv_flag);
+                    CHECK(p.max_qps == 0 || st.max_rate <= p.max_qps);
+                    CHECK(st.min_rate >= p.min_qps);
+                    CHECK(st.bad_decrease == 0);
+                    CHECK(st.bad_increase == 0);
+                    CHECK(st.loss_last <= 0.01);
+                }
+}
+
+/* Capacity halves mid-run, then doubles back: the estimate follows within 20 s. */
+static void test_follow(void)
+{
+    static const double caps[] = {300, 1000, 3000, 10000};
+    printf("%-8s %5s %6s %8s %8s %8s %8s %8s\n", "mode", "noisy", "C", "t_C_s", "t_C/2_s", "t_C_s",
+           "err_C/2%", "err_C%");
+    for (int noisy = 0; noisy < 2; noisy++)
+        for (int m = 0; m < 3; m++)
+            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+                double cap = caps[c];
+                pdns__aimd a;
+                pdns__aimd_params p = params_for(cap);
+                sim s;
+                run_stats st1, st2, st3;
+                uint64_t now = 0;
+                sim_init(&s, (sim_mode)m, cap);
+                if (noisy) {
+                    s.bg_loss = 0.002;
+                    s.jitter = 0.5;
+                }
+                pdns__aimd_init(&a, &p, now);
+                sim_run(&s, &a, &now, 30, &st1);
+                s.cap = cap / 2;
+                sim_run(&s, &a, &now, 30, &st2);
+                s.cap = cap;
+                sim_run(&s, &a, &now, 30, &st3);
+                printf("%-8s %5d %6.0f %8.1f %8.1f %8.1f %+8.2f %+8.2f\n", mode_names[m], noisy,
+                       cap, st1.t_conv, st2.t_conv, st3.t_conv,
+                       100 * (st2.est - cap / 2) / (cap / 2), 100 * (st3.est - cap) / cap);
+                CHECK(st1.t_conv >= 0 && st1.t_conv <= 30);
+                CHECK(st2.t_conv >= 0 && st2.t_conv <= 20);
+                CHECK(st3.t_conv >= 0 && st3.t_conv <= 20);
+                CHECK(fabs(st2.est - cap / 2) <= 0.05 * cap / 2);
+                CHECK(fabs(st3.est - cap) <= 0.05 * cap);
+                CHECK(st1.max_rate <= p.max_qps && st2.max_rate <= p.max_qps &&
+                      st3.max_rate <= p.max_qps);
+                CHECK(st1.bad_decrease + st2.bad_decrease + st3.bad_decrease == 0);
+                CHECK(st1.bad_increase + st2.bad_increase + st3.bad_increase == 0);
+                CHECK(st2.loss_last <= 0.01);
+                CHECK(st3.loss_last <= 0.01);
+            }
+}
+
+/* The input provides only 50 names/s: the rate stays within a small multiple of it. */
+static void test_underused(void)
+{
+    for (int m = 0; m < 3; m++) {
+        pdns__aimd a;
+        pdns__aimd_params p = params_for(1000);
+        sim s;
+        run_stats st;
+        uint64_t now = 0;
+        sim_init(&s, (sim_mode)m, 1000);
+        s.source_qps = 50;
+        pdns__aimd_init(&a, &p, now);
+        sim_run(&s, &a, &now, 30, &st);
+        printf("underused %-8s: max rate %.1f (%.2f x used)\n", mode_names[m], st.max_rate,
+               st.max_over);
+        CHECK(st.max_over <= 2.5);
+        CHECK(pdns__aimd_n_edges(&a) == 0);
+    }
+}
+
+/* Clamps: max_qps below capacity, a server slower than min_qps, polite (max 500). */
+static void test_clamps(void)
+{
+    pdns__aimd a;
+    pdns__aimd_params p;
+    sim s;
+    run_stats st;
+    uint64_t now = 0;
+
+    pdns__aimd_params_default(&p);
+    p.max_qps = 600;
+    sim_init(&s, SIM_DROP, 1000);
+    pdns__aimd_init(&a, &p, now);
+    sim_run(&s, &a, &now, 20, &st);
+    CHECK(st.max_rate <= 600);
+    CHECK(pdns__aimd_rate(&a) == 600);
+    CHECK(pdns__aimd_optimal_qps(&a) < 0);
+
+    pdns__aimd_params_default(&p);
+    p.min_qps = 5;
+    p.start_qps = 5;
+    sim_init(&s, SIM_REFUSED, 1);
+    pdns__aimd_init(&a, &p, now);
+    sim_run(&s, &a, &now, 60, &st);
+    CHECK(st.min_rate >= 5);
+    CHECK(pdns__aimd_rate(&a) == 5);
+
+    /* start above max: clamped at init */
+    pdns__aimd_params_default(&p);
+    p.start_qps = 100;
+    p.max_qps = 20;
+    pdns__aimd_init(&a, &p, now);
+    CHECK(pdns__aimd_rate(&a) == 20);
+
+    /* polite: start 10, max 500 (test_profile checks polite.json against params_polite) */
+    params_polite(&p);
+    for (int m = 0; m < 3; m++) {
+        sim_init(&s, (sim_mode)m, 3000);
+        pdns__aimd_init(&a, &p, now);
+        sim_run(&s, &a, &now, 30, &st);
+        CHECK(st.max_rate <= 500);
+        sim_init(&s, (sim_mode)m, 300);
+        pdns__aimd_init(&a, &p, now);
+        sim_run(&s, &a, &now, 30, &st);
+        CHECK(st.max_rate <= 500);
+        CHECK(fabs(st.est - 300) <= 0.05 * 300);
+        CHECK(st.bad_decrease == 0);
+    }
+}
+
+static pdns__aimd_sample ok_sample(uint64_t n)
+{
+    pdns__aimd_sample s;
+    memset(&s, 0, sizeof s);
+    s.sent = n;
+    s.answered = n;
+    s.p50_ms = 10;
+    s.p90_ms = 12;
+    s.min_rtt_ms = 9;
+    return s;
+}
+
+/* Hand-driven checks of the individual rules. */
+static void test_rules(void)
+{
+    pdns__aimd a;
+    pdns__aimd_params p;
+    pdns__aimd_sample s;
+    uint64_t now = 1000 * NS, iv_start;
+    double r, edges[4];
+
+    pdns__aimd_params_default(&p);
+    p.start_qps = 100;
+    p.min_qps = 1; /* the rules below run down to single-digit rates */
+    pdns__aimd_init(&a, &p, now);
+    CHECK_STR(pdns__aimd_phase_name(&a), "slow_start");
+    CHECK(pdns__aimd_interval_ns(&a) == 100000000ull);
+    CHECK(pdns__aimd_optimal_qps(&a) < 0);
+    CHECK(!pdns__aimd_converged(&a, NULL));
+    CHECK(pdns__aimd_converged_after_s(&a) < 0);
+
+    /* slow start doubles */
+    s = ok_sample(10);
+    now += NS / 10;
+    r = pdns__aimd_update(&a, &s, now);
+    CHECK(fabs(r - 200) < 1e-9);
+    CHECK(fabs(pdns__aimd_baseline_ms(&a) - 9) < 1e-9);
+    s = ok_sample(20);
+    now += NS / 10;
+    r = pdns__aimd_update(&a, &s, now);
+    CHECK(fabs(r - 400) < 1e-9);
+    /* sender-limited: no increase */
+    s = ok_sample(40);
+    s.limited = 1;
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) == 400);
+    /* under-used without the flag (sent 10 at 400 qps): no increase either */
+    s = ok_sample(10);
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) == 400);
+    /* an update at the same time changes nothing */
+    CHECK(pdns__aimd_update(&a, &s, now) == 400);
+
+    /* REFUSED: decrease, edge = delivered rate 300 qps */
+    s = ok_sample(40);
+    s.errors = 10;
+    now += NS / 10;
+    r = pdns__aimd_update(&a, &s, now);
+    CHECK(r < 400);
+    CHECK(pdns__aimd_last_signals(&a) == PDNS__AIMD_SIG_ERRORS);
+    CHECK(pdns__aimd_edges(&a, edges, 4) == 1);
+    CHECK(fabs(edges[0] - 300) < 1e-6);
+    CHECK(fabs(pdns__aimd_optimal_qps(&a) - 300) < 1e-6);
+    CHECK(fabs(r - 0.7 * 300) < 1e-6);
+    CHECK_STR(pdns__aimd_phase_name(&a), "avoid");
+
+    /* late loss for an interval sent before the decrease: no second decrease */
+    pdns__aimd_report_late_loss(&a, now - NS / 20, 30);
+    s = ok_sample(21);
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) > r);
+    r = pdns__aimd_rate(&a);
+
+    /* late loss for an interval sent after it: decrease at the next update */
+    iv_start = now;
+    s = ok_sample((uint64_t)(r / 10));
+    now += NS / 10;
+    r = pdns__aimd_update(&a, &s, now);
+    s = ok_sample((uint64_t)(r / 10));
+    now += NS / 10;
+    r = pdns__aimd_update(&a, &s, now);
+    pdns__aimd_report_late_loss(&a, iv_start + 1, 10);
+    s = ok_sample((uint64_t)(r / 10));
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) < r);
+    CHECK(pdns__aimd_last_signals(&a) == PDNS__AIMD_SIG_LATE_LOSS);
+    r = pdns__aimd_rate(&a);
+
+    /* latency inflation (p90 40 ms over a 9 ms baseline) */
+    s = ok_sample((uint64_t)(r / 10));
+    s.p50_ms = 30;
+    s.p90_ms = 40;
+    s.min_rtt_ms = 20;
+    now += pdns__aimd_interval_ns(&a);
+    CHECK(pdns__aimd_update(&a, &s, now) < r);
+    CHECK(pdns__aimd_last_signals(&a) == PDNS__AIMD_SIG_LATENCY);
+    r = pdns__aimd_rate(&a);
+
+    /* answers falling behind sends (RTT << interval): early loss signal */
+    s = ok_sample(100);
+    s.answered = 80;
+    now += pdns__aimd_interval_ns(&a);
+    CHECK(pdns__aimd_update(&a, &s, now) < r);
+    CHECK(pdns__aimd_last_signals(&a) == PDNS__AIMD_SIG_LOSS);
+    /* ... but a single stray timeout is not congestion */
+    r = pdns__aimd_rate(&a);
+    s = ok_sample((uint64_t)(r * (double)pdns__aimd_interval_ns(&a) / 1e9 + 0.5));
+    s.lost = 1;
+    now += pdns__aimd_interval_ns(&a);
+    CHECK(pdns__aimd_update(&a, &s, now) > r);
+    CHECK(pdns__aimd_n_edges(&a) == 4);
+
+    /* the interval stretches to 4 x smoothed RTT, and to min_samples queries */
+    pdns__aimd_init(&a, &p, now);
+    s = ok_sample(10);
+    s.p50_ms = s.p90_ms = 100;
+    s.min_rtt_ms = 90;
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) == 200);
+    CHECK(pdns__aimd_interval_ns(&a) == 400000000ull);
+    p.start_qps = 5;
+    pdns__aimd_init(&a, &p, now);
+    CHECK(pdns__aimd_interval_ns(&a) == 2 * NS);
+}
+
+int main(void)
+{
+    test_rules();
+    test_clamps();
+    test_underused();
+    test_grid();
+    test_follow();
+    return CHECK_DONE();
+}
