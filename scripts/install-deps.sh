@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake pkg-config libgetdns-dev libuv1-dev libcjson-dev
   nsd unbound knot dnsdist dnsperf adns-tools
   gnuplot-nox python3 jq time iproute2 nftables util-linux
-  clang libclang-rt-14-dev valgrind file ca-certificates
+  clang libclang-rt-14-dev valgrind file ca-certificates man-db groff-base
 )
 SERVICES=(nsd unbound knot dnsdist)
 

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "pacedns.h"
+#include "cli_progress.h"
 #include "input.h"
 #include "name.h"
 #include "output.h"
@@ -36,6 +37,8 @@ typedef struct cli {
     size_t n_sets;
     pdns__format fmt;
     int quiet;
+    int progress; /* -1 auto (stderr is a terminal), 0 off, 1 forced */
+    cli_progress prog;
     const char **inputs;
     size_t n_inputs;
     /* probe */
@@ -93,7 +96,10 @@ static void usage(FILE *fp)
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
           "      --duration S           probe: give up after S seconds (default 15)\n"
-          "  -q, --quiet                no summary on stderr\n"
+          "  -q, --quiet                no summary and no progress on stderr\n"
+          "      --progress             progress line on stderr even when not a terminal\n"
+          "      --no-progress          no progress line (default when stderr is not a\n"
+          "                             terminal)\n"
           "\n"
           "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
           "          CNAME_LOOP INVALID_NAME ERROR\n"
@@ -180,6 +186,8 @@ enum {
     OPT_NAMES,
     OPT_ZONE,
     OPT_DURATION,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
 };
 
 /* Parse the options of resolve and probe (probe rejects resolve-only ones). */
@@ -205,6 +213,8 @@ static int parse_args(cli *c, int argc, char **argv)
         {"zone", required_argument, NULL, OPT_ZONE},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -305,6 +315,12 @@ static int parse_args(cli *c, int argc, char **argv)
             break;
         case 'q':
             c->quiet = 1;
+            break;
+        case OPT_PROGRESS:
+            c->progress = 1;
+            break;
+        case OPT_NO_PROGRESS:
+            c->progress = 0;
             break;
         case 'h':
             usage(stdout);
@@ -691,6 +707,7 @@ static int run(cli *c, int argc, char **argv)
     int rc = 0, uvrc;
 
     pdns_options_init(&c->opt);
+    c->progress = -1;
     if (c->probe) {
         c->opt.timeout_ms = 1000;
         c->opt.retries = 0;
@@ -743,6 +760,15 @@ static int run(cli *c, int argc, char **argv)
         uv_unref((uv_handle_t *)&c->probe_timer);
     }
 
+    if (c->progress < 0)
+        c->progress = !c->quiet && isatty(STDERR_FILENO);
+    if (c->progress) {
+        uint64_t total = c->probe ? 0 : cli_progress_count(c->inputs, c->n_inputs);
+        if (cli_progress_start(&c->prog, &c->loop, c->runner, total,
+                               c->opt.n_types ? (unsigned)c->opt.n_types : 1, stderr) != 0)
+            c->progress = 0;
+    }
+
     if ((st = pdns_runner_run(c->runner)) != PDNS_OK) {
         fprintf(stderr, "pacedns: %s: %s\n", pdns_strerror(st), pdns_runner_errmsg(c->runner));
         rc = st == PDNS_ERR_PARSE || st == PDNS_ERR_RANGE ? EXIT_USAGE : EXIT_RUNTIME;
@@ -750,6 +776,8 @@ static int run(cli *c, int argc, char **argv)
         fprintf(stderr, "pacedns: event loop: %s\n", uv_strerror(uvrc));
         rc = EXIT_RUNTIME;
     }
+    if (c->progress)
+        cli_progress_stop(&c->prog);
     if (c->out_fp && fflush(c->out_fp) != 0 && !c->out_error)
         c->out_error = errno;
     if (c->out_error) {

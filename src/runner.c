@@ -638,6 +638,7 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
     res.attempts = j->attempts;
     res.rtt_ms = j->rtt_ms;
     res.error = error;
+    res.user = j->user;
     res.fcrdns = (r->opt.fcrdns && j->qtype == 12 && j->addr_family &&
                   (st == PDNS_R_NOERROR || j->phase == 1))
                      ? (j->phase == 1 ? j->fcrdns : 0)
