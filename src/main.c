@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "pacedns.h"
+#include "cli_checkpoint.h"
 #include "cli_progress.h"
 #include "input.h"
 #include "name.h"
@@ -38,6 +39,13 @@ typedef struct cli {
     pdns__format fmt;
     int quiet;
     int progress; /* -1 auto (stderr is a terminal), 0 off, 1 forced */
+    const char *ckpt_path;
+    const char *resume_path;
+    cli_ckpt ckpt;
+    int use_ckpt;
+    int ckpt_timer_init;
+    char resume_output[4096];
+    uv_timer_t ckpt_timer;
     cli_progress prog;
     const char **inputs;
     size_t n_inputs;
@@ -96,6 +104,10 @@ static void usage(FILE *fp)
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
           "      --duration S           probe: give up after S seconds (default 15)\n"
+          "      --checkpoint FILE      record which input lines are done (every second;\n"
+          "                             needs -o FILE)\n"
+          "      --resume FILE          continue an interrupted run from its checkpoint,\n"
+          "                             appending to its output (same input and options)\n"
           "  -q, --quiet                no summary and no progress on stderr\n"
           "      --progress             progress line on stderr even when not a terminal\n"
           "      --no-progress          no progress line (default when stderr is not a\n"
@@ -188,6 +200,8 @@ enum {
     OPT_DURATION,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_CHECKPOINT,
+    OPT_RESUME,
 };
 
 /* Parse the options of resolve and probe (probe rejects resolve-only ones). */
@@ -214,6 +228,8 @@ static int parse_args(cli *c, int argc, char **argv)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"resume", required_argument, NULL, OPT_RESUME},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -229,6 +245,10 @@ static int parse_args(cli *c, int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":s:S:t:o:f:p:qh", longopts, NULL)) != -1) {
         if (c->probe && (ch == 'o' || ch == 'f' || ch == OPT_FCRDNS)) {
+            fprintf(stderr, "pacedns: probe: option '%s' is for resolve only\n", argv[optind - 1]);
+            return -1;
+        }
+        if (c->probe && (ch == OPT_CHECKPOINT || ch == OPT_RESUME)) {
             fprintf(stderr, "pacedns: probe: option '%s' is for resolve only\n", argv[optind - 1]);
             return -1;
         }
@@ -319,6 +339,12 @@ static int parse_args(cli *c, int argc, char **argv)
         case OPT_PROGRESS:
             c->progress = 1;
             break;
+        case OPT_CHECKPOINT:
+            c->ckpt_path = optarg;
+            break;
+        case OPT_RESUME:
+            c->resume_path = optarg;
+            break;
         case OPT_NO_PROGRESS:
             c->progress = 0;
             break;
@@ -361,7 +387,37 @@ static int parse_args(cli *c, int argc, char **argv)
 static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
 {
     cli *c = user;
-    return pdns__input_next(c->in, name, cap, line);
+    for (;;) {
+        int rc = pdns__input_next(c->in, name, cap, line);
+        if (rc != 1 || !c->use_ckpt)
+            return rc;
+        if (cli_ckpt_skip(&c->ckpt, *line))
+            continue; /* done by the interrupted run */
+        if (cli_ckpt_admit(&c->ckpt, *line, c->opt.n_types ? (unsigned)c->opt.n_types : 1) != 0)
+            return -1;
+        return 1;
+    }
+}
+
+/* Flush the records, then record which lines they cover. */
+static void checkpoint_now(cli *c)
+{
+    long long bytes;
+    if (fflush(c->out_fp) != 0 || (bytes = ftello(c->out_fp)) < 0) {
+        if (!c->out_error)
+            c->out_error = errno ? errno : EIO;
+        return;
+    }
+    if (cli_ckpt_write(&c->ckpt, c->ckpt_path, c->output, bytes) != 0 && !c->out_error) {
+        fprintf(stderr, "pacedns: cannot write checkpoint %s: %s\n", c->ckpt_path, strerror(errno));
+        c->out_error = errno ? errno : EIO;
+        pdns_runner_stop(c->runner);
+    }
+}
+
+static void checkpoint_tick(uv_timer_t *t)
+{
+    checkpoint_now(t->data);
 }
 
 /* probe --names: cycle through the file */
@@ -408,7 +464,10 @@ static void on_result(const pdns_result *res, void *user)
     if (pdns__output_write(&c->out, res) != PDNS_OK) {
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
+        return;
     }
+    if (c->use_ckpt)
+        cli_ckpt_done(&c->ckpt, res->line);
 }
 
 static void on_signal(uv_signal_t *h, int signo)
@@ -688,6 +747,48 @@ static int open_io(cli *c)
         fprintf(stderr, "pacedns: input: %s\n", err);
         return EXIT_USAGE;
     }
+    cli_ckpt_init(&c->ckpt);
+    if (c->resume_path) {
+        long long bytes = 0;
+        FILE *fp;
+        if (cli_ckpt_load(&c->ckpt, c->resume_path, c->resume_output, sizeof c->resume_output,
+                          &bytes, err, sizeof err) != 0) {
+            fprintf(stderr, "pacedns: option --resume: %s\n", err);
+            return EXIT_USAGE;
+        }
+        if (!c->output)
+            c->output = c->resume_output;
+        if (!c->output[0] || !strcmp(c->output, "-")) {
+            fprintf(stderr, "pacedns: option --resume: the checkpoint names no output file; "
+                            "give -o FILE\n");
+            return EXIT_USAGE;
+        }
+        /* records written after the checkpoint are cut off and redone */
+        if (!(fp = fopen(c->output, "r+")) || ftruncate(fileno(fp), (off_t)bytes) != 0 ||
+            fseeko(fp, 0, SEEK_END) != 0) {
+            fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", c->output,
+                    strerror(errno));
+            if (fp)
+                fclose(fp);
+            return EXIT_USAGE;
+        }
+        c->out_fp = fp;
+        if (!c->ckpt_path)
+            c->ckpt_path = c->resume_path;
+    }
+    if (c->ckpt_path) {
+        if (!c->output || !strcmp(c->output, "-")) {
+            fprintf(stderr, "pacedns: option --checkpoint: needs -o FILE (on resume, records "
+                            "after the checkpoint are cut from that file)\n");
+            return EXIT_USAGE;
+        }
+        c->use_ckpt = 1;
+    }
+    if (c->out_fp) {
+        pdns__output_init(&c->out, c->out_fp, c->fmt);
+        pdns_runner_set_source(c->runner, source_fn, c);
+        return 0;
+    }
     c->out_fp = stdout;
     if (c->output && strcmp(c->output, "-") != 0 && !(c->out_fp = fopen(c->output, "w"))) {
         fprintf(stderr, "pacedns: option --output: cannot open %s: %s\n", c->output,
@@ -760,6 +861,22 @@ static int run(cli *c, int argc, char **argv)
         uv_unref((uv_handle_t *)&c->probe_timer);
     }
 
+    if (c->use_ckpt) {
+        if ((uvrc = uv_timer_init(&c->loop, &c->ckpt_timer)) != 0) {
+            fprintf(stderr, "pacedns: checkpoint timer: %s\n", uv_strerror(uvrc));
+            rc = EXIT_RUNTIME;
+            goto out_handles;
+        }
+        c->ckpt_timer.data = c;
+        c->ckpt_timer_init = 1;
+        checkpoint_now(c); /* a run killed in its first second can be resumed too */
+        if ((uvrc = uv_timer_start(&c->ckpt_timer, checkpoint_tick, 1000, 1000)) != 0) {
+            fprintf(stderr, "pacedns: checkpoint timer: %s\n", uv_strerror(uvrc));
+            rc = EXIT_RUNTIME;
+            goto out_handles;
+        }
+        uv_unref((uv_handle_t *)&c->ckpt_timer);
+    }
     if (c->progress < 0)
         c->progress = !c->quiet && isatty(STDERR_FILENO);
     if (c->progress) {
@@ -778,6 +895,10 @@ static int run(cli *c, int argc, char **argv)
     }
     if (c->progress)
         cli_progress_stop(&c->prog);
+    if (c->ckpt_timer_init) {
+        uv_timer_stop(&c->ckpt_timer);
+        checkpoint_now(c);
+    }
     if (c->out_fp && fflush(c->out_fp) != 0 && !c->out_error)
         c->out_error = errno;
     if (c->out_error) {
@@ -802,7 +923,10 @@ out_handles:
     uv_close((uv_handle_t *)&c->sigint, NULL);
     uv_close((uv_handle_t *)&c->sigterm, NULL);
     uv_close((uv_handle_t *)&c->probe_timer, NULL);
+    if (c->ckpt_timer_init)
+        uv_close((uv_handle_t *)&c->ckpt_timer, NULL);
 out:
+    cli_ckpt_free(&c->ckpt);
     pdns__output_free(&c->out);
     if (c->out_fp && c->out_fp != stdout)
         fclose(c->out_fp);
