@@ -124,6 +124,13 @@ typedef void (*pdns_result_cb)(const pdns_result *res, void *user);
  * \return 1 when a name was produced, 0 at end of input, -1 on a read error */
 typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line);
 
+/** How queries travel. */
+typedef enum pdns_transport {
+    PDNS_TRANSPORT_AUTO = 0, /**< the lean UDP transport, getdns for TCP and DNSSEC */
+    PDNS_TRANSPORT_UDP,      /**< lean UDP sockets (TC answers go to getdns over TCP) */
+    PDNS_TRANSPORT_GETDNS    /**< getdns stub queries for everything */
+} pdns_transport;
+
 /** Runner options; initialise with pdns_options_init() then override fields. */
 typedef struct pdns_options {
     double qps;               /**< fixed per-server rate; <= 0 means controller (AIMD) */
@@ -137,7 +144,8 @@ typedef struct pdns_options {
     const uint16_t *types;    /**< query types for each name (default: A only) */
     size_t n_types;           /**< number of types */
     int fcrdns;               /**< PTR: check forward confirmation */
-    int dnssec;               /**< request DNSSEC validation (default 0) */
+    int dnssec;               /**< request DNSSEC validation (default 0; uses getdns) */
+    pdns_transport transport; /**< transport choice (default AUTO) */
     pdns_result_cb on_result; /**< where records go; required */
     void *user;               /**< passed to on_result */
 } pdns_options;

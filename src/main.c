@@ -100,6 +100,8 @@ static void usage(FILE *fp)
           "      --timeout MS           per-attempt timeout (default 2000; probe 1000)\n"
           "      --retries N            retries on timeout/SERVFAIL/REFUSED (default 3;\n"
           "                             probe 0)\n"
+          "      --transport T          udp (default: lean sockets, getdns for TCP) or\n"
+          "                             getdns (getdns stub queries for everything)\n"
           "      --interval S           stats time-series interval (default 1; probe 0.25)\n"
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
@@ -201,6 +203,7 @@ enum {
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
     OPT_CHECKPOINT,
+    OPT_TRANSPORT,
     OPT_RESUME,
 };
 
@@ -229,6 +232,7 @@ static int parse_args(cli *c, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"resume", required_argument, NULL, OPT_RESUME},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"help", no_argument, NULL, 'h'},
@@ -338,6 +342,16 @@ static int parse_args(cli *c, int argc, char **argv)
             break;
         case OPT_PROGRESS:
             c->progress = 1;
+            break;
+        case OPT_TRANSPORT:
+            if (!strcmp(optarg, "udp")) {
+                c->opt.transport = PDNS_TRANSPORT_UDP;
+            } else if (!strcmp(optarg, "getdns")) {
+                c->opt.transport = PDNS_TRANSPORT_GETDNS;
+            } else {
+                fprintf(stderr, "pacedns: option --transport: '%s' is not udp or getdns\n", optarg);
+                return -1;
+            }
             break;
         case OPT_CHECKPOINT:
             c->ckpt_path = optarg;

@@ -807,7 +807,8 @@ pdns_status pdns_runner_run(pdns_runner *r)
         return PDNS_ERR_NOSERVER;
     if (!r->source && !r->pend_head)
         r->source_eof = 1;
-    r->tvt = &pdns__transport_getdns;
+    r->tvt = r->opt.transport == PDNS_TRANSPORT_GETDNS || r->opt.dnssec ? &pdns__transport_getdns
+                                                                        : &pdns__transport_udp;
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];

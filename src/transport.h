@@ -54,5 +54,6 @@ typedef struct pdns__transport_vt {
 } pdns__transport_vt;
 
 extern const pdns__transport_vt pdns__transport_getdns;
+extern const pdns__transport_vt pdns__transport_udp;
 
 #endif

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "gdloop.h"
+#include "gdrecords.h"
 #include "transport.h"
 
 /* IMPLEMENTATION NOTES
@@ -117,41 +118,12 @@ static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     return PDNS_OK;
 }
 
-/* Split getdns's "owner ttl class type rdata" text in place into rr. */
-static int split_rr(char *line, pdns__rr *rr)
-{
-    char *f[4];
-    char *p = line;
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-        line[--n] = '\0';
-    for (int i = 0; i < 4; i++) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        f[i] = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (!*p)
-            return -1;
-        *p++ = '\0';
-    }
-    while (*p == ' ' || *p == '\t')
-        p++;
-    rr->name = f[0];
-    rr->ttl = (uint32_t)strtoul(f[1], NULL, 10);
-    rr->data = p;
-    return 0;
-}
-
 /* Convert getdns's reply dict to a pdns__reply and hand it to the engine. */
 static void deliver_answer(gd_query *q, getdns_dict *resp)
 {
-    getdns_list *replies = NULL, *answer = NULL;
+    getdns_list *replies = NULL;
     getdns_dict *reply = NULL;
-    uint32_t rcode = 0, tc = 0;
-    size_t n = 0, k = 0;
-    pdns__rr *rrs = NULL;
-    char **texts = NULL;
+    pdns__gdrecs recs;
     pdns__reply rep = {.kind = PDNS__T_ANSWER};
 
     if (getdns_dict_get_list(resp, "replies_tree", &replies) ||
@@ -161,46 +133,9 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
         q->cb(q->arg, &rep);
         return;
     }
-    (void)getdns_dict_get_int(reply, "/header/rcode", &rcode);
-    (void)getdns_dict_get_int(reply, "/header/tc", &tc);
-    if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD)
-        (void)getdns_list_get_length(answer, &n);
-    if (n) {
-        rrs = calloc(n, sizeof *rrs);
-        texts = calloc(n, sizeof *texts);
-        if (!rrs || !texts) {
-            rep.kind = PDNS__T_ERROR;
-            rep.error = "out of memory";
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        getdns_dict *rr = NULL;
-        uint32_t type = 0;
-        if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
-            continue;
-        if (type == GETDNS_RRTYPE_OPT || type == GETDNS_RRTYPE_RRSIG)
-            continue;
-        if (getdns_rr_dict2str(rr, &texts[k]) != GETDNS_RETURN_GOOD || !texts[k])
-            continue;
-        if (split_rr(texts[k], &rrs[k]) != 0) {
-            free(texts[k]);
-            texts[k] = NULL;
-            continue;
-        }
-        rrs[k].type = (uint16_t)type;
-        k++;
-    }
-    rep.rcode = (int)rcode;
-    rep.tc = tc ? 1 : 0;
-    rep.n_rr = k;
-    rep.rr = rrs;
-done:
+    pdns__gdrecs_from_reply(reply, &rep, &recs);
     q->cb(q->arg, &rep);
-    for (size_t i = 0; i < k; i++)
-        free(texts[i]);
-    free(texts);
-    free(rrs);
+    pdns__gdrecs_free(&recs);
 }
 
 static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,

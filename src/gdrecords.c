@@ -1,0 +1,91 @@
+/* gdrecords.c - a getdns reply dict's answer section as presentation-format records.
+ * SPDX-License-Identifier: MIT */
+#include <getdns/getdns_extra.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdrecords.h"
+
+/* Split getdns's "owner ttl class type rdata" text in place into rr. */
+static int split_rr(char *line, pdns__rr *rr)
+{
+    char *f[4];
+    char *p = line;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    for (int i = 0; i < 4; i++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        f[i] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (!*p)
+            return -1;
+        *p++ = '\0';
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    rr->name = f[0];
+    rr->ttl = (uint32_t)strtoul(f[1], NULL, 10);
+    rr->data = p;
+    return 0;
+}
+
+int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *recs)
+{
+    getdns_list *answer = NULL;
+    uint32_t rcode = 0, tc = 0;
+    size_t n = 0, k = 0;
+
+    memset(recs, 0, sizeof *recs);
+    (void)getdns_dict_get_int(reply, "/header/rcode", &rcode);
+    (void)getdns_dict_get_int(reply, "/header/tc", &tc);
+    rep->kind = PDNS__T_ANSWER;
+    rep->rcode = (int)rcode;
+    rep->tc = tc ? 1 : 0;
+    rep->n_rr = 0;
+    rep->rr = NULL;
+    if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD)
+        (void)getdns_list_get_length(answer, &n);
+    if (!n)
+        return 0;
+    recs->rr = calloc(n, sizeof *recs->rr);
+    recs->text = calloc(n, sizeof *recs->text);
+    if (!recs->rr || !recs->text) {
+        pdns__gdrecs_free(recs);
+        rep->kind = PDNS__T_ERROR;
+        rep->error = "out of memory";
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        getdns_dict *rr = NULL;
+        uint32_t type = 0;
+        if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
+            continue;
+        if (type == GETDNS_RRTYPE_OPT || type == GETDNS_RRTYPE_RRSIG)
+            continue;
+        if (getdns_rr_dict2str(rr, &recs->text[k]) != GETDNS_RETURN_GOOD || !recs->text[k])
+            continue;
+        if (split_rr(recs->text[k], &recs->rr[k]) != 0) {
+            free(recs->text[k]);
+            recs->text[k] = NULL;
+            continue;
+        }
+        recs->rr[k].type = (uint16_t)type;
+        k++;
+    }
+    recs->n = k;
+    rep->n_rr = k;
+    rep->rr = recs->rr;
+    return 0;
+}
+
+void pdns__gdrecs_free(pdns__gdrecs *recs)
+{
+    for (size_t i = 0; recs->text && i < recs->n; i++)
+        free(recs->text[i]);
+    free(recs->text);
+    free(recs->rr);
+    memset(recs, 0, sizeof *recs);
+}
