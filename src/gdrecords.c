@@ -62,15 +62,16 @@ int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *
         getdns_dict *rr = NULL;
         uint32_t type = 0;
         if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &type))
-            continue;
+            goto malformed;
         if (type == GETDNS_RRTYPE_OPT || type == GETDNS_RRTYPE_RRSIG)
             continue;
+        /* a record getdns cannot print (cut or bad rdata) makes the answer unusable */
         if (getdns_rr_dict2str(rr, &recs->text[k]) != GETDNS_RETURN_GOOD || !recs->text[k])
-            continue;
+            goto malformed;
         if (split_rr(recs->text[k], &recs->rr[k]) != 0) {
             free(recs->text[k]);
             recs->text[k] = NULL;
-            continue;
+            goto malformed;
         }
         recs->rr[k].type = (uint16_t)type;
         k++;
@@ -78,6 +79,27 @@ int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *
     recs->n = k;
     rep->n_rr = k;
     rep->rr = recs->rr;
+    /* a cut-off answer section, or rdata getdns could only show in the generic
+     * RFC 3597 form for a type it knows (e.g. an A record of 1 byte), is unusable */
+    {
+        uint32_t ancount = 0;
+        (void)getdns_dict_get_int(reply, "/header/ancount", &ancount);
+        if (n < ancount)
+            goto malformed;
+        for (size_t i = 0; i < k; i++) {
+            char tb[16];
+            if (!strncmp(recs->rr[i].data, "\\# ", 3) &&
+                strncmp(pdns_rrtype_name(recs->rr[i].type, tb), "TYPE", 4) != 0)
+                goto malformed;
+        }
+    }
+    return 0;
+malformed:
+    recs->n = k;
+    rep->kind = PDNS__T_MALFORMED;
+    rep->error = "malformed answer";
+    rep->n_rr = 0;
+    rep->rr = NULL;
     return 0;
 }
 

@@ -682,9 +682,15 @@ static int configure(cli *c)
         }
     }
     if (c->servers_file) {
+        size_t before = pdns_runner_server_count(r);
         st = pdns__servers_file(c->servers_file, add_server_cb, r, err, sizeof err);
         if (st != PDNS_OK) {
             fprintf(stderr, "pacedns: option --servers-file: %s\n", err);
+            return EXIT_USAGE;
+        }
+        if (pdns_runner_server_count(r) == before) {
+            fprintf(stderr, "pacedns: option --servers-file: %s: no servers in the file\n",
+                    c->servers_file);
             return EXIT_USAGE;
         }
     }

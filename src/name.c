@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <getdns/getdns.h>
@@ -67,6 +68,25 @@ static const char *pdns__char_reason(unsigned char c)
     return "invalid control character";
 }
 
+/* Reason for a byte the input reader wrote as "\\xHH" (hex at h): it could not be
+ * shown as text (control character, NUL, invalid UTF-8). */
+static const char *pdns__escaped_reason(const char *h)
+{
+    int v =
+        (isdigit((unsigned char)h[0]) ? h[0] - '0' : (tolower((unsigned char)h[0]) - 'a' + 10)) *
+            16 +
+        (isdigit((unsigned char)h[1]) ? h[1] - '0' : (tolower((unsigned char)h[1]) - 'a' + 10));
+    if (v == 0)
+        return "NUL byte (shown as \\x00)";
+    if (v == 9)
+        return "tab character (shown as \\x09)";
+    if (v < 0x20 || v == 0x7f)
+        return "control character (shown as \\xHH)";
+    if (v >= 0x80)
+        return "invalid UTF-8 byte (shown as \\xHH)";
+    return "invalid character '\\'";
+}
+
 /* Convert one UTF-8 label (len bytes at s) to its A-label, appended at out[*pos].
  * Returns NULL on success or a static reason. */
 static const char *pdns__idn_label(const char *s, size_t len, char *out, size_t *pos)
@@ -114,6 +134,9 @@ static const char *pdns__label(const char *s, size_t len, int first, char *out, 
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80)
             utf8 = 1;
+        else if (c == '\\' && i + 3 < len && s[i + 1] == 'x' && isxdigit((unsigned char)s[i + 2]) &&
+                 isxdigit((unsigned char)s[i + 3]))
+            return pdns__escaped_reason(s + i + 2);
         else if (!pdns__ldh(c))
             return pdns__char_reason(c);
     }

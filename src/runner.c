@@ -70,6 +70,7 @@ struct job {
     int fcrdns;
     size_t fc_chain_base; /* chain length when the forward phase began */
     int ptr_rcode;        /* rcode of the PTR answer (the record reports it) */
+    const char *error;    /* static text of the last transport error */
     pdns_runner *r_owner;
 };
 
@@ -369,6 +370,8 @@ static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now)
     j->tries++;
     j->attempts++;
     j->sent_ns = now;
+    j->rcode = -1; /* rcode and rtt describe the last attempt */
+    j->rtt_ms = -1;
     sv->inflight++;
     r->inflight++;
     pdns__stats_on_send(&sv->st, is_retry);
@@ -416,7 +419,7 @@ static void retry_or_fail(pdns_runner *r, job *j, pdns_rstatus st)
         enqueue(r, j);
         return;
     }
-    finish_job(r, j, st, NULL, 0, NULL);
+    finish_job(r, j, st, NULL, 0, st == PDNS_R_ERROR ? j->error : NULL);
 }
 
 static int in_chain(const job *j, const char *name)
@@ -588,7 +591,18 @@ static void on_reply(void *arg, const pdns__reply *rep)
         retry_or_fail(r, j, PDNS_R_TIMEOUT);
         break;
     case PDNS__T_ERROR:
-        finish_job(r, j, PDNS_R_ERROR, NULL, 0, rep->error ? rep->error : "transport error");
+    case PDNS__T_MALFORMED:
+        /* a local failure or an unusable answer: try again, on another server if any */
+        if (rep->kind == PDNS__T_MALFORMED)
+            pdns__stats_on_malformed(&sv->st);
+        if (j->phase == 1) {
+            j->fcrdns = 0;
+            j->n_cname = j->fc_chain_base;
+            finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
+            break;
+        }
+        j->error = rep->error ? rep->error : "transport error";
+        retry_or_fail(r, j, PDNS_R_ERROR);
         break;
     case PDNS__T_ANSWER:
         pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
@@ -761,6 +775,8 @@ static void teardown_cb(uv_timer_t *t)
     pdns_runner *r = t->data;
     for (size_t s = 0; s < r->n_srv; s++) {
         if (r->srv[s].tp) {
+            if (r->tvt->ignored)
+                r->srv[s].st.ignored = r->tvt->ignored(r->srv[s].tp);
             r->tvt->destroy(r->srv[s].tp);
             r->srv[s].tp = NULL;
         }
@@ -953,6 +969,8 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
     }
     servers = cJSON_AddArrayToObject(doc, "servers");
     for (size_t s = 0; servers && s < r->n_srv; s++) {
+        if (r->srv[s].tp && r->tvt->ignored)
+            r->srv[s].st.ignored = r->tvt->ignored(r->srv[s].tp);
         cJSON *sj = pdns__stats_server_json(&r->srv[s].st, dur);
         if (sj)
             cJSON_AddItemToArray(servers, sj);

@@ -75,6 +75,11 @@ void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rt
     pdns__hist_add(&s->lat_iv, us);
 }
 
+void pdns__stats_on_malformed(pdns__server_stats *s)
+{
+    s->malformed++;
+}
+
 void pdns__stats_on_timeout(pdns__server_stats *s)
 {
     s->timeouts++;
@@ -222,6 +227,8 @@ cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
     fail |= add_rcodes(root, s);
     fail |= add_num(root, "tc", (double)s->tc);
     fail |= add_num(root, "errors", (double)s->errors);
+    fail |= add_num(root, "malformed", (double)s->malformed);
+    fail |= add_num(root, "ignored", (double)s->ignored);
     fail |= add_latency(root, &s->lat);
     fail |=
         add_num(root, "answered_qps", duration_s > 0.0 ? (double)s->answered / duration_s : 0.0);

@@ -23,6 +23,8 @@ typedef struct pdns__ts_point {
 typedef struct pdns__server_stats {
     char server[64];                                        /* "127.0.0.1:5300", "[::1]:5300" */
     uint64_t sent, answered, timeouts, retries, tc, errors; /* errors: SERVFAIL+REFUSED */
+    uint64_t malformed; /* answers that matched a query but could not be used */
+    uint64_t ignored;   /* datagrams that matched no query (stray, spoofed, late) */
     uint64_t rcodes[PDNS__RCODE_SLOTS];
     pdns__hist lat;    /* whole run */
     pdns__hist lat_iv; /* current interval */
@@ -43,6 +45,7 @@ void pdns__stats_on_send(pdns__server_stats *s, int is_retry);
  * REFUSED (5) also count as errors. */
 void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rtt_ns);
 void pdns__stats_on_timeout(pdns__server_stats *s);
+void pdns__stats_on_malformed(pdns__server_stats *s);
 /* End the current interval at t seconds: append a time-series point and reset the
  * interval counters. Returns 0, or -1 on allocation failure (the point is dropped). */
 int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps);

@@ -17,7 +17,8 @@ typedef pdns_answer pdns__rr;
 typedef enum pdns__tkind {
     PDNS__T_ANSWER = 0, /* a reply arrived: rcode, tc and records are valid */
     PDNS__T_TIMEOUT,    /* no reply within the timeout */
-    PDNS__T_ERROR       /* local failure; error says why */
+    PDNS__T_ERROR,      /* local failure; error says why */
+    PDNS__T_MALFORMED   /* an answer that cannot be used (undecodable, other question) */
 } pdns__tkind;
 
 typedef struct pdns__reply {
@@ -49,6 +50,8 @@ typedef struct pdns__transport_vt {
     /* Release; only when no query is outstanding. Handles close asynchronously: run
      * the loop afterwards. */
     void (*destroy)(pdns__transport *t);
+    /* Datagrams received that matched no pending query (0 if not tracked). */
+    uint64_t (*ignored)(const pdns__transport *t);
     /* Drop the creator's hold on the shared state (after every destroy). */
     void (*release_shared)(void *shared);
 } pdns__transport_vt;

@@ -9,6 +9,7 @@
 
 #include "gdloop.h"
 #include "gdrecords.h"
+#include "name.h"
 #include "transport.h"
 
 /* IMPLEMENTATION NOTES
@@ -38,6 +39,8 @@ struct pdns__transport {
 typedef struct gd_query {
     pdns__reply_cb cb;
     void *arg;
+    uint16_t qtype;
+    char qname[256];
 } gd_query;
 
 static pdns_status gd_context(pdns__transport *t, int tcp, char *err, size_t errcap)
@@ -133,6 +136,23 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
         q->cb(q->arg, &rep);
         return;
     }
+    /* the answer must be for our question (getdns does not check) */
+    {
+        getdns_bindata *qn = NULL;
+        uint32_t qt = 0;
+        char *fq = NULL;
+        int ok = getdns_dict_get_bindata(reply, "/question/qname", &qn) == GETDNS_RETURN_GOOD &&
+                 getdns_dict_get_int(reply, "/question/qtype", &qt) == GETDNS_RETURN_GOOD &&
+                 qt == q->qtype && getdns_convert_dns_name_to_fqdn(qn, &fq) == GETDNS_RETURN_GOOD &&
+                 fq && pdns__name_equal(fq, q->qname);
+        free(fq);
+        if (!ok) {
+            rep.kind = PDNS__T_MALFORMED;
+            rep.error = "answer for another question";
+            q->cb(q->arg, &rep);
+            return;
+        }
+    }
     pdns__gdrecs_from_reply(reply, &rep, &recs);
     q->cb(q->arg, &rep);
     pdns__gdrecs_free(&recs);
@@ -184,6 +204,8 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
         return PDNS_ERR_NOMEM;
     q->cb = cb;
     q->arg = arg;
+    q->qtype = qtype;
+    snprintf(q->qname, sizeof q->qname, "%s", qname);
     rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, NULL, q, &tid, gd_callback);
     if (rc != GETDNS_RETURN_GOOD) {
         free(q);

@@ -281,11 +281,25 @@ static void on_datagram(usock *s, const uint8_t *p, size_t n)
     flags = (uint16_t)(p[2] << 8 | p[3]);
     qd = (uint16_t)(p[4] << 8 | p[5]);
     an = (uint16_t)(p[6] << 8 | p[7]);
-    if (!(flags & 0x8000) || qd != 1 || (k = table_find(s, id)) == (size_t)-1) {
+    if (!(flags & 0x8000) || qd > 1 || (k = table_find(s, id)) == (size_t)-1) {
         t->stray++;
         return;
     }
     q = s->slots[k];
+    if (qd == 0) {
+        /* some servers send error answers without the question: accept those
+         * (FORMERR, SERVFAIL, NOTIMP, REFUSED) on the ID alone, nothing else */
+        int rc = flags & 0xF;
+        if ((rc != 1 && rc != 2 && rc != 4 && rc != 5) || an) {
+            t->stray++;
+            return;
+        }
+        table_del(s, k);
+        to_unlink(t, q);
+        pdns__reply er = {.kind = PDNS__T_ANSWER, .rcode = rc, .tc = 0};
+        finish(t, q, &er);
+        return;
+    }
     /* the question: labels up to the root, then type and class */
     qstart = off;
     while (off < n && p[off] != 0) {
@@ -318,10 +332,25 @@ static void on_datagram(usock *s, const uint8_t *p, size_t n)
     getdns_dict *msg = NULL;
     pdns__gdrecs recs;
     if (getdns_wire2msg_dict(p, n, &msg) != GETDNS_RETURN_GOOD || !msg) {
-        rep.kind = PDNS__T_ERROR;
+        rep.kind = PDNS__T_MALFORMED;
         rep.error = "malformed answer";
         finish(t, q, &rep);
         return;
+    }
+    {
+        /* a datagram cut inside the answer section parses as fewer records than the
+         * header announces: unusable */
+        getdns_list *al = NULL;
+        size_t got = 0;
+        if (getdns_dict_get_list(msg, "answer", &al) == GETDNS_RETURN_GOOD)
+            (void)getdns_list_get_length(al, &got);
+        if (got < an) {
+            getdns_dict_destroy(msg);
+            rep.kind = PDNS__T_MALFORMED;
+            rep.error = "malformed answer";
+            finish(t, q, &rep);
+            return;
+        }
     }
     pdns__gdrecs_from_reply(msg, &rep, &recs);
     finish(t, q, &rep);
@@ -588,7 +617,13 @@ fail:
     return PDNS_ERR_UV;
 }
 
+static uint64_t lean_ignored(const pdns__transport *t)
+{
+    return t->stray;
+}
+
 const pdns__transport_vt pdns__transport_udp = {
+    .ignored = lean_ignored,
     .name = "udp",
     .create = lean_create,
     .query = lean_query,
