@@ -1,12 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Install what is missing, build, and run every test (unit + integration against real
-# servers started on loopback by the tests themselves). This is the README's test
-# command and what CI runs.
+# Install what is missing, build, and run every test: unit tests and integration tests
+# against real servers the tests start on loopback (in a private network namespace),
+# then the whole suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build,
+# and (when present) a short run of each fuzz target. This is the README's test command
+# and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-BUILD=${PACEDNS_BUILD:-build}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$BUILD" -j"$(nproc)"
-ctest --test-dir "$BUILD" --output-on-failure
+JOBS=$(nproc)
+
+echo "== build and test (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$JOBS"
+ctest --test-dir build --output-on-failure
+
+echo "== build and test (ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPACEDNS_ASAN=ON -DPACEDNS_UBSAN=ON
+cmake --build build-asan -j"$JOBS"
+# valgrind cannot run an ASan binary; install and demo only repeat the first build's
+# checks; the load tests' timing figures belong to the optimised build
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure \
+  -E 'integ_test_(valgrind|install|demo|plots|multiserver|probe|lab_selftest)$'
+
+if [ -x tests/fuzz/run.sh ]; then
+  echo "== fuzz targets (${PACEDNS_FUZZ_SECONDS:-30} s each)"
+  bash tests/fuzz/run.sh "${PACEDNS_FUZZ_SECONDS:-30}"
+fi
+echo "== all tests passed"

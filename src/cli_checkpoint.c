@@ -186,7 +186,8 @@ int cli_ckpt_load(cli_ckpt *c, const char *path, char *output, size_t cap, long 
         }
         c->skip[i++] = (uint64_t)v->valuedouble;
     }
-    qsort(c->skip, c->n_skip, sizeof *c->skip, cmp_u64);
+    if (c->n_skip)
+        qsort(c->skip, c->n_skip, sizeof *c->skip, cmp_u64);
     v = cJSON_GetObjectItemCaseSensitive(doc, "output_bytes");
     *out_bytes = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
     v = cJSON_GetObjectItemCaseSensitive(doc, "output");

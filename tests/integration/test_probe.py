@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""pacedns probe finds a server's capacity: dnsdist in front of NSD caps the whole server
+at C queries/s with addAction(NotRule(MaxQPSRule(C, C/100)), ACTION), for ACTION = drop,
+REFUSED and TC. `pacedns probe --zone example.test` (random labels: uncacheable NXDOMAIN
+load) must report an optimal rate within +-15 % of C within 15 s (wall time of the whole
+run, which ends when the estimate converged), for C = 1000 and 3000 (6 runs).
+
+Also checked: the table on stdout and the stats JSON agree (optimal_qps, edges,
+converged_after_s), and the cap was really hit (timeouts for drop, REFUSED rcodes for
+REFUSED, TC answers for TC), so the estimate did not come from some other limit."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import lab  # noqa: E402
+
+lab.isolate_network()
+
+CAPS = (1000, 3000)
+ACTIONS = (("drop", "DropAction()"),
+           ("REFUSED", "RCodeAction(DNSRCode.REFUSED)"),
+           ("TC", "TCAction()"))
+TOLERANCE = 0.15      # spec: within +-15 % of C
+LIMIT_S = 15.0        # spec: within 15 s
+HEADER = ["server", "optimal_qps", "loss_%", "p50_ms", "p99_ms", "converged_s", "edges"]
+
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_table(out):
+    """{server: {column: text}} from the probe table; None when the header is missing."""
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if not lines or lines[0].split() != HEADER:
+        return None
+    rows = {}
+    for ln in lines[1:]:
+        f = ln.split()
+        if len(f) == len(HEADER):
+            rows[f[0]] = dict(zip(HEADER, f))
+    return rows
+
+
+def run():
+    C = lab.Checker("test_probe")
+    results = []
+    with lab.Lab() as L:
+        info = L.zones(hosts=100)
+        ns = L.start_nsd(info["zones"])
+        for cap in CAPS:
+            for act, lua in ACTIONS:
+                what = "C=%d %s" % (cap, act)
+                dd = L.start_dnsdist(backend=ns, ready_query=("example.test.", "SOA"), rule_lua_lines=[
+                    "addAction(NotRule(MaxQPSRule(%d, %d)), %s)" % (cap, cap // 100, lua)])
+                stats = L.path("probe-%d-%s.json" % (cap, act))
+                t0 = time.monotonic()
+                rc, out, err = L.run_pacedns(["probe", "-s", dd.addr, "--zone", "example.test",
+                                              "--duration", "15", "--stats", stats], timeout=60)
+                wall = time.monotonic() - t0
+                L.kill(dd)
+                C.eq(rc, 0, "%s: exit code (stderr: %s)" % (what, err[-500:]))
+                rows = parse_table(out)
+                if not C.check(rows is not None and dd.addr in rows,
+                               "%s: no table row for %s in stdout:\n%s" % (what, dd.addr, out)):
+                    continue
+                row = rows[dd.addr]
+                found = num(row["optimal_qps"])
+                conv = num(row["converged_s"])
+                err_pct = (found / cap - 1) * 100 if found else None
+                results.append((cap, act, found, err_pct, conv, row["loss_%"], wall))
+                print("%s: optimal_qps %s (%s), converged_s %s, edges %s, loss %s %%, wall %.2f s"
+                      % (what, row["optimal_qps"], "%+.1f %%" % err_pct if err_pct is not None else "-",
+                         row["converged_s"], row["edges"], row["loss_%"], wall), flush=True)
+                C.check(found is not None and abs(found - cap) <= TOLERANCE * cap,
+                        "%s: optimal_qps %s not within +-15 %% of %d" % (what, row["optimal_qps"], cap))
+                C.check(conv is not None and conv <= LIMIT_S,
+                        "%s: converged_s %s, want <= %.0f" % (what, row["converged_s"], LIMIT_S))
+                C.check(wall <= LIMIT_S, "%s: wall time %.2f s > %.0f s" % (what, wall, LIMIT_S))
+
+                # the stats JSON says the same
+                try:
+                    with open(stats) as f:
+                        doc = json.load(f)
+                    srv = [s for s in doc["servers"] if s.get("server") == dd.addr]
+                except (OSError, ValueError, KeyError, TypeError) as e:
+                    C.check(False, "%s: stats %s unreadable: %s" % (what, stats, e))
+                    continue
+                if not C.eq(len(srv), 1, "%s: servers in stats" % what):
+                    continue
+                s = srv[0]
+                opt, edges, cas = s.get("optimal_qps"), s.get("edges"), s.get("converged_after_s")
+                C.check(isinstance(opt, (int, float)) and found is not None and abs(opt - found) <= 1,
+                        "%s: stats optimal_qps %r vs table %s" % (what, opt, row["optimal_qps"]))
+                C.check(isinstance(edges, list) and str(len(edges)) == row["edges"],
+                        "%s: stats edges %r vs table %s" % (what, edges, row["edges"]))
+                C.check(isinstance(cas, (int, float)) and conv is not None and abs(cas - conv) <= 0.05,
+                        "%s: stats converged_after_s %r vs table %s" % (what, cas, row["converged_s"]))
+                C.check(isinstance(s.get("timeseries"), list) and len(s["timeseries"]) > 0,
+                        "%s: empty timeseries" % what)
+                # the cap was what stopped the controller
+                if act == "drop":
+                    C.check((s.get("timeouts") or 0) > 0, "%s: no timeouts: the cap was never hit" % what)
+                elif act == "REFUSED":
+                    C.check(((s.get("rcodes") or {}).get("REFUSED") or 0) > 0,
+                            "%s: no REFUSED answers: the cap was never hit" % what)
+                else:
+                    C.check((s.get("tc") or 0) > 0, "%s: no TC answers: the cap was never hit" % what)
+
+    print("\n%6s %-8s %10s %8s %12s %8s %8s" % ("C", "action", "found_qps", "error", "converged_s",
+                                               "loss_%", "wall_s"))
+    for cap, act, found, e, conv, loss, wall in results:
+        print("%6d %-8s %10s %8s %12s %8s %8.2f" % (
+            cap, act, "%.0f" % found if found else "-", "%+.1f%%" % e if e is not None else "-",
+            "%.1f" % conv if conv is not None else "no", loss, wall))
+    return C.done()
+
+
+if __name__ == "__main__":
+    sys.exit(lab.main(run))
