@@ -335,6 +335,9 @@ static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
     a->converged = conv;
 }
 
+/* Delivered below this fraction of the rate sent: an outage, not a capacity edge. */
+#define PDNS__AIMD_COLLAPSE 0.1
+
 /* Congestion seen in interval iv (signals sig): record the edge, update the estimate and
  * return the decreased rate. */
 static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsigned sig, double dt_s,
@@ -346,10 +349,18 @@ static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsign
 
     good -= (double)iv->errors + (double)iv->tc;
     edge = pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
-    /* a marginal hit near the estimate: the overshoot is within a step and its few
-     * rejections may be background noise; split the difference with the rate sent */
-    if (sig == PDNS__AIMD_SIG_EDGE)
-        edge = (edge + iv->sent_qps) / 2;
+    /* a server that (almost) stopped answering shows no capacity, only an outage: back
+     * off without recording an edge (a dead server's edges would drag the estimate to
+     * the floor); slow start resumes once it answers again */
+    if (edge < PDNS__AIMD_COLLAPSE * iv->sent_qps &&
+        !(sig & (PDNS__AIMD_SIG_ERRORS | PDNS__AIMD_SIG_TC))) {
+        a->collapsed = 1;
+        a->phase = PDNS__AIMD_AVOID;
+        a->react_seq = a->seq + 1;
+        a->last_sig = sig;
+        a->decreases++;
+        return a->p.decrease_factor * a->rate;
+    }
     edge = pdns__dmax(edge, a->p.min_qps);
     a->edges[a->n_edges % PDNS__AIMD_EDGES] = edge;
     a->edge_ns[a->n_edges % PDNS__AIMD_EDGES] = now_ns;
@@ -390,10 +401,21 @@ static double pdns__aimd_increase(pdns__aimd *a, const pdns__aimd_iv *iv, uint64
     double r = a->rate;
     double cap = pdns__dmax(a->rate, iv->sent_qps * a->p.slow_start_factor);
 
+    if (a->collapsed && iv->answered > 0) {
+        /* answering again after an outage: slow start back to the hold level */
+        a->collapsed = 0;
+        a->phase = PDNS__AIMD_SLOW_START;
+    }
     switch (a->phase) {
     case PDNS__AIMD_SLOW_START:
         if (!iv->limited)
             r = a->rate * a->p.slow_start_factor;
+        if (a->estimate > 0 && r >= a->p.hold_fraction * a->estimate) {
+            /* back at the known capacity (after an outage) */
+            r = pdns__dmax(a->rate, a->p.hold_fraction * a->estimate);
+            a->phase = a->converged ? PDNS__AIMD_HOLD : PDNS__AIMD_AVOID;
+            a->hold_since_ns = now_ns;
+        }
         break;
     case PDNS__AIMD_AVOID:
         if (!iv->limited) {

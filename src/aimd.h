@@ -117,6 +117,7 @@ typedef struct pdns__aimd {
     uint64_t converged_ns;       /* when the current convergence was reached */
     uint64_t first_converged_ns; /* first convergence ever (valid when ever_converged) */
     int ever_converged;
+    int collapsed;      /* the server stopped answering: no edges until it answers */
     unsigned last_sig;  /* signals of the last decrease */
     uint64_t decreases; /* number of decreases */
     pdns__aimd_iv iv[PDNS__AIMD_HIST];
