@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <cjson/cJSON.h>
 #include "input.h"
 #include "name.h"
 #include "output.h"
@@ -108,137 +107,126 @@ static pdns_status pdns__out_row(pdns__output *o, size_t *len, const char *const
     return PDNS_OK;
 }
 
-/* A JSON string; text that is not printable ASCII goes through pdns__escape_bytes so
- * the document is valid UTF-8 and reads like the other formats. */
-static cJSON *pdns__jstr(const char *s)
+/* ---- ndjson: written straight into the reused buffer (no per-record tree) ---------
+ * The record has a fixed shape, so it is streamed: strings are first made printable
+ * (pdns__escape_bytes writes controls and invalid UTF-8 as "\xHH", as in the other
+ * formats), then JSON-escaped ('"' and '\\'; controls cannot remain). The bytes equal
+ * what cJSON printed for the same record (the golden files check it). */
+
+static pdns_status pdns__j_raw(pdns__output *o, size_t *len, const char *s, size_t n)
+{
+    if (pdns__out_reserve(o, *len + n + 2) != PDNS_OK)
+        return PDNS_ERR_NOMEM;
+    memcpy(o->buf + *len, s, n);
+    *len += n;
+    return PDNS_OK;
+}
+
+#define PDNS__J_LIT(o, len, lit) pdns__j_raw((o), (len), (lit), sizeof(lit) - 1)
+
+/* A JSON string value of s (NULL as ""). */
+static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (!pdns__needs_escape(s, n))
-        return cJSON_CreateString(s ? s : "");
-    if (n > (SIZE_MAX - 1) / 4)
-        return NULL;
-    char *tmp = malloc(4 * n + 1);
-    if (!tmp)
-        return NULL;
-    pdns__escape_bytes(s, n, tmp, 4 * n + 1);
-    cJSON *item = cJSON_CreateString(tmp);
-    free(tmp);
-    return item;
-}
-
-/* Add `item` under `key`; on failure free it. Returns 1 on success. */
-static int pdns__jadd(cJSON *obj, const char *key, cJSON *item)
-{
-    if (!item)
-        return 0;
-    if (!cJSON_AddItemToObject(obj, key, item)) {
-        cJSON_Delete(item);
-        return 0;
+    char stackbuf[1024];
+    char *tmp = NULL;
+    const char *src = s ? s : "";
+    if (pdns__needs_escape(src, n)) {
+        if (n > (SIZE_MAX - 1) / 4)
+            return PDNS_ERR_NOMEM;
+        tmp = 4 * n + 1 <= sizeof stackbuf ? stackbuf : malloc(4 * n + 1);
+        if (!tmp)
+            return PDNS_ERR_NOMEM;
+        n = pdns__escape_bytes(src, n, tmp, 4 * n + 1);
+        src = tmp;
     }
-    return 1;
-}
-
-static int pdns__jpush(cJSON *arr, cJSON *item)
-{
-    if (!item)
-        return 0;
-    if (!cJSON_AddItemToArray(arr, item)) {
-        cJSON_Delete(item);
-        return 0;
+    pdns_status st = pdns__out_reserve(o, *len + 2 * n + 4);
+    if (st == PDNS_OK) {
+        char *w = o->buf + *len;
+        *w++ = '"';
+        for (size_t i = 0; i < n; i++) {
+            if (src[i] == '"' || src[i] == '\\')
+                *w++ = '\\';
+            *w++ = src[i];
+        }
+        *w++ = '"';
+        *len = (size_t)(w - o->buf);
     }
-    return 1;
+    if (tmp && tmp != stackbuf)
+        free(tmp);
+    return st;
 }
 
-static cJSON *pdns__jraw_u64(uint64_t v)
+static pdns_status pdns__j_u64(pdns__output *o, size_t *len, uint64_t v)
 {
     char num[24];
-    snprintf(num, sizeof num, "%" PRIu64, v);
-    return cJSON_CreateRaw(num);
-}
-
-static cJSON *pdns__janswers(const pdns_result *r)
-{
-    char tbuf[16];
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr && i < r->n_answers; i++) {
-        const pdns_answer *a = &r->answers[i];
-        cJSON *ans = cJSON_CreateObject();
-        if (!pdns__jpush(arr, ans) || !pdns__jadd(ans, "name", pdns__jstr(a->name)) ||
-            !pdns__jadd(ans, "type", cJSON_CreateString(pdns_rrtype_name(a->type, tbuf))) ||
-            !pdns__jadd(ans, "ttl", pdns__jraw_u64(a->ttl)) ||
-            !pdns__jadd(ans, "data", pdns__jstr(a->data))) {
-            cJSON_Delete(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-static cJSON *pdns__jcnames(const pdns_result *r)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr && i < r->n_cname; i++) {
-        if (!pdns__jpush(arr, pdns__jstr(r->cname[i]))) {
-            cJSON_Delete(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-/* Build the ndjson object of r, keys in the documented order; NULL on no memory. */
-static cJSON *pdns__jresult(const pdns_result *r)
-{
-    char tbuf[16], num[400]; /* %.3f of DBL_MAX needs 314 bytes */
-    cJSON *obj = cJSON_CreateObject();
-    if (!obj)
-        return NULL;
-    int ok = pdns__jadd(obj, "name", pdns__jstr(r->name));
-    if (ok && r->qname && !pdns__name_equal(r->name ? r->name : "", r->qname))
-        ok = pdns__jadd(obj, "qname", pdns__jstr(r->qname));
-    if (ok && r->line)
-        ok = pdns__jadd(obj, "line", pdns__jraw_u64(r->line));
-    ok = ok && pdns__jadd(obj, "type", cJSON_CreateString(pdns_rrtype_name(r->qtype, tbuf)));
-    ok = ok && pdns__jadd(obj, "status", cJSON_CreateString(pdns_rstatus_name(r->status)));
-    ok = ok && pdns__jadd(obj, "rcode",
-                          r->rcode >= 0 ? cJSON_CreateString(pdns_rcode_name(r->rcode))
-                                        : cJSON_CreateNull());
-    ok = ok && pdns__jadd(obj, "answers", pdns__janswers(r));
-    ok = ok && pdns__jadd(obj, "cname", pdns__jcnames(r));
-    ok = ok && pdns__jadd(obj, "server", r->server ? pdns__jstr(r->server) : cJSON_CreateNull());
-    ok = ok && pdns__jadd(obj, "attempts", cJSON_CreateNumber(r->attempts));
-    if (ok && isfinite(r->rtt_ms) && r->rtt_ms >= 0) {
-        snprintf(num, sizeof num, "%.3f", r->rtt_ms);
-        ok = pdns__jadd(obj, "rtt_ms", cJSON_CreateRaw(num));
-    } else if (ok) {
-        ok = pdns__jadd(obj, "rtt_ms", cJSON_CreateNull());
-    }
-    if (ok && r->error)
-        ok = pdns__jadd(obj, "error", pdns__jstr(r->error));
-    if (ok && r->fcrdns >= 0)
-        ok = pdns__jadd(obj, "fcrdns", cJSON_CreateBool(r->fcrdns > 0));
-    if (!ok) {
-        cJSON_Delete(obj);
-        return NULL;
-    }
-    return obj;
+    int n = snprintf(num, sizeof num, "%" PRIu64, v);
+    return pdns__j_raw(o, len, num, (size_t)n);
 }
 
 static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_t *len)
 {
-    cJSON *obj = pdns__jresult(r);
-    if (!obj)
-        return PDNS_ERR_NOMEM;
-    pdns_status st = pdns__out_reserve(o, PDNS__OUT_INITIAL);
-    /* Print into the reused buffer; it fails (without writing past it) when too small. */
-    while (st == PDNS_OK && !cJSON_PrintPreallocated(obj, o->buf, (int)o->cap, 0))
-        st = o->cap > INT_MAX / 2 ? PDNS_ERR_NOMEM : pdns__out_reserve(o, o->cap * 2);
-    cJSON_Delete(obj);
-    if (st != PDNS_OK)
-        return st;
-    *len = strlen(o->buf);
-    o->buf[(*len)++] = '\n'; /* replaces the NUL, which was inside the buffer */
-    return PDNS_OK;
+    char tbuf[16], num[400]; /* %.3f of DBL_MAX needs 314 bytes */
+    pdns_status st = PDNS__J_LIT(o, len, "{\"name\":");
+    st = st ? st : pdns__j_str(o, len, r->name);
+    if (!st && r->qname && !pdns__name_equal(r->name ? r->name : "", r->qname)) {
+        st = PDNS__J_LIT(o, len, ",\"qname\":");
+        st = st ? st : pdns__j_str(o, len, r->qname);
+    }
+    if (!st && r->line) {
+        st = PDNS__J_LIT(o, len, ",\"line\":");
+        st = st ? st : pdns__j_u64(o, len, r->line);
+    }
+    st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
+    st = st ? st : pdns__j_str(o, len, pdns_rrtype_name(r->qtype, tbuf));
+    st = st ? st : PDNS__J_LIT(o, len, ",\"status\":");
+    st = st ? st : pdns__j_str(o, len, pdns_rstatus_name(r->status));
+    st = st ? st : PDNS__J_LIT(o, len, ",\"rcode\":");
+    if (!st)
+        st = r->rcode >= 0 ? pdns__j_str(o, len, pdns_rcode_name(r->rcode))
+                           : PDNS__J_LIT(o, len, "null");
+    st = st ? st : PDNS__J_LIT(o, len, ",\"answers\":[");
+    for (size_t i = 0; !st && i < r->n_answers; i++) {
+        const pdns_answer *a = &r->answers[i];
+        st = i ? PDNS__J_LIT(o, len, ",{\"name\":") : PDNS__J_LIT(o, len, "{\"name\":");
+        st = st ? st : pdns__j_str(o, len, a->name);
+        st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
+        st = st ? st : pdns__j_str(o, len, pdns_rrtype_name(a->type, tbuf));
+        st = st ? st : PDNS__J_LIT(o, len, ",\"ttl\":");
+        st = st ? st : pdns__j_u64(o, len, a->ttl);
+        st = st ? st : PDNS__J_LIT(o, len, ",\"data\":");
+        st = st ? st : pdns__j_str(o, len, a->data);
+        st = st ? st : PDNS__J_LIT(o, len, "}");
+    }
+    st = st ? st : PDNS__J_LIT(o, len, "],\"cname\":[");
+    for (size_t i = 0; !st && i < r->n_cname; i++) {
+        st = i ? PDNS__J_LIT(o, len, ",") : PDNS_OK;
+        st = st ? st : pdns__j_str(o, len, r->cname[i]);
+    }
+    st = st ? st : PDNS__J_LIT(o, len, "],\"server\":");
+    if (!st)
+        st = r->server ? pdns__j_str(o, len, r->server) : PDNS__J_LIT(o, len, "null");
+    st = st ? st : PDNS__J_LIT(o, len, ",\"attempts\":");
+    if (!st) {
+        int n = snprintf(num, sizeof num, "%d", r->attempts);
+        st = pdns__j_raw(o, len, num, (size_t)n);
+    }
+    st = st ? st : PDNS__J_LIT(o, len, ",\"rtt_ms\":");
+    if (!st && isfinite(r->rtt_ms) && r->rtt_ms >= 0) {
+        int n = snprintf(num, sizeof num, "%.3f", r->rtt_ms);
+        st = pdns__j_raw(o, len, num, (size_t)n);
+    } else if (!st) {
+        st = PDNS__J_LIT(o, len, "null");
+    }
+    if (!st && r->error) {
+        st = PDNS__J_LIT(o, len, ",\"error\":");
+        st = st ? st : pdns__j_str(o, len, r->error);
+    }
+    if (!st && r->fcrdns >= 0)
+        st = r->fcrdns > 0 ? PDNS__J_LIT(o, len, ",\"fcrdns\":true")
+                           : PDNS__J_LIT(o, len, ",\"fcrdns\":false");
+    st = st ? st : PDNS__J_LIT(o, len, "}\n");
+    return st;
 }
 
 static pdns_status pdns__fmt_text(pdns__output *o, const pdns_result *r, size_t *len)
