@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/resolve.sh - the seed benchmark: host%d names from a local NSD, side by side:
-#   pacedns resolve (fixed high --qps), dnsperf (-q 100, one pass), and a one-at-a-time
+#   pacedns resolve (fixed high --qps; lean UDP transport and --transport getdns), dnsperf (-q 100, one pass), and a one-at-a-time
 #   baseline (python UDP loop, one query outstanding = the seed's gethostbyname loop).
 # Prints names/s, client CPU s per 1000 names and peak RSS (from /usr/bin/time), ratios
 # vs dnsperf, then pacedns' peak RSS for BIG names vs the 100,000 run (must be within 10 %).
@@ -161,6 +161,9 @@ for n in $SIZES; do
     measure pacedns "$n" "$PACEDNS" resolve -s "127.0.0.1:$PORT" --qps "$QPS" --max-inflight "$INFLIGHT" \
       --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns.$n.ndjson" \
       --stats "$WORK/stats.$n.json" -q "$WORK/names.$n"
+    measure pacedns-getdns "$n" "$PACEDNS" resolve --transport getdns -s "127.0.0.1:$PORT" --qps "$QPS" \
+      --max-inflight "$INFLIGHT" --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns-getdns.$n.ndjson" \
+      --stats "$WORK/stats-getdns.$n.json" -q "$WORK/names.$n"
   fi
   measure dnsperf "$n" dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/dnsperf.$n" -q 100 -n 1 -t 5
   bn=$n
@@ -200,7 +203,8 @@ for line in open(os.path.join(work, "rows")):
         m = re.search(r"ok (\d+) failed (\d+)", out)
         r["ok"] = int(m.group(1)) if m else None
     else:
-        st = os.path.join(work, "stats.%s.json" % ("big" if label == "pacedns-big" else n))
+        st = os.path.join(work, "%s.%s.json" % ("stats-getdns" if label == "pacedns-getdns" else "stats",
+                                                 "big" if label == "pacedns-big" else n))
         try:
             s = json.load(open(st))
             r["ok"] = s["totals"]["statuses"].get("NOERROR", 0)
@@ -209,17 +213,17 @@ for line in open(os.path.join(work, "rows")):
     rows[(label, n)] = r
 
 print("pacedns bench: NSD on loopback, --qps %s --max-inflight %s; dnsperf -q 100 -n 1" % (qps, infl))
-print("%-12s %9s %9s %10s %12s %10s %9s %8s" % ("tool", "names", "ok", "names/s", "cpu s/1000", "peak RSS", "vs dnsperf", "elapsed"))
+print("%-14s %9s %9s %10s %12s %10s %9s %8s" % ("tool", "names", "ok", "names/s", "cpu s/1000", "peak RSS", "vs dnsperf", "elapsed"))
 report = []
 for n in sizes:
     n = int(n)
     dp = rows.get(("dnsperf", n))
-    for label in ("pacedns", "dnsperf", "baseline"):
+    for label in ("pacedns", "pacedns-getdns", "dnsperf", "baseline"):
         r = rows.get((label, min(n, base_max) if label == "baseline" else n))
         if r is None:
             continue
         ratio = r["names_per_s"] / dp["names_per_s"] if dp and dp["names_per_s"] else 0
-        print("%-12s %9d %9s %10.0f %12.4f %8.1fMB %8.2fx %7.2fs%s" % (
+        print("%-14s %9d %9s %10.0f %12.4f %8.1fMB %8.2fx %7.2fs%s" % (
             label, r["names"], r["ok"], r["names_per_s"], r["cpu_s_per_1000"], r["rss_kib"] / 1024.0,
             ratio, r["elapsed_s"], "" if r["rc"] == 0 else "  (exit %d)" % r["rc"]))
         r["speed_vs_dnsperf"] = ratio
@@ -231,7 +235,7 @@ verdict = None
 if b and ref:
     growth = b["rss_kib"] / ref["rss_kib"] - 1
     verdict = growth <= 0.10
-    print("%-12s %9d %9s %10.0f %12.4f %8.1fMB" % ("pacedns", b["names"], b["ok"], b["names_per_s"], b["cpu_s_per_1000"], b["rss_kib"] / 1024.0))
+    print("%-14s %9d %9s %10.0f %12.4f %8.1fMB" % ("pacedns", b["names"], b["ok"], b["names_per_s"], b["cpu_s_per_1000"], b["rss_kib"] / 1024.0))
     print("peak RSS %d names vs %d names: %+.1f %% -> %s (limit +10 %%)" % (big, ref["names"], growth * 100, "PASS" if verdict else "FAIL"))
     report.append(b)
 if jpath:
