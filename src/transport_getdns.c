@@ -77,9 +77,8 @@ static pdns_status gd_context(pdns__transport *t, int tcp, char *err, size_t err
         goto fail;
     if ((rc = getdns_context_set_idle_timeout(ctx, tcp ? 2000 : 0)))
         goto fail;
-    if ((rc = getdns_context_set_follow_redirects(ctx, GETDNS_REDIRECTS_DO_NOT_FOLLOW)) &&
-        rc != GETDNS_RETURN_NOT_IMPLEMENTED)
-        goto fail;
+    /* follow_redirects stays at its default: DO_NOT_FOLLOW makes getdns cut the answer
+     * section after the first CNAME (the engine follows chains itself either way) */
     if ((rc = pdns__gdloop_attach(t->gl, ctx)))
         goto fail;
     getdns_dict_destroy(up);
