@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -163,6 +164,20 @@ typedef struct pdns_runner pdns_runner;
  * \return PDNS_OK or an error */
 pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
 
+/** Add every server of a servers file (one ADDR[:PORT] per line, '#' comments).
+ * \param r the runner (not yet running)
+ * \param path the file
+ * \return PDNS_OK; PDNS_ERR_IO (cannot read), PDNS_ERR_PARSE (a bad line: the message,
+ *         see pdns_runner_errmsg, says FILE:LINE), PDNS_ERR_INVALID (a duplicate),
+ *         PDNS_ERR_NOSERVER (no server in the file) */
+pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path);
+
+/** Add the "nameserver" lines of a resolv.conf-style file.
+ * \param r the runner (not yet running)
+ * \param path the file, NULL for /etc/resolv.conf
+ * \return as pdns_runner_add_servers_file (no server is not an error here) */
+pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path);
+
 /** Choose the controller profile (used when pdns_options.qps <= 0): a name ("polite",
  * "default", "bench") looked up as NAME.json in $PACEDNS_PROFILE_DIR, the installed
  * share/pacedns/profiles and the source tree's profiles/, or a path to a JSON file.
@@ -278,6 +293,76 @@ void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
  * (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release the memory.
  * \param r the runner, or NULL */
 void pdns_runner_free(pdns_runner *r);
+
+/** Check a server address and give its canonical text ("127.0.0.1:53", "[::1]:53").
+ * \param text "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare IPv6 address
+ * \param canon receives the canonical text (may be NULL)
+ * \param cap size of canon (64 is enough)
+ * \param why receives a static reason on error (may be NULL)
+ * \return PDNS_OK or PDNS_ERR_PARSE */
+pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why);
+
+/** Validate a domain name and write its absolute form (trailing dot; UTF-8 labels as
+ * A-labels), as the runner does with each input name.
+ * \param in the name
+ * \param out receives the absolute name
+ * \param cap size of out, at least 256
+ * \param why receives a static reason on error (may be NULL)
+ * \return PDNS_OK, PDNS_ERR_PARSE (not a valid name) or PDNS_ERR_INVALID (cap) */
+pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
+
+/** A lazy reader of name lists: one name per line, blank lines and '#' comments
+ * skipped, CR and surrounding blanks trimmed, bytes that are not text shown as "\xHH",
+ * line numbers counted over all files. */
+typedef struct pdns_reader pdns_reader;
+
+/** Open files in order ("-", or n == 0, is stdin).
+ * \param paths the files
+ * \param n how many
+ * \param out receives the reader
+ * \param err receives "cannot open FILE: reason" on error
+ * \param errcap size of err
+ * \return PDNS_OK, PDNS_ERR_IO or PDNS_ERR_NOMEM */
+pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out, char *err,
+                             size_t errcap);
+
+/** The next name (a too-long line is cut and returned; the runner then rejects it).
+ * Usable as a pdns_source_fn through a small adapter.
+ * \param rd the reader
+ * \param buf receives the name
+ * \param cap size of buf
+ * \param line receives its line number
+ * \return 1 with a name, 0 at the end, -1 on a read error (see pdns_reader_error) */
+int pdns_reader_next(pdns_reader *rd, char *buf, size_t cap, uint64_t *line);
+
+/** The last read error of the reader.
+ * \param rd the reader
+ * \return a string owned by the reader */
+const char *pdns_reader_error(const pdns_reader *rd);
+
+/** Close the reader.
+ * \param rd the reader, or NULL */
+void pdns_reader_close(pdns_reader *rd);
+
+/** Writes records in one of the formats: "ndjson", "text", "hosts", "zone". */
+typedef struct pdns_writer pdns_writer;
+
+/** Create a writer on fp (the caller keeps and closes fp).
+ * \param fp where records go
+ * \param format a format name, NULL for ndjson
+ * \param out receives the writer
+ * \return PDNS_OK, PDNS_ERR_PARSE (unknown format) or PDNS_ERR_NOMEM */
+pdns_status pdns_writer_new(FILE *fp, const char *format, pdns_writer **out);
+
+/** Write one record (one line, or one line per answer for text, hosts and zone).
+ * \param w the writer
+ * \param res the record
+ * \return PDNS_OK, PDNS_ERR_IO or PDNS_ERR_NOMEM */
+pdns_status pdns_writer_write(pdns_writer *w, const pdns_result *res);
+
+/** Release the writer (fp is not closed).
+ * \param w the writer, or NULL */
+void pdns_writer_free(pdns_writer *w);
 
 /** Release memory returned by the library.
  * \param p the pointer, or NULL */

@@ -7,11 +7,10 @@
 #include <unistd.h>
 
 #include "cli_progress.h"
-#include "input.h"
 
 uint64_t cli_progress_count(const char *const *paths, size_t n)
 {
-    pdns__input *in = NULL;
+    pdns_reader *in = NULL;
     char err[256], buf[1024];
     uint64_t line, count = 0;
     int rc;
@@ -22,11 +21,11 @@ uint64_t cli_progress_count(const char *const *paths, size_t n)
         if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
             return 0;
     }
-    if (pdns__input_open(&in, paths, n, err, sizeof err) != PDNS_OK)
+    if (pdns_reader_open(paths, n, &in, err, sizeof err) != PDNS_OK)
         return 0;
-    while ((rc = pdns__input_next(in, buf, sizeof buf, &line)) == 1)
+    while ((rc = pdns_reader_next(in, buf, sizeof buf, &line)) == 1)
         count++;
-    pdns__input_close(in);
+    pdns_reader_close(in);
     return rc < 0 ? 0 : count;
 }
 

@@ -16,10 +16,6 @@
 #include "pacedns.h"
 #include "cli_checkpoint.h"
 #include "cli_progress.h"
-#include "input.h"
-#include "name.h"
-#include "output.h"
-#include "server.h"
 
 #define EXIT_USAGE   1
 #define EXIT_RUNTIME 2
@@ -36,7 +32,7 @@ typedef struct cli {
     const char *profile;
     const char *sets[64];
     size_t n_sets;
-    pdns__format fmt;
+    const char *fmt;
     int quiet;
     int progress; /* -1 auto (stderr is a terminal), 0 off, 1 forced */
     const char *ckpt_path;
@@ -60,8 +56,8 @@ typedef struct cli {
     /* run state */
     uv_loop_t loop;
     pdns_runner *runner;
-    pdns__input *in;
-    pdns__output out;
+    pdns_reader *in;
+    pdns_writer *w;
     FILE *out_fp;
     int out_error;
     int signo;
@@ -207,6 +203,16 @@ enum {
     OPT_RESUME,
 };
 
+/* Whether name is an output format (a writer accepts it). */
+static int format_known(const char *name)
+{
+    pdns_writer *w = NULL;
+    if (pdns_writer_new(stdout, name, &w) != PDNS_OK)
+        return 0;
+    pdns_writer_free(w);
+    return 1;
+}
+
 /* Parse the options of resolve and probe (probe rejects resolve-only ones). */
 static int parse_args(cli *c, int argc, char **argv)
 {
@@ -240,7 +246,6 @@ static int parse_args(cli *c, int argc, char **argv)
     };
     int ch;
     const char *why;
-    pdns__addr a;
 
     c->servers = calloc((size_t)argc + 1, sizeof *c->servers);
     if (!c->servers)
@@ -262,7 +267,7 @@ static int parse_args(cli *c, int argc, char **argv)
         }
         switch (ch) {
         case 's':
-            if (pdns__addr_parse(optarg, &a, &why) != PDNS_OK) {
+            if (pdns_server_parse(optarg, NULL, 0, &why) != PDNS_OK) {
                 fprintf(stderr, "pacedns: option --server: bad address '%s': %s\n", optarg, why);
                 return -1;
             }
@@ -282,7 +287,7 @@ static int parse_args(cli *c, int argc, char **argv)
             c->output = optarg;
             break;
         case 'f':
-            if (pdns__format_from_name(optarg, &c->fmt) != PDNS_OK) {
+            if (!format_known(optarg)) {
                 fprintf(stderr,
                         "pacedns: option --format: unknown format '%s' (ndjson, text, "
                         "hosts, zone)\n",
@@ -402,7 +407,7 @@ static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
 {
     cli *c = user;
     for (;;) {
-        int rc = pdns__input_next(c->in, name, cap, line);
+        int rc = pdns_reader_next(c->in, name, cap, line);
         if (rc != 1 || !c->use_ckpt)
             return rc;
         if (cli_ckpt_skip(&c->ckpt, *line))
@@ -439,14 +444,14 @@ static int probe_names_fn(void *user, char *name, size_t cap, uint64_t *line)
 {
     cli *c = user;
     char err[256];
-    int rc = pdns__input_next(c->in, name, cap, line);
+    int rc = pdns_reader_next(c->in, name, cap, line);
     if (rc == 0 && c->probe_line > 0) {
-        pdns__input_close(c->in);
+        pdns_reader_close(c->in);
         c->in = NULL;
-        if (pdns__input_open(&c->in, &c->names_file, 1, err, sizeof err) != PDNS_OK)
+        if (pdns_reader_open(&c->names_file, 1, &c->in, err, sizeof err) != PDNS_OK)
             return -1;
         c->probe_line = 0;
-        rc = pdns__input_next(c->in, name, cap, line);
+        rc = pdns_reader_next(c->in, name, cap, line);
     }
     if (rc == 1)
         c->probe_line++;
@@ -475,7 +480,7 @@ static void on_result(const pdns_result *res, void *user)
     cli *c = user;
     if (c->out_error || c->probe)
         return;
-    if (pdns__output_write(&c->out, res) != PDNS_OK) {
+    if (pdns_writer_write(c->w, res) != PDNS_OK) {
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
         return;
@@ -515,11 +520,6 @@ static void probe_check(uv_timer_t *t)
         pdns_runner_stop(c->runner);
         uv_timer_stop(t);
     }
-}
-
-static pdns_status add_server_cb(const char *text, void *ud)
-{
-    return pdns_runner_add_server(ud, text);
 }
 
 static void raise_nofile(unsigned need)
@@ -670,7 +670,6 @@ static int write_stats(cli *c)
 /* Servers, profile and overrides. Returns 0 or an exit code. */
 static int configure(cli *c)
 {
-    char err[512];
     pdns_status st;
     pdns_runner *r = c->runner;
 
@@ -681,27 +680,17 @@ static int configure(cli *c)
             return EXIT_USAGE;
         }
     }
-    if (c->servers_file) {
-        size_t before = pdns_runner_server_count(r);
-        st = pdns__servers_file(c->servers_file, add_server_cb, r, err, sizeof err);
-        if (st != PDNS_OK) {
-            fprintf(stderr, "pacedns: option --servers-file: %s\n", err);
-            return EXIT_USAGE;
-        }
-        if (pdns_runner_server_count(r) == before) {
-            fprintf(stderr, "pacedns: option --servers-file: %s: no servers in the file\n",
-                    c->servers_file);
-            return EXIT_USAGE;
-        }
+    if (c->servers_file && (st = pdns_runner_add_servers_file(r, c->servers_file)) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --servers-file: %s\n", pdns_runner_errmsg(r));
+        return EXIT_USAGE;
     }
     if (!c->n_servers && !c->servers_file) {
         if (c->probe) {
             fprintf(stderr, "pacedns: probe: give the servers to probe with -s or -S\n");
             return EXIT_USAGE;
         }
-        st = pdns__servers_resolv_conf("/etc/resolv.conf", add_server_cb, r, err, sizeof err);
-        if (st != PDNS_OK) {
-            fprintf(stderr, "pacedns: default servers: %s\n", err);
+        if ((st = pdns_runner_add_resolv_conf(r, NULL)) != PDNS_OK) {
+            fprintf(stderr, "pacedns: default servers: %s\n", pdns_runner_errmsg(r));
             return EXIT_USAGE;
         }
     }
@@ -743,14 +732,14 @@ static int open_io(cli *c)
     char err[512];
     if (c->probe) {
         if (c->names_file) {
-            if (pdns__input_open(&c->in, &c->names_file, 1, err, sizeof err) != PDNS_OK) {
+            if (pdns_reader_open(&c->names_file, 1, &c->in, err, sizeof err) != PDNS_OK) {
                 fprintf(stderr, "pacedns: option --names: %s\n", err);
                 return EXIT_USAGE;
             }
             pdns_runner_set_source(c->runner, probe_names_fn, c);
         } else {
             const char *why;
-            if (pdns__name_normalize(c->zone, c->zone_abs, sizeof c->zone_abs, &why) != PDNS_OK ||
+            if (pdns_name_normalize(c->zone, c->zone_abs, sizeof c->zone_abs, &why) != PDNS_OK ||
                 strlen(c->zone_abs) > 200) {
                 fprintf(stderr, "pacedns: option --zone: '%s' is not a usable zone name%s%s\n",
                         c->zone, why ? ": " : "", why ? why : "");
@@ -763,7 +752,7 @@ static int open_io(cli *c)
         }
         return 0;
     }
-    if (pdns__input_open(&c->in, c->inputs, c->n_inputs, err, sizeof err) != PDNS_OK) {
+    if (pdns_reader_open(c->inputs, c->n_inputs, &c->in, err, sizeof err) != PDNS_OK) {
         fprintf(stderr, "pacedns: input: %s\n", err);
         return EXIT_USAGE;
     }
@@ -805,7 +794,10 @@ static int open_io(cli *c)
         c->use_ckpt = 1;
     }
     if (c->out_fp) {
-        pdns__output_init(&c->out, c->out_fp, c->fmt);
+        if (pdns_writer_new(c->out_fp, c->fmt, &c->w) != PDNS_OK) {
+            fprintf(stderr, "pacedns: out of memory\n");
+            return EXIT_RUNTIME;
+        }
         pdns_runner_set_source(c->runner, source_fn, c);
         return 0;
     }
@@ -816,7 +808,10 @@ static int open_io(cli *c)
         c->out_fp = NULL;
         return EXIT_USAGE;
     }
-    pdns__output_init(&c->out, c->out_fp, c->fmt);
+    if (pdns_writer_new(c->out_fp, c->fmt, &c->w) != PDNS_OK) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        return EXIT_RUNTIME;
+    }
     pdns_runner_set_source(c->runner, source_fn, c);
     return 0;
 }
@@ -928,7 +923,7 @@ static int run(cli *c, int argc, char **argv)
     pdns_runner_totals(c->runner, &tot);
     if (tot.input_error) {
         fprintf(stderr, "pacedns: reading input: %s\n",
-                c->in ? pdns__input_error(c->in) : "cannot reopen the names file");
+                c->in ? pdns_reader_error(c->in) : "cannot reopen the names file");
         rc = EXIT_RUNTIME;
     }
     if (c->stats && write_stats(c) != 0 && rc == 0)
@@ -947,10 +942,10 @@ out_handles:
         uv_close((uv_handle_t *)&c->ckpt_timer, NULL);
 out:
     cli_ckpt_free(&c->ckpt);
-    pdns__output_free(&c->out);
+    pdns_writer_free(c->w);
     if (c->out_fp && c->out_fp != stdout)
         fclose(c->out_fp);
-    pdns__input_close(c->in);
+    pdns_reader_close(c->in);
     pdns_runner_free(c->runner);
 out_loop:
     uv_run(&c->loop, UV_RUN_DEFAULT);

@@ -1,0 +1,134 @@
+/* api.c - public wrappers: server lists, name validation, name reader, record writer.
+ * SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pacedns.h"
+#include "input.h"
+#include "name.h"
+#include "output.h"
+#include "runner.h"
+#include "server.h"
+
+struct pdns_reader {
+    pdns__input *in;
+};
+
+struct pdns_writer {
+    pdns__output out;
+};
+
+static pdns_status add_cb(const char *text, void *ud)
+{
+    return pdns_runner_add_server(ud, text);
+}
+
+pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path)
+{
+    size_t before;
+    pdns_status st;
+    if (!r || !path)
+        return PDNS_ERR_INVALID;
+    before = r->n_srv;
+    st = pdns__servers_file(path, add_cb, r, r->errbuf, sizeof r->errbuf);
+    if (st == PDNS_OK && r->n_srv == before) {
+        snprintf(r->errbuf, sizeof r->errbuf, "%s: no servers in the file", path);
+        return PDNS_ERR_NOSERVER;
+    }
+    return st;
+}
+
+pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path)
+{
+    if (!r)
+        return PDNS_ERR_INVALID;
+    return pdns__servers_resolv_conf(path ? path : "/etc/resolv.conf", add_cb, r, r->errbuf,
+                                     sizeof r->errbuf);
+}
+
+pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why)
+{
+    pdns__addr a;
+    const char *w = NULL;
+    pdns_status st = pdns__addr_parse(text, &a, &w);
+    if (why)
+        *why = w;
+    if (st == PDNS_OK && canon && cap)
+        snprintf(canon, cap, "%s", a.text);
+    return st;
+}
+
+pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why)
+{
+    const char *w = NULL;
+    pdns_status st;
+    if (!out || cap < PDNS__NAME_MAX)
+        return PDNS_ERR_INVALID;
+    st = pdns__name_normalize(in, out, cap, &w);
+    if (why)
+        *why = w;
+    return st;
+}
+
+pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out, char *err,
+                             size_t errcap)
+{
+    pdns_reader *rd = calloc(1, sizeof *rd);
+    pdns_status st;
+    if (!rd)
+        return PDNS_ERR_NOMEM;
+    if ((st = pdns__input_open(&rd->in, paths, n, err, errcap)) != PDNS_OK) {
+        free(rd);
+        return st;
+    }
+    *out = rd;
+    return PDNS_OK;
+}
+
+int pdns_reader_next(pdns_reader *rd, char *buf, size_t cap, uint64_t *line)
+{
+    return pdns__input_next(rd->in, buf, cap, line);
+}
+
+const char *pdns_reader_error(const pdns_reader *rd)
+{
+    return rd ? pdns__input_error(rd->in) : "";
+}
+
+void pdns_reader_close(pdns_reader *rd)
+{
+    if (!rd)
+        return;
+    pdns__input_close(rd->in);
+    free(rd);
+}
+
+pdns_status pdns_writer_new(FILE *fp, const char *format, pdns_writer **out)
+{
+    pdns__format fmt = PDNS__FMT_NDJSON;
+    pdns_writer *w;
+    if (!fp || !out)
+        return PDNS_ERR_INVALID;
+    if (format && pdns__format_from_name(format, &fmt) != PDNS_OK)
+        return PDNS_ERR_PARSE;
+    if (!(w = calloc(1, sizeof *w)))
+        return PDNS_ERR_NOMEM;
+    pdns__output_init(&w->out, fp, fmt);
+    *out = w;
+    return PDNS_OK;
+}
+
+pdns_status pdns_writer_write(pdns_writer *w, const pdns_result *res)
+{
+    if (!w || !res)
+        return PDNS_ERR_INVALID;
+    return pdns__output_write(&w->out, res);
+}
+
+void pdns_writer_free(pdns_writer *w)
+{
+    if (!w)
+        return;
+    pdns__output_free(&w->out);
+    free(w);
+}
