@@ -118,6 +118,7 @@ static getdns_return_t ext_schedule(getdns_eventloop *loop, int fd, uint64_t tim
                                     getdns_eventloop_event *el)
 {
     pdns__gdloop *g = ((gd_ext *)loop)->g;
+    getdns_return_t rc = GETDNS_RETURN_GENERIC_ERROR;
     gev *e;
     int want = (el->read_cb ? UV_READABLE : 0) | (el->write_cb ? UV_WRITABLE : 0);
 
@@ -170,17 +171,7 @@ static getdns_return_t ext_schedule(getdns_eventloop *loop, int fd, uint64_t tim
     el->ev = e;
     return GETDNS_RETURN_GOOD;
 nomem:
-    el->ev = NULL;
-    if (e->fd)
-        fdh_close(e->fd);
-    if (e->has_timer) {
-        e->el = NULL;
-        uv_close((uv_handle_t *)&e->timer, gev_timer_closed);
-    } else {
-        free(e);
-        g_unref(g);
-    }
-    return GETDNS_RETURN_MEMORY_ERROR;
+    rc = GETDNS_RETURN_MEMORY_ERROR;
 fail:
     el->ev = NULL;
     if (e->fd)
@@ -192,7 +183,7 @@ fail:
         free(e);
         g_unref(g);
     }
-    return GETDNS_RETURN_GENERIC_ERROR;
+    return rc;
 }
 
 static getdns_return_t ext_clear(getdns_eventloop *loop, getdns_eventloop_event *el)
