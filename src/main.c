@@ -294,6 +294,7 @@ static int parse_args(cli *c, int argc, char **argv)
                         optarg);
                 return -1;
             }
+            c->fmt = optarg;
             break;
         case OPT_STATS:
             c->stats = optarg;
