@@ -33,6 +33,15 @@
  * TCP on any server without spending a retry. Per-attempt timeouts run from the actual
  * send (the transport is called at send time).
  *
+ * Tail hedging. Once input is exhausted and nothing is queued, a server with a free
+ * token and slot sends a copy of the oldest in-flight query that has waited longer
+ * than max(50 ms, 4 x its server's p99 latency) on another server that answered within
+ * the last two timeouts (once per hop). The
+ * first usable answer wins; the other copy is marked stale and only counted when it
+ * returns, and a failure of one copy is ignored while the other is in flight. This
+ * keeps a lost packet near the end from stretching the run by a whole --timeout;
+ * it adds at most one query per name still in flight at the end.
+ *
  * CNAME. When the answer's chain ends at a name with no record of the type, the target
  * is asked in a new hop; a name seen twice, or more than PDNS__MAX_HOPS targets, ends
  * the job with CNAME_LOOP. */
@@ -71,6 +80,21 @@ struct job {
     size_t fc_chain_base; /* chain length when the forward phase began */
     int ptr_rcode;        /* rcode of the PTR answer (the record reports it) */
     const char *error;    /* static text of the last transport error */
+    /* queries in flight for this job: the current attempt, and at the tail of a run
+     * possibly a hedge copy on another server (see IMPLEMENTATION NOTES) */
+    struct att {
+        job *j;
+        int srv;
+        uint64_t sent_ns;
+        int busy;  /* in flight */
+        int stale; /* the job moved on: its answer is only counted */
+    } att[2];
+    int outstanding;        /* busy attempts */
+    int finished;           /* record reported; freed once nothing is in flight */
+    int hedged;             /* the current hop already has a hedge copy */
+    int in_if;              /* on the in-flight list */
+    int in_zomb;            /* on the zombie list */
+    job *if_prev, *if_next; /* in-flight list (live attempt, oldest first) or zombies */
     pdns_runner *r_owner;
 };
 
@@ -229,6 +253,30 @@ static void enqueue(pdns_runner *r, job *j)
     r->ready_tail = j;
 }
 
+static void iflist_add(job **head, job **tail, job *j)
+{
+    j->if_next = NULL;
+    j->if_prev = *tail;
+    if (*tail)
+        (*tail)->if_next = j;
+    else
+        *head = j;
+    *tail = j;
+}
+
+static void iflist_del(job **head, job **tail, job *j)
+{
+    if (j->if_prev)
+        j->if_prev->if_next = j->if_next;
+    else
+        *head = j->if_next;
+    if (j->if_next)
+        j->if_next->if_prev = j->if_prev;
+    else
+        *tail = j->if_prev;
+    j->if_prev = j->if_next = NULL;
+}
+
 static void free_job(job *j)
 {
     for (size_t i = 0; i < j->n_cname; i++)
@@ -356,30 +404,50 @@ static job *take_job(pdns_runner *r, size_t s)
 
 static void on_reply(void *arg, const pdns__reply *rep);
 
-typedef struct inflight {
-    pdns_runner *r;
-    job *j;
-} inflight;
-
-static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now)
+/* Send the job's current hop to server s; hedge = a second copy beside a live one. */
+static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
 {
     pdns__srv *sv = &r->srv[s];
     pdns_status st;
-    int is_retry = j->tries > 0;
-    j->srv = (int)s;
-    j->tries++;
+    int is_retry = j->tries > 0 || hedge;
+    struct att *a = !j->att[0].busy ? &j->att[0] : &j->att[1];
+    a->j = j;
+    a->srv = (int)s;
+    a->sent_ns = now;
+    a->busy = 1;
+    a->stale = 0;
+    if (!hedge) {
+        j->srv = (int)s;
+        j->tries++;
+        j->sent_ns = now;
+        j->rcode = -1; /* rcode and rtt describe the last attempt */
+        j->rtt_ms = -1;
+        j->hedged = 0;
+        if (!j->in_if) {
+            iflist_add(&r->if_head, &r->if_tail, j);
+            j->in_if = 1;
+        }
+    } else {
+        j->hedged = 1;
+    }
     j->attempts++;
-    j->sent_ns = now;
-    j->rcode = -1; /* rcode and rtt describe the last attempt */
-    j->rtt_ms = -1;
+    j->outstanding++;
     sv->inflight++;
     r->inflight++;
     pdns__stats_on_send(&sv->st, is_retry);
     pdns__ctl_on_send(r, s, now);
-    st = r->tvt->query(sv->tp, j->cur, j->cur_type, j->tcp, on_reply, j);
+    st = r->tvt->query(sv->tp, j->cur, j->cur_type, j->tcp, on_reply, a);
     if (st != PDNS_OK) {
         sv->inflight--;
         r->inflight--;
+        a->busy = 0;
+        j->outstanding--;
+        if (hedge)
+            return -1; /* the original is still in flight */
+        if (j->in_if) {
+            iflist_del(&r->if_head, &r->if_tail, j);
+            j->in_if = 0;
+        }
         finish_job(r, j, PDNS_R_ERROR, NULL, 0, pdns_strerror(st));
         return -1;
     }
@@ -570,18 +638,58 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
 
 static void on_reply(void *arg, const pdns__reply *rep)
 {
-    job *j = arg;
+    struct att *a = arg;
+    job *j = a->j;
     pdns_runner *r = j->r_owner;
-    pdns__srv *sv = &r->srv[j->srv];
+    pdns__srv *sv = &r->srv[a->srv];
     uint64_t now = uv_hrtime();
-    uint64_t rtt = now - j->sent_ns;
+    uint64_t rtt = now - a->sent_ns;
+    int stale = a->stale, usable;
 
     sv->inflight--;
     r->inflight--;
+    a->busy = 0;
+    a->stale = 0;
+    j->outstanding--;
+    /* every copy counts in the server's stats and controller */
+    if (rep->kind == PDNS__T_TIMEOUT) {
+        pdns__stats_on_timeout(&sv->st);
+        pdns__ctl_on_loss(r, (size_t)a->srv, a->sent_ns, now);
+    } else if (rep->kind == PDNS__T_MALFORMED) {
+        pdns__stats_on_malformed(&sv->st);
+    } else if (rep->kind == PDNS__T_ANSWER) {
+        sv->last_answer_ns = now;
+        pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
+        pdns__ctl_on_answer(r, (size_t)a->srv, rep->rcode, rep->tc, rtt, now);
+    }
+    if (stale || j->finished) {
+        if (j->finished && j->outstanding == 0) {
+            if (j->in_zomb)
+                iflist_del(&r->zomb_head, &r->zomb_tail, j);
+            free_job(j);
+        }
+        kick(r);
+        return;
+    }
+    usable =
+        rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->tcp) && !is_retryable_rcode(rep->rcode);
+    if (j->outstanding > 0) {
+        if (!usable) { /* the other copy may still answer */
+            kick(r);
+            return;
+        }
+        for (int k = 0; k < 2; k++) /* it lost the race */
+            if (j->att[k].busy)
+                j->att[k].stale = 1;
+    }
+    if (j->in_if) {
+        iflist_del(&r->if_head, &r->if_tail, j);
+        j->in_if = 0;
+    }
+    j->srv = a->srv;
+    j->sent_ns = a->sent_ns;
     switch (rep->kind) {
     case PDNS__T_TIMEOUT:
-        pdns__stats_on_timeout(&sv->st);
-        pdns__ctl_on_loss(r, (size_t)j->srv, j->sent_ns, now);
         if (j->phase == 1) { /* forward lookup failed: not confirmed */
             j->fcrdns = 0;
             j->n_cname = j->fc_chain_base;
@@ -593,8 +701,6 @@ static void on_reply(void *arg, const pdns__reply *rep)
     case PDNS__T_ERROR:
     case PDNS__T_MALFORMED:
         /* a local failure or an unusable answer: try again, on another server if any */
-        if (rep->kind == PDNS__T_MALFORMED)
-            pdns__stats_on_malformed(&sv->st);
         if (j->phase == 1) {
             j->fcrdns = 0;
             j->n_cname = j->fc_chain_base;
@@ -605,8 +711,6 @@ static void on_reply(void *arg, const pdns__reply *rep)
         retry_or_fail(r, j, PDNS_R_ERROR);
         break;
     case PDNS__T_ANSWER:
-        pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
-        pdns__ctl_on_answer(r, (size_t)j->srv, rep->rcode, rep->tc, rtt, now);
         j->rcode = rep->rcode;
         j->rtt_ms = (double)rtt / 1e6;
         if (rep->tc && !j->tcp) {
@@ -663,6 +767,21 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
     r->records++;
     r->jobs_alive--;
     r->opt.on_result(&res, r->opt.user);
+    j->finished = 1;
+    if (j->outstanding > 0) { /* a stale copy is still in flight: free it on return */
+        for (int k = 0; k < 2; k++)
+            if (j->att[k].busy)
+                j->att[k].stale = 1;
+        if (j->in_if) {
+            iflist_del(&r->if_head, &r->if_tail, j);
+            j->in_if = 0;
+        }
+        iflist_add(&r->zomb_head, &r->zomb_tail, j);
+        j->in_zomb = 1;
+        return;
+    }
+    if (j->in_if)
+        iflist_del(&r->if_head, &r->if_tail, j);
     free_job(j);
 }
 
@@ -676,6 +795,54 @@ static int input_pending(const pdns_runner *r)
 }
 
 static void maybe_finish(pdns_runner *r);
+
+#define HEDGE_MIN_NS (50 * 1000000ull)
+
+/* The oldest job whose one live copy, on another server than s, waited longer than
+ * its server's hedge delay; NULL if none (the list is in send order). */
+static job *hedge_candidate(pdns_runner *r, size_t s, uint64_t now)
+{
+    for (job *j = r->if_head; j; j = j->if_next) {
+        struct att *a = j->att[0].busy && !j->att[0].stale ? &j->att[0] : &j->att[1];
+        if (!a->busy || a->stale)
+            continue;
+        if (now - a->sent_ns < r->srv[a->srv].hedge_ns)
+            return NULL;
+        if (j->hedged || j->tcp || j->outstanding != 1 || a->srv == (int)s || j->avoid == (int)s)
+            continue;
+        return j;
+    }
+    return NULL;
+}
+
+/* At the tail of a run (input exhausted, nothing queued): hedge old in-flight queries
+ * on servers with a free token and slot. Returns 1 when hedging may be due later. */
+static int hedge(pdns_runner *r, uint64_t now)
+{
+    if (r->n_srv < 2 || r->stopping || !r->if_head)
+        return 0;
+    for (size_t s = 0; s < r->n_srv; s++) {
+        pdns__srv *sv = &r->srv[s];
+        uint64_t p99 = pdns__hist_quantile(&sv->st.lat, 0.99) * 1000ull * 4;
+        uint64_t cap = (uint64_t)r->opt.timeout_ms * 1000000ull / 2;
+        sv->hedge_ns = p99 > HEDGE_MIN_NS ? p99 : HEDGE_MIN_NS;
+        if (sv->hedge_ns > cap)
+            sv->hedge_ns = cap;
+    }
+    for (size_t s = 0; s < r->n_srv; s++) {
+        pdns__srv *sv = &r->srv[s];
+        job *j;
+        /* only onto a server that answers: copies to a dead one would add nothing */
+        if (!sv->last_answer_ns || now - sv->last_answer_ns > 2ull * r->opt.timeout_ms * 1000000ull)
+            continue;
+        while (sv->inflight < sv->max_inflight && (j = hedge_candidate(r, s, now))) {
+            if (!pdns__pacer_take(&sv->pacer, now))
+                break;
+            send_job(r, s, j, now, 1);
+        }
+    }
+    return 1;
+}
 
 /* Serve servers round-robin, one send each per round, while any can send. Then arm
  * the tick timer for the earliest next token. */
@@ -712,7 +879,7 @@ static void dispatch(pdns_runner *r)
                 continue;
             }
             j->r_owner = r;
-            send_job(r, s, j, now);
+            send_job(r, s, j, now, 0);
             progress = 1;
         }
     }
@@ -740,6 +907,8 @@ static void dispatch(pdns_runner *r)
             uv_timer_start(&r->tick, tick_cb, ms ? ms : 1, 0);
         }
         /* else every server is at its in-flight cap: a completion will kick */
+    } else if (hedge(r, now)) {
+        uv_timer_start(&r->tick, tick_cb, 10, 0);
     }
 }
 
@@ -915,6 +1084,11 @@ void pdns_runner_free(pdns_runner *r)
     while (r->ready_head) {
         job *j = r->ready_head;
         r->ready_head = j->next;
+        free_job(j);
+    }
+    while (r->zomb_head) {
+        job *j = r->zomb_head;
+        r->zomb_head = j->if_next;
         free_job(j);
     }
     while (r->pend_head) {

@@ -22,6 +22,8 @@ typedef struct pdns__srv {
     pdns__server_stats st;
     unsigned inflight;
     unsigned max_inflight;
+    uint64_t hedge_ns;       /* tail hedging delay for this server's queries */
+    uint64_t last_answer_ns; /* when it last answered (0: never) */
 } pdns__srv;
 
 typedef struct pdns__pending {
@@ -62,6 +64,8 @@ struct pdns_runner {
     int abandon;
 
     struct job *ready_head, *ready_tail;
+    struct job *if_head, *if_tail;     /* jobs with a live query, oldest first */
+    struct job *zomb_head, *zomb_tail; /* reported jobs whose stale copy is in flight */
     pdns__pending *pend_head, *pend_tail;
     pdns_source_fn source;
     void *source_user;
