@@ -5,6 +5,7 @@
 #include <string.h>
 #include "aimd.h"
 #include "check.h"
+#include "profile_mirror.h"
 
 #define NS 1000000000ull
 
@@ -230,42 +231,6 @@ static void sim_run(sim *s, pdns__aimd *a, uint64_t *now, double dur_s, run_stat
     st->est = pdns__aimd_optimal_qps(a);
     st->loss_last = tail_sent ? (double)tail_rej / (double)tail_sent : 0;
     st->conv_flag = pdns__aimd_converged(a, NULL);
-}
-
-/* A mirror of profiles/polite.json (test_profile checks that the file agrees). */
-static void params_polite(pdns__aimd_params *p)
-{
-    pdns__aimd_params_default(p);
-    p->start_qps = 10;
-    p->max_qps = 500;
-    p->max_total_qps = 1000;
-    p->increase_fraction = 0.01;
-    p->decrease_factor = 0.5;
-    p->loss_threshold = 0.01;
-    p->error_threshold = 0.02;
-    p->tc_threshold = 0.02;
-    p->latency_factor = 2;
-    p->hold_fraction = 0.9;
-    p->probe_period_ms = 5000;
-    p->loss_target = 0.005;
-}
-
-/* A mirror of profiles/bench.json (test_profile checks that the file agrees). */
-static void params_bench(pdns__aimd_params *p)
-{
-    pdns__aimd_params_default(p);
-    p->start_qps = 100;
-    p->max_qps = 0;
-    p->max_total_qps = 0;
-    p->increase_qps = 5;
-    p->increase_fraction = 0.03;
-    p->decrease_factor = 0.8;
-    p->loss_threshold = 0.05;
-    p->error_threshold = 0.1;
-    p->tc_threshold = 0.1;
-    p->latency_factor = 5;
-    p->hold_fraction = 0.95;
-    p->probe_period_ms = 1000;
 }
 
 static pdns__aimd_params params_for(double cap)

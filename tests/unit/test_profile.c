@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include "profile.h"
 #include "check.h"
+#include "profile_mirror.h"
 
 /* Run from tests/unit (ctest's working directory). */
 #define PROFILE_DIR "../../profiles"
@@ -25,42 +26,6 @@ static int params_equal(const pdns__aimd_params *a, const pdns__aimd_params *b, 
         }
     }
     return eq;
-}
-
-/* Mirrors of polite and bench as test_aimd simulates them (keep in sync). */
-static void expect_polite(pdns__aimd_params *p)
-{
-    pdns__aimd_params_default(p);
-    p->start_qps = 10;
-    p->min_qps = 2;
-    p->max_qps = 500;
-    p->max_total_qps = 1000;
-    p->increase_fraction = 0.01;
-    p->decrease_factor = 0.5;
-    p->loss_threshold = 0.01;
-    p->error_threshold = 0.02;
-    p->tc_threshold = 0.02;
-    p->latency_factor = 2;
-    p->hold_fraction = 0.9;
-    p->probe_period_ms = 5000;
-    p->loss_target = 0.005;
-}
-
-static void expect_bench(pdns__aimd_params *p)
-{
-    pdns__aimd_params_default(p);
-    p->start_qps = 100;
-    p->max_qps = 0;
-    p->max_total_qps = 0;
-    p->increase_qps = 5;
-    p->increase_fraction = 0.03;
-    p->decrease_factor = 0.8;
-    p->loss_threshold = 0.05;
-    p->error_threshold = 0.1;
-    p->tc_threshold = 0.1;
-    p->latency_factor = 5;
-    p->hold_fraction = 0.95;
-    p->probe_period_ms = 1000;
 }
 
 /* A shipped profile file sets every key (and nothing else but "description"). */
@@ -110,13 +75,13 @@ static void test_shipped(void)
     CHECK(p.error_threshold < d.error_threshold);
     CHECK(p.tc_threshold < d.tc_threshold);
     CHECK(p.latency_factor < d.latency_factor);
-    expect_polite(&e);
+    params_polite(&e);
     CHECK(params_equal(&p, &e, "polite.json vs test_aimd's mirror"));
 
     CHECK(pdns__profile_load("bench", dirs, 2, &p, err, sizeof err) == PDNS_OK);
     CHECK(p.start_qps == 100);
     CHECK(p.max_qps == 0);
-    expect_bench(&e);
+    params_bench(&e);
     CHECK(params_equal(&p, &e, "bench.json vs test_aimd's mirror"));
 
     /* by path: contains '/' or ends with .json */
