@@ -32,6 +32,25 @@ static int split_rr(char *line, pdns__rr *rr)
     return 0;
 }
 
+/* getdns_rr_dict2str crashes (NULL write, getdns 1.6.0) when a record's text is exactly
+ * 4095 bytes: its 4096-byte buffer fills up. Ask the length first (a zero-length buffer
+ * only answers NEED_MORE_SPACE), then convert into a buffer one byte longer. */
+static char *rr_text(const getdns_dict *rr)
+{
+    char one[1], *s;
+    size_t need = 0, len;
+    if (getdns_rr_dict2str_buf(rr, one, &need) != GETDNS_RETURN_NEED_MORE_SPACE)
+        return NULL;
+    if (!(s = malloc(need + 2)))
+        return NULL;
+    len = need + 1;
+    if (getdns_rr_dict2str_buf(rr, s, &len) != GETDNS_RETURN_GOOD) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *recs)
 {
     getdns_list *answer = NULL;
@@ -66,7 +85,7 @@ int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *
         if (type == GETDNS_RRTYPE_OPT || type == GETDNS_RRTYPE_RRSIG)
             continue;
         /* a record getdns cannot print (cut or bad rdata) makes the answer unusable */
-        if (getdns_rr_dict2str(rr, &recs->text[k]) != GETDNS_RETURN_GOOD || !recs->text[k])
+        if (!(recs->text[k] = rr_text(rr)))
             goto malformed;
         if (split_rr(recs->text[k], &recs->rr[k]) != 0) {
             free(recs->text[k]);
