@@ -1086,9 +1086,15 @@ void pdns_runner_free(pdns_runner *r)
         r->ready_head = j->next;
         free_job(j);
     }
+    /* transports are gone: no callback will come for what was still in flight */
     while (r->zomb_head) {
         job *j = r->zomb_head;
         r->zomb_head = j->if_next;
+        free_job(j);
+    }
+    while (r->if_head) {
+        job *j = r->if_head;
+        r->if_head = j->if_next;
         free_job(j);
     }
     while (r->pend_head) {
