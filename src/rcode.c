@@ -66,3 +66,23 @@ const char *pdns_rcode_name(int rcode)
     snprintf(buf, sizeof buf, "RCODE%d", rcode);
     return buf;
 }
+
+pdns_rstatus pdns__rstatus_from_rcode(int rc)
+{
+    switch (rc) {
+    case 0:
+        return PDNS_R_NOERROR;
+    case 1:
+        return PDNS_R_FORMERR;
+    case 2:
+        return PDNS_R_SERVFAIL;
+    case 3:
+        return PDNS_R_NXDOMAIN;
+    case 4:
+        return PDNS_R_NOTIMP;
+    case 5:
+        return PDNS_R_REFUSED;
+    default:
+        return PDNS_R_RCODE;
+    }
+}

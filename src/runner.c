@@ -459,26 +459,6 @@ static int is_retryable_rcode(int rc)
     return rc == 2 /* SERVFAIL */ || rc == 5 /* REFUSED */;
 }
 
-static pdns_rstatus rcode_status(int rc)
-{
-    switch (rc) {
-    case 0:
-        return PDNS_R_NOERROR;
-    case 1:
-        return PDNS_R_FORMERR;
-    case 2:
-        return PDNS_R_SERVFAIL;
-    case 3:
-        return PDNS_R_NXDOMAIN;
-    case 4:
-        return PDNS_R_NOTIMP;
-    case 5:
-        return PDNS_R_REFUSED;
-    default:
-        return PDNS_R_RCODE;
-    }
-}
-
 /* Retry the job's current hop if it has retries left, else end it with st. */
 static void retry_or_fail(pdns_runner *r, job *j, pdns_rstatus st)
 {
@@ -584,7 +564,7 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
         target = j->cname[j->n_cname - 1];
     }
 
-    pdns_rstatus st = rcode_status(rep->rcode);
+    pdns_rstatus st = pdns__rstatus_from_rcode(rep->rcode);
     if (st == PDNS_R_NOERROR && n_ans == 0) {
         if (target != j->cur) {
             /* chain ends at a name the answer does not cover: ask it in a new hop */
@@ -727,7 +707,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
                 finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
                 break;
             }
-            retry_or_fail(r, j, rcode_status(rep->rcode));
+            retry_or_fail(r, j, pdns__rstatus_from_rcode(rep->rcode));
             break;
         }
         process_answer(r, j, rep);

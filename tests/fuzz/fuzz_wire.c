@@ -14,6 +14,7 @@
 #include "name.h"
 #include "output.h"
 #include "gdrecords.h"
+#include "runner.h"
 #include "transport.h"
 
 #define MAX_HOPS 8 /* PDNS__MAX_HOPS of runner.c */
@@ -181,26 +182,6 @@ static void write_all(const pdns_result *r)
     }
 }
 
-static pdns_rstatus rcode_status(uint32_t rcode)
-{
-    switch (rcode) {
-    case 0:
-        return PDNS_R_NOERROR;
-    case 1:
-        return PDNS_R_FORMERR;
-    case 2:
-        return PDNS_R_SERVFAIL;
-    case 3:
-        return PDNS_R_NXDOMAIN;
-    case 4:
-        return PDNS_R_NOTIMP;
-    case 5:
-        return PDNS_R_REFUSED;
-    default:
-        return PDNS_R_RCODE;
-    }
-}
-
 /* getdns 1.6.0 (Debian 12) reads past the end of malformed messages in
  * getdns_wire2msg_dict (upstream getdnsapi/getdns#549, open: unchecked RDLENGTH, section
  * counts, compression pointers). Its reply parser on the query path reads from its own
@@ -275,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.line = size;
     r.qtype = (uint16_t)qtype;
     r.rcode = (int)rcode;
-    r.status = w.loop ? PDNS_R_CNAME_LOOP : rcode_status(rcode);
+    r.status = w.loop ? PDNS_R_CNAME_LOOP : pdns__rstatus_from_rcode((int)rcode);
     if (r.status == PDNS_R_NOERROR && !w.n_ans)
         r.status = PDNS_R_NODATA;
     r.answers = w.loop ? NULL : w.ans;
