@@ -32,18 +32,22 @@ static int split_rr(char *line, pdns__rr *rr)
     return 0;
 }
 
-/* getdns_rr_dict2str crashes (NULL write, getdns 1.6.0) when a record's text is exactly
- * 4095 bytes: its 4096-byte buffer fills up. Ask the length first (a zero-length buffer
- * only answers NEED_MORE_SPACE), then convert into a buffer one byte longer. */
+/* getdns_rr_dict2str crashes (NULL write, getdns 1.6.0) when a record's text fills its
+ * buffer exactly (4095 bytes in its own 4096-byte buffer). Ask the length first (a
+ * zero-length buffer only answers NEED_MORE_SPACE), then convert into a buffer with
+ * room to spare: the length asked can be short by a byte for malformed rdata (seen
+ * with an IPSECKEY of 2 bytes, found by fuzz_wire), and an exact fit crashes again. */
+#define RR_TEXT_SLACK 64
+
 static char *rr_text(const getdns_dict *rr)
 {
     char one[1], *s;
     size_t need = 0, len;
     if (getdns_rr_dict2str_buf(rr, one, &need) != GETDNS_RETURN_NEED_MORE_SPACE)
         return NULL;
-    if (!(s = malloc(need + 2)))
+    len = need + RR_TEXT_SLACK;
+    if (!(s = malloc(len + 1)))
         return NULL;
-    len = need + 1;
     if (getdns_rr_dict2str_buf(rr, s, &len) != GETDNS_RETURN_GOOD) {
         free(s);
         return NULL;
