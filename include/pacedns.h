@@ -11,6 +11,8 @@
  *
  * Threads: a runner and everything reached from it belong to the thread that runs its
  * uv loop. Use one runner per thread; runners on different threads share nothing.
+ * The exception is a runner made with pdns_options.threads > 1: it runs its names on
+ * that many worker threads of its own, each with its own loop (see pdns_options).
  */
 #ifndef PACEDNS_H
 #define PACEDNS_H
@@ -24,9 +26,9 @@ extern "C" {
 #endif
 
 #define PDNS_VERSION_MAJOR 0
-#define PDNS_VERSION_MINOR 1
+#define PDNS_VERSION_MINOR 2
 #define PDNS_VERSION_PATCH 0
-#define PDNS_VERSION       "0.1.0"
+#define PDNS_VERSION       "0.2.0"
 
 struct uv_loop_s;
 
@@ -147,6 +149,18 @@ typedef struct pdns_options {
     int fcrdns;               /**< PTR: check forward confirmation */
     int dnssec;               /**< request DNSSEC validation (default 0; uses getdns) */
     pdns_transport transport; /**< transport choice (default AUTO) */
+    unsigned threads;         /**< worker threads (default 0 or 1: none, all work on the
+                                   runner's loop). With N > 1 the runner splits the names
+                                   over N threads, each with its own uv loop, every server
+                                   and, per server, its own pacer and controller; every
+                                   rate limit (qps, max_total_qps, max_inflight, the
+                                   profile's rates) is divided by N so the sum stays the
+                                   configured one. The source and on_result are then
+                                   called from the worker threads, one call at a time;
+                                   pdns_runner_stop, _done, _totals and _server_info may be
+                                   called from any thread; pdns_runner_submit only before
+                                   pdns_runner_run; the stats document (per server, the
+                                   threads' figures merged) is complete once done. */
     pdns_result_cb on_result; /**< where records go; required */
     void *user;               /**< passed to on_result */
 } pdns_options;

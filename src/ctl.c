@@ -8,6 +8,7 @@
 #include "hist.h"
 #include "profile.h"
 #include "runner.h"
+#include "shards.h"
 
 /* IMPLEMENTATION NOTES
  * The engine reports sends, answers, timeouts and "could not use the rate" moments per
@@ -86,7 +87,7 @@ pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or_path)
     }
     r->ctl->p = p;
     snprintf(r->ctl->origin, sizeof r->ctl->origin, "%s", name_or_path);
-    return PDNS_OK;
+    return r->sh ? pdns__shards_set_profile(r, name_or_path) : PDNS_OK;
 }
 
 pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value)
@@ -97,6 +98,8 @@ pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value)
     if (r->state != PDNS__RS_NEW)
         return PDNS_ERR_STATE;
     st = pdns__profile_set(&r->ctl->p, key, value, r->errbuf, sizeof r->errbuf);
+    if (st == PDNS_OK && r->sh)
+        st = pdns__shards_set_param(r, key, value);
     return st;
 }
 
@@ -112,6 +115,14 @@ pdns_status pdns__ctl_start(pdns_runner *r, uint64_t now_ns)
         pdns_status st = pdns__profile_validate(&c->p, c->origin, r->errbuf, sizeof r->errbuf);
         if (st != PDNS_OK)
             return st;
+        if (r->rate_scale > 0 && r->rate_scale < 1) {
+            /* an engine of several threads: its share of the profile's rates */
+            c->p.start_qps *= r->rate_scale;
+            c->p.min_qps *= r->rate_scale;
+            c->p.max_qps *= r->rate_scale;
+            c->p.max_total_qps *= r->rate_scale;
+            c->p.increase_qps *= r->rate_scale;
+        }
     }
     if (!(c->s = calloc(r->n_srv, sizeof *c->s)))
         return PDNS_ERR_NOMEM;

@@ -54,6 +54,7 @@ typedef struct cli {
     uint64_t probe_line;
 
     /* run state */
+    uv_mutex_t mu; /* records, input and checkpoint: worker threads vs the main loop */
     uv_loop_t loop;
     pdns_runner *runner;
     pdns_reader *in;
@@ -98,6 +99,9 @@ static void usage(FILE *fp)
           "                             probe 0)\n"
           "      --transport T          udp (default: lean sockets, getdns for TCP) or\n"
           "                             getdns (getdns stub queries for everything)\n"
+          "  -j, --threads N|auto       N event loops on N threads (default 1; auto: one\n"
+          "                             per core); names are shared out, every thread\n"
+          "                             uses every server with 1/N of each rate limit\n"
           "      --interval S           stats time-series interval (default 1; probe 0.25)\n"
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
@@ -198,6 +202,7 @@ enum {
     OPT_DURATION,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_THREADS,
     OPT_CHECKPOINT,
     OPT_TRANSPORT,
     OPT_RESUME,
@@ -241,6 +246,7 @@ static int parse_args(cli *c, int argc, char **argv)
         {"transport", required_argument, NULL, OPT_TRANSPORT},
         {"resume", required_argument, NULL, OPT_RESUME},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -252,7 +258,7 @@ static int parse_args(cli *c, int argc, char **argv)
         return -1;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":s:S:t:o:f:p:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":s:S:t:o:f:p:j:qh", longopts, NULL)) != -1) {
         if (c->probe && (ch == 'o' || ch == 'f' || ch == OPT_FCRDNS)) {
             fprintf(stderr, "pacedns: probe: option '%s' is for resolve only\n", argv[optind - 1]);
             return -1;
@@ -368,6 +374,13 @@ static int parse_args(cli *c, int argc, char **argv)
         case OPT_NO_PROGRESS:
             c->progress = 0;
             break;
+        case 'j':
+            if (!strcmp(optarg, "auto")) {
+                c->opt.threads = uv_available_parallelism();
+            } else if (parse_uint("--threads", optarg, 1, 64, &c->opt.threads)) {
+                return -1;
+            }
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -404,9 +417,8 @@ static int parse_args(cli *c, int argc, char **argv)
 
 /* ---- input sources -------------------------------------------------------------- */
 
-static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
+static int source_next(cli *c, char *name, size_t cap, uint64_t *line)
 {
-    cli *c = user;
     for (;;) {
         int rc = pdns_reader_next(c->in, name, cap, line);
         if (rc != 1 || !c->use_ckpt)
@@ -419,20 +431,30 @@ static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
     }
 }
 
+static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
+{
+    cli *c = user;
+    int rc;
+    uv_mutex_lock(&c->mu);
+    rc = source_next(c, name, cap, line);
+    uv_mutex_unlock(&c->mu);
+    return rc;
+}
+
 /* Flush the records, then record which lines they cover. */
 static void checkpoint_now(cli *c)
 {
     long long bytes;
+    uv_mutex_lock(&c->mu);
     if (fflush(c->out_fp) != 0 || (bytes = ftello(c->out_fp)) < 0) {
         if (!c->out_error)
             c->out_error = errno ? errno : EIO;
-        return;
-    }
-    if (cli_ckpt_write(&c->ckpt, c->ckpt_path, c->output, bytes) != 0 && !c->out_error) {
+    } else if (cli_ckpt_write(&c->ckpt, c->ckpt_path, c->output, bytes) != 0 && !c->out_error) {
         fprintf(stderr, "pacedns: cannot write checkpoint %s: %s\n", c->ckpt_path, strerror(errno));
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
     }
+    uv_mutex_unlock(&c->mu);
 }
 
 static void checkpoint_tick(uv_timer_t *t)
@@ -479,15 +501,18 @@ static int probe_zone_fn(void *user, char *name, size_t cap, uint64_t *line)
 static void on_result(const pdns_result *res, void *user)
 {
     cli *c = user;
-    if (c->out_error || c->probe)
+    if (c->probe)
         return;
-    if (pdns_writer_write(c->w, res) != PDNS_OK) {
+    uv_mutex_lock(&c->mu);
+    if (c->out_error) {
+        /* dropped: the run is stopping with an error */
+    } else if (pdns_writer_write(c->w, res) != PDNS_OK) {
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
-        return;
-    }
-    if (c->use_ckpt)
+    } else if (c->use_ckpt) {
         cli_ckpt_done(&c->ckpt, res->line);
+    }
+    uv_mutex_unlock(&c->mu);
 }
 
 static void on_signal(uv_signal_t *h, int signo)
@@ -497,8 +522,8 @@ static void on_signal(uv_signal_t *h, int signo)
     if (!c->signo)
         c->signo = signo;
     if (c->sig_count > 1) {
-        /* second signal: leave at once */
-        if (c->out_fp)
+        /* second signal: leave at once (flushing what a worker thread is not writing) */
+        if (c->out_fp && uv_mutex_trylock(&c->mu) == 0)
             fflush(c->out_fp);
         _exit(128 + signo);
     }
@@ -837,6 +862,10 @@ static int run(cli *c, int argc, char **argv)
         return EXIT_USAGE;
     c->opt.on_result = on_result;
     c->opt.user = c;
+    if ((uvrc = uv_mutex_init(&c->mu)) != 0) {
+        fprintf(stderr, "pacedns: uv_mutex_init: %s\n", uv_strerror(uvrc));
+        return EXIT_RUNTIME;
+    }
 
     if ((uvrc = uv_loop_init(&c->loop)) != 0) {
         fprintf(stderr, "pacedns: uv_loop_init: %s\n", uv_strerror(uvrc));
@@ -955,6 +984,7 @@ out_loop:
         if (rc == 0)
             rc = EXIT_RUNTIME;
     }
+    uv_mutex_destroy(&c->mu);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "pacedns.h"
 #include "name.h"
 #include "runner.h"
+#include "shards.h"
 
 /* IMPLEMENTATION NOTES
  * Jobs. One job per (input name, type). A job lives from admission to its one record;
@@ -137,7 +138,10 @@ pdns_status pdns_runner_add_server(pdns_runner *r, const char *server)
         snprintf(r->errbuf, sizeof r->errbuf, "bad server address '%s': %s", server, why);
         return PDNS_ERR_PARSE;
     }
-    return add_server_addr(r, &a);
+    pdns_status st = add_server_addr(r, &a);
+    if (st == PDNS_OK && r->sh)
+        st = pdns__shards_add_server(r, server);
+    return st;
 }
 
 /* ---- options and lifecycle ------------------------------------------------------ */
@@ -185,10 +189,16 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
     }
     if ((st = pdns__ctl_init(r, opt)) != PDNS_OK)
         goto fail;
+    r->rate_scale = 1.0;
     r->state = PDNS__RS_NEW;
+    if (opt->threads > 1 && (st = pdns__shards_new(r, opt, opt->threads)) != PDNS_OK) {
+        pdns_runner_free(r);
+        return st;
+    }
     *out = r;
     return PDNS_OK;
 fail:
+    pdns__ctl_free(r);
     if (r->own_loop) {
         uv_loop_close(r->own_loop);
         free(r->own_loop);
@@ -212,6 +222,8 @@ pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user
 {
     if (!r)
         return PDNS_ERR_INVALID;
+    if (r->sh)
+        return pdns__shards_set_source(r, fn, user);
     r->source = fn;
     r->source_user = user;
     r->source_eof = fn == NULL;
@@ -225,6 +237,8 @@ pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, 
         return PDNS_ERR_INVALID;
     if (r->state == PDNS__RS_CLOSING || r->state == PDNS__RS_DONE)
         return PDNS_ERR_STATE;
+    if (r->sh)
+        return pdns__shards_submit(r, name, line, user);
     if (!(p = malloc(sizeof *p + strlen(name) + 1)))
         return PDNS_ERR_NOMEM;
     p->next = NULL;
@@ -970,6 +984,8 @@ pdns_status pdns_runner_run(pdns_runner *r)
         return PDNS_ERR_STATE;
     if (r->n_srv == 0)
         return PDNS_ERR_NOSERVER;
+    if (r->sh)
+        return pdns__shards_run(r);
     if (!r->source && !r->pend_head)
         r->source_eof = 1;
     r->tvt = r->opt.transport == PDNS_TRANSPORT_GETDNS || r->opt.dnssec ? &pdns__transport_getdns
@@ -1023,6 +1039,10 @@ fail:
 
 void pdns_runner_stop(pdns_runner *r)
 {
+    if (r && r->sh) {
+        pdns__shards_stop(r); /* any thread */
+        return;
+    }
     if (!r || r->stopping)
         return;
     r->stopping = 1;
@@ -1031,6 +1051,8 @@ void pdns_runner_stop(pdns_runner *r)
 
 int pdns_runner_done(const pdns_runner *r)
 {
+    if (r && r->sh)
+        return pdns__shards_done(r);
     return r && (r->state == PDNS__RS_DONE || r->state == PDNS__RS_CLOSING);
 }
 
@@ -1038,6 +1060,11 @@ void pdns_runner_free(pdns_runner *r)
 {
     if (!r)
         return;
+    if (r->sh) {
+        /* a parent: its engines and threads go first; it has no handles but `finished` */
+        pdns__shards_free(r);
+        r->state = PDNS__RS_DONE;
+    }
     if (r->state == PDNS__RS_RUNNING || r->state == PDNS__RS_CLOSING) {
         /* not finished yet: tear down now (outstanding getdns queries are cancelled) */
         if (r->state == PDNS__RS_RUNNING) {
@@ -1114,6 +1141,7 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
     cJSON_AddStringToObject(doc, "pacedns_version", PDNS_VERSION);
     cJSON_AddStringToObject(doc, "started", started);
     cJSON_AddNumberToObject(doc, "duration_s", round(dur * 1000.0) / 1000.0);
+    cJSON_AddNumberToObject(doc, "threads", r->opt.threads > 1 ? r->opt.threads : 1);
     pdns__ctl_stats_json(r, doc);
     totals = cJSON_AddObjectToObject(doc, "totals");
     if (totals) {
@@ -1135,6 +1163,8 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
         if (sj)
             cJSON_AddItemToArray(servers, sj);
     }
+    if (r->sh && r->state == PDNS__RS_DONE)
+        pdns__shards_stats_json(r, doc);
     out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     return out;
@@ -1153,6 +1183,8 @@ pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_
     double el;
     if (!r || !out || i >= r->n_srv)
         return PDNS_ERR_INVALID;
+    if (r->sh)
+        return pdns__shards_server_info(r, i, out);
     st = &r->srv[i].st;
     el = pdns__runner_elapsed(r);
     memset(out, 0, sizeof *out);
@@ -1177,6 +1209,10 @@ void pdns_runner_totals(const pdns_runner *r, pdns_totals *out)
     memset(out, 0, sizeof *out);
     if (!r)
         return;
+    if (r->sh) {
+        pdns__shards_totals(r, out);
+        return;
+    }
     out->names = r->names_read;
     out->records = r->records;
     out->elapsed_s = pdns__runner_elapsed(r);

@@ -13,7 +13,8 @@
 #include "stats.h"
 #include "transport.h"
 
-typedef struct pdns__ctl pdns__ctl; /* controller state (ctl.c) */
+typedef struct pdns__ctl pdns__ctl;       /* controller state (ctl.c) */
+typedef struct pdns__shards pdns__shards; /* worker threads (shards.c) */
 
 typedef struct pdns__srv {
     pdns__addr addr;
@@ -80,6 +81,9 @@ struct pdns_runner {
     uint64_t start_ns, end_ns;
     time_t started_wall;
     char errbuf[256];
+
+    pdns__shards *sh;  /* set in a parent of worker threads: it runs no queries itself */
+    double rate_scale; /* an engine of a parent: its share of every rate limit (1/N) */
 };
 
 /* Controller glue (ctl.c): sets each server's pacer rate, fixed or AIMD-driven. */

@@ -117,6 +117,62 @@ int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qp
     return rc;
 }
 
+int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src)
+{
+    int rc = 0;
+    dst->sent += src->sent;
+    dst->answered += src->answered;
+    dst->timeouts += src->timeouts;
+    dst->retries += src->retries;
+    dst->tc += src->tc;
+    dst->errors += src->errors;
+    dst->malformed += src->malformed;
+    dst->ignored += src->ignored;
+    for (size_t i = 0; i < PDNS__RCODE_SLOTS; i++)
+        dst->rcodes[i] += src->rcodes[i];
+    pdns__hist_merge(&dst->lat, &src->lat);
+    pdns__hist_merge(&dst->lat_iv, &src->lat_iv);
+    for (size_t i = 0; i < src->ts_len; i++) {
+        const pdns__ts_point *b = &src->ts[i];
+        if (i >= dst->ts_len) {
+            if (grow((void **)&dst->ts, &dst->ts_cap, dst->ts_len, sizeof *dst->ts) != 0) {
+                rc = -1;
+                break;
+            }
+            dst->ts[dst->ts_len++] = *b;
+            continue;
+        }
+        pdns__ts_point *a = &dst->ts[i];
+        if (b->p50_ms >= 0 && a->p50_ms >= 0 && a->answered + b->answered > 0)
+            a->p50_ms = (a->p50_ms * (double)a->answered + b->p50_ms * (double)b->answered) /
+                        (double)(a->answered + b->answered);
+        else if (b->p50_ms >= 0)
+            a->p50_ms = b->p50_ms;
+        if (b->p99_ms > a->p99_ms)
+            a->p99_ms = b->p99_ms;
+        a->target_qps += b->target_qps;
+        a->sent += b->sent;
+        a->answered += b->answered;
+        a->lost += b->lost;
+        a->errors += b->errors;
+        a->tc += b->tc;
+    }
+    for (size_t i = 0; i < src->n_edges; i++) {
+        if (i < dst->n_edges) {
+            dst->edges[i] += src->edges[i];
+        } else if (pdns__stats_add_edge(dst, src->edges[i]) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    dst->optimal_qps =
+        dst->optimal_qps >= 0 && src->optimal_qps >= 0 ? dst->optimal_qps + src->optimal_qps : -1.0;
+    dst->converged_after_s = dst->converged_after_s >= 0 && src->converged_after_s >= 0
+                                 ? fmax(dst->converged_after_s, src->converged_after_s)
+                                 : -1.0;
+    return rc;
+}
+
 int pdns__stats_add_edge(pdns__server_stats *s, double qps)
 {
     if (grow((void **)&s->edges, &s->edges_cap, s->n_edges, sizeof *s->edges) != 0)

@@ -51,6 +51,15 @@ void pdns__stats_on_malformed(pdns__server_stats *s);
 int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps);
 int pdns__stats_add_edge(pdns__server_stats *s, double qps);
 
+/* Add the figures of src (the same server, measured by another thread over the same
+ * run) into dst: counters, rcodes and histograms are summed (exact); time-series points
+ * are merged by index (counts and target rates summed, p50 the answered-weighted mean,
+ * p99 the larger: per-interval histograms are not kept); optimal_qps is the sum when
+ * both are known, converged_after_s the later, edges summed pairwise (both threads see
+ * a server's limit at the same moment). Returns 0, or -1 on allocation failure (dst
+ * then lacks some points or edges). */
+int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src);
+
 /* {"server","sent","answered","timeouts","retries","rcodes":{"NOERROR":n,...},"tc",
  *  "errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
  *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
