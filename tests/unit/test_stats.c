@@ -269,8 +269,72 @@ static void test_growth(void)
     pdns__stats_free(&s);
 }
 
+/* Two threads' stats of one server merge into the sums a single engine would have. */
+static void test_merge(void)
+{
+    pdns__server_stats a, b, one;
+    pdns__stats_init(&a, "127.0.0.1:5300");
+    pdns__stats_init(&b, "127.0.0.1:5300");
+    pdns__stats_init(&one, "127.0.0.1:5300");
+    /* thread a: 3 sends, 2 answers (1 ms, 3 ms), 1 timeout; thread b: 2 sends, 2 answers
+     * (2 ms NOERROR, 4 ms SERVFAIL), one a retry; `one` sees all of it */
+    for (int i = 0; i < 3; i++) {
+        pdns__stats_on_send(&a, 0);
+        pdns__stats_on_send(&one, 0);
+    }
+    pdns__stats_on_send(&b, 0);
+    pdns__stats_on_send(&b, 1);
+    pdns__stats_on_send(&one, 0);
+    pdns__stats_on_send(&one, 1);
+    pdns__stats_on_answer(&a, 0, 0, 1000000);
+    pdns__stats_on_answer(&a, 3, 0, 3000000);
+    pdns__stats_on_timeout(&a);
+    pdns__stats_on_answer(&b, 0, 0, 2000000);
+    pdns__stats_on_answer(&b, 2, 1, 4000000);
+    pdns__stats_on_answer(&one, 0, 0, 1000000);
+    pdns__stats_on_answer(&one, 3, 0, 3000000);
+    pdns__stats_on_timeout(&one);
+    pdns__stats_on_answer(&one, 0, 0, 2000000);
+    pdns__stats_on_answer(&one, 2, 1, 4000000);
+    CHECK(pdns__stats_close_interval(&a, 1.0, 100) == 0);
+    CHECK(pdns__stats_close_interval(&b, 1.0, 100) == 0);
+    CHECK(pdns__stats_close_interval(&b, 2.0, 150) == 0); /* b has one point more */
+    CHECK(pdns__stats_add_edge(&a, 400) == 0);
+    CHECK(pdns__stats_add_edge(&b, 380) == 0);
+    CHECK(pdns__stats_add_edge(&b, 390) == 0);
+    a.optimal_qps = 400;
+    b.optimal_qps = 390;
+    a.converged_after_s = 2.5;
+    b.converged_after_s = 3.0;
+
+    CHECK(pdns__stats_merge(&a, &b) == 0);
+    CHECK(a.sent == one.sent && a.sent == 5);
+    CHECK(a.answered == one.answered && a.timeouts == one.timeouts);
+    CHECK(a.retries == 1 && a.errors == 1 && a.tc == 1);
+    CHECK(memcmp(a.rcodes, one.rcodes, sizeof a.rcodes) == 0);
+    CHECK(a.lat.count == 4 && a.lat.min_us == one.lat.min_us && a.lat.max_us == one.lat.max_us);
+    CHECK(pdns__hist_quantile(&a.lat, 0.5) == pdns__hist_quantile(&one.lat, 0.5));
+    CHECK(memcmp(a.lat.buckets, one.lat.buckets, sizeof a.lat.buckets) == 0);
+    CHECK(a.ts_len == 2);
+    CHECK(a.ts[0].sent == 5 && a.ts[0].answered == 4 && a.ts[0].lost == 1);
+    CHECK(a.ts[0].target_qps == 200 && a.ts[0].errors == 1 && a.ts[0].tc == 1);
+    CHECK(a.ts[0].p99_ms >= 3.9 && a.ts[0].p99_ms <= 4.1); /* the larger of the two */
+    CHECK(a.ts[1].t == 2.0 && a.ts[1].target_qps == 150 && a.ts[1].sent == 0);
+    CHECK(a.n_edges == 2 && a.edges[0] == 780 && a.edges[1] == 390);
+    CHECK(a.optimal_qps == 790 && a.converged_after_s == 3.0);
+    /* an unknown estimate makes the sum unknown */
+    b.optimal_qps = -1;
+    b.converged_after_s = -1;
+    CHECK(pdns__stats_merge(&a, &b) == 0);
+    CHECK(a.optimal_qps < 0 && a.converged_after_s < 0);
+    pdns__stats_free(&a);
+    pdns__stats_free(&b);
+    pdns__stats_free(&one);
+}
+
 int main(void)
 {
+    test_merge();
     test_scripted();
     test_empty_and_optional();
     test_growth();
