@@ -106,6 +106,8 @@ static void usage(FILE *fp)
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
           "      --duration S           probe: give up after S seconds (default 15)\n"
+          "                             (probe --qps N: offer N q/s per server for S\n"
+          "                             seconds, controller off, then print a load table)\n"
           "      --checkpoint FILE      record which input lines are done (every second;\n"
           "                             needs -o FILE)\n"
           "      --resume FILE          continue an interrupted run from its checkpoint,\n"
@@ -407,10 +409,6 @@ static int parse_args(cli *c, int argc, char **argv)
             fprintf(stderr, "pacedns: probe: give exactly one of --names FILE or --zone ZONE\n");
             return -1;
         }
-        if (c->opt.qps > 0) {
-            fprintf(stderr, "pacedns: probe: --qps fixes the rate; probe needs the controller\n");
-            return -1;
-        }
     }
     return 0;
 }
@@ -665,6 +663,26 @@ static void print_probe_table(cli *c)
     fflush(stdout);
     cJSON_Delete(doc);
     pdns_free(js);
+}
+
+/* probe --qps: a fixed-rate load run (the controller off): what each server did. */
+static void print_load_table(cli *c)
+{
+    pdns_totals t;
+    pdns_runner_totals(c->runner, &t);
+    printf("%-24s %10s %10s %10s %10s %8s %8s %8s\n", "server", "sent", "answered", "sent_qps",
+           "ans_qps", "loss_%", "p50_ms", "p99_ms");
+    for (size_t i = 0; i < pdns_runner_server_count(c->runner); i++) {
+        pdns_server_info s;
+        if (pdns_runner_server_info(c->runner, i, &s) != PDNS_OK)
+            continue;
+        printf("%-24s %10llu %10llu %10.0f %10.0f %8.2f %8.2f %8.2f\n", s.server,
+               (unsigned long long)s.sent, (unsigned long long)s.answered,
+               t.elapsed_s > 0 ? (double)s.sent / t.elapsed_s : 0.0, s.answered_qps,
+               s.sent ? 100.0 * (double)(s.sent - s.answered) / (double)s.sent : 0.0, s.p50_ms,
+               s.p99_ms);
+    }
+    fflush(stdout);
 }
 
 static int write_stats(cli *c)
@@ -958,8 +976,12 @@ static int run(cli *c, int argc, char **argv)
     }
     if (c->stats && write_stats(c) != 0 && rc == 0)
         rc = EXIT_RUNTIME;
-    if (c->probe && rc == 0)
-        print_probe_table(c);
+    if (c->probe && rc == 0) {
+        if (c->opt.qps > 0)
+            print_load_table(c);
+        else
+            print_probe_table(c);
+    }
     if (!c->quiet)
         print_summary(c);
     if (rc == 0 && c->signo)
