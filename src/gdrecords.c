@@ -33,13 +33,21 @@ static int split_rr(char *line, pdns__rr *rr)
 }
 
 /* getdns_rr_dict2str crashes (NULL write, getdns 1.6.0) when a record's text fills its
- * buffer exactly (4095 bytes in its own 4096-byte buffer). Ask the length first (a
- * zero-length buffer only answers NEED_MORE_SPACE), then convert into a buffer with
- * room to spare: the length asked can be short by a byte for malformed rdata (seen
- * with an IPSECKEY of 2 bytes, found by fuzz_wire), and an exact fit crashes again. */
+ * buffer exactly (4095 bytes in its own 4096-byte buffer), and the length it reports
+ * for malformed rdata can be short by a byte (an IPSECKEY of 2 bytes, found by
+ * fuzz_wire), so a buffer sized to the reported length can fit exactly too.
+ * Fast path (one conversion): offer a buffer larger than any text the record can have,
+ * TEXT_PER_BYTE characters per rdata byte plus TEXT_FIXED for the owner name (up to
+ * 4 x 255 escaped), TTL, class and type; the densest presentation forms known use far
+ * less (an NSEC or WKS bit map byte: 8 type names or ports, at most ~80 characters; a
+ * TXT byte: 4). So no exact fit can happen. Slow path, when the rdata's size is not at
+ * hand or the text does not fit: ask the length first (a zero-length buffer only
+ * answers NEED_MORE_SPACE), then convert with RR_TEXT_SLACK bytes to spare. */
 #define RR_TEXT_SLACK 64
+#define TEXT_PER_BYTE 100
+#define TEXT_FIXED    2048
 
-static char *rr_text(const getdns_dict *rr)
+static char *rr_text_slow(const getdns_dict *rr)
 {
     char one[1], *s;
     size_t need = 0, len;
@@ -53,6 +61,26 @@ static char *rr_text(const getdns_dict *rr)
         return NULL;
     }
     return s;
+}
+
+static char *rr_text(const getdns_dict *rr)
+{
+    getdns_bindata *raw = NULL;
+    size_t cap, len;
+    char *s;
+    getdns_return_t r;
+    if (getdns_dict_get_bindata(rr, "/rdata/rdata_raw", &raw) != GETDNS_RETURN_GOOD || !raw ||
+        raw->size > 65535)
+        return rr_text_slow(rr);
+    cap = TEXT_FIXED + TEXT_PER_BYTE * raw->size;
+    if (!(s = malloc(cap + RR_TEXT_SLACK)))
+        return NULL;
+    len = cap;
+    r = getdns_rr_dict2str_buf(rr, s, &len);
+    if (r == GETDNS_RETURN_GOOD)
+        return s;
+    free(s);
+    return r == GETDNS_RETURN_NEED_MORE_SPACE ? rr_text_slow(rr) : NULL;
 }
 
 int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *recs)

@@ -157,11 +157,23 @@ static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
     return st;
 }
 
+/* Decimal digits of v into the end of a 20-byte buffer; returns where they start
+ * (printf-free: the record writer runs once per name). */
+static char *pdns__u64_digits(char end[20], uint64_t v)
+{
+    char *p = end + 20;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 static pdns_status pdns__j_u64(pdns__output *o, size_t *len, uint64_t v)
 {
-    char num[24];
-    int n = snprintf(num, sizeof num, "%" PRIu64, v);
-    return pdns__j_raw(o, len, num, (size_t)n);
+    char num[20];
+    char *p = pdns__u64_digits(num, v);
+    return pdns__j_raw(o, len, p, (size_t)(num + sizeof num - p));
 }
 
 static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_t *len)
@@ -207,7 +219,9 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
     if (!st)
         st = r->server ? pdns__j_str(o, len, r->server) : PDNS__J_LIT(o, len, "null");
     st = st ? st : PDNS__J_LIT(o, len, ",\"attempts\":");
-    if (!st) {
+    if (!st && r->attempts >= 0) {
+        st = pdns__j_u64(o, len, (uint64_t)r->attempts);
+    } else if (!st) {
         int n = snprintf(num, sizeof num, "%d", r->attempts);
         st = pdns__j_raw(o, len, num, (size_t)n);
     }

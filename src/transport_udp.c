@@ -25,8 +25,9 @@
  *   order: one FIFO list and one timer armed for its head. O(1) per query.
  * - Records: only answers with ancount > 0 are decoded, through getdns
  *   (getdns_wire2msg_dict, then getdns_rr_dict2str as the getdns transport does), so
- *   both transports give the same text. Header-only answers (NXDOMAIN, NODATA,
- *   SERVFAIL, REFUSED, TC) cost no decoding at all.
+ *   both transports give the same text; the header's authority and additional counts
+ *   are zeroed first, so getdns decodes the question and answer sections only. Header-only answers
+ * (NXDOMAIN, NODATA, SERVFAIL, REFUSED, TC) cost no decoding at all.
  * - TC: the engine asks again with tcp set; that goes to a getdns TCP transport for
  *   the same server, created on first use.
  * - No malloc per query: query slots come from a free list grown in blocks. */
@@ -266,7 +267,7 @@ static int qname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 }
 
 /* Check one datagram against the socket's pending queries; deliver when it matches. */
-static void on_datagram(usock *s, const uint8_t *p, size_t n)
+static void on_datagram(usock *s, uint8_t *p, size_t n)
 {
     pdns__transport *t = s->t;
     uint16_t id, flags, qd, an, qtype, qclass;
@@ -331,6 +332,12 @@ static void on_datagram(usock *s, const uint8_t *p, size_t n)
     }
     getdns_dict *msg = NULL;
     pdns__gdrecs recs;
+    /* Only the answer section is used, and getdns decodes every section it is given:
+     * zero NSCOUNT and ARCOUNT in the header (ours: the receive buffer) so that it stops
+     * after the answer. An authoritative answer often carries NS records and glue (6 of
+     * the 7 records of a host's A answer from NSD); getdns still decodes every record
+     * that is used. */
+    p[8] = p[9] = p[10] = p[11] = 0;
     if (getdns_wire2msg_dict(p, n, &msg) != GETDNS_RETURN_GOOD || !msg) {
         rep.kind = PDNS__T_MALFORMED;
         rep.error = "malformed answer";
@@ -364,7 +371,7 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     usock *s = h->data;
     lean_shared *sh = s->t->sh;
     if (nread > 0 && addr)
-        on_datagram(s, (const uint8_t *)buf->base, (size_t)nread);
+        on_datagram(s, (uint8_t *)buf->base, (size_t)nread);
     /* the buffer is ours again unless more chunks of the same batch follow */
     if (!(flags & UV_UDP_MMSG_CHUNK))
         sh->rx_in_use = 0;
