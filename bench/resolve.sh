@@ -12,6 +12,7 @@
 # Env:   PACEDNS (default build/pacedns)  BENCH_SIZES ("20000 100000")  BENCH_BIG (1000000)
 #        BENCH_QPS (100000)  BENCH_INFLIGHT (100)  BENCH_BASELINE_MAX (20000)
 #        BENCH_TOOL_TIMEOUT (300 s per tool run)  BENCH_JSON (write results there)
+#        BENCH_THREADS (2: also pacedns -j 2; 1 skips that row)
 # Loopback only, inside a private network namespace when unshare is permitted. Every
 # process started is killed by PID on exit; the work directory is removed.
 set -euo pipefail
@@ -26,6 +27,7 @@ QPS=${BENCH_QPS:-100000}
 INFLIGHT=${BENCH_INFLIGHT:-100}
 BASE_MAX=${BENCH_BASELINE_MAX:-20000}
 TOOL_TIMEOUT=${BENCH_TOOL_TIMEOUT:-300}
+THREADS=${BENCH_THREADS:-2}
 if [ "${1:-}" = "--quick" ]; then
   SIZES="2000 10000"; BIG=${BENCH_BIG:-100000}; BASE_MAX=2000
 fi
@@ -161,6 +163,11 @@ for n in $SIZES; do
     measure pacedns "$n" "$PACEDNS" resolve -s "127.0.0.1:$PORT" --qps "$QPS" --max-inflight "$INFLIGHT" \
       --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns.$n.ndjson" \
       --stats "$WORK/stats.$n.json" -q "$WORK/names.$n"
+    if [ "$THREADS" -gt 1 ]; then
+      measure pacedns-j "$n" "$PACEDNS" resolve -j "$THREADS" -s "127.0.0.1:$PORT" --qps "$QPS" \
+        --max-inflight "$INFLIGHT" --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns-j.$n.ndjson" \
+        --stats "$WORK/stats-j.$n.json" -q "$WORK/names.$n"
+    fi
     measure pacedns-getdns "$n" "$PACEDNS" resolve --transport getdns -s "127.0.0.1:$PORT" --qps "$QPS" \
       --max-inflight "$INFLIGHT" --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns-getdns.$n.ndjson" \
       --stats "$WORK/stats-getdns.$n.json" -q "$WORK/names.$n"
@@ -183,7 +190,7 @@ if [ "$HAVE_PACEDNS" = yes ] && [ "$BIG" -gt 0 ]; then
 fi
 
 # ---- report
-python3 - "$WORK" "$SIZES" "$BIG" "$QPS" "$INFLIGHT" "$BASE_MAX" "${BENCH_JSON:-}" <<'EOF'
+BENCH_THREADS=$THREADS python3 - "$WORK" "$SIZES" "$BIG" "$QPS" "$INFLIGHT" "$BASE_MAX" "${BENCH_JSON:-}" <<'EOF'
 import json, os, re, sys
 work, sizes, big, qps, infl = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 base_max, jpath = int(sys.argv[6]), sys.argv[7]
@@ -203,8 +210,8 @@ for line in open(os.path.join(work, "rows")):
         m = re.search(r"ok (\d+) failed (\d+)", out)
         r["ok"] = int(m.group(1)) if m else None
     else:
-        st = os.path.join(work, "%s.%s.json" % ("stats-getdns" if label == "pacedns-getdns" else "stats",
-                                                 "big" if label == "pacedns-big" else n))
+        prefix = {"pacedns-getdns": "stats-getdns", "pacedns-j": "stats-j"}.get(label, "stats")
+        st = os.path.join(work, "%s.%s.json" % (prefix, "big" if label == "pacedns-big" else n))
         try:
             s = json.load(open(st))
             r["ok"] = s["totals"]["statuses"].get("NOERROR", 0)
@@ -212,13 +219,14 @@ for line in open(os.path.join(work, "rows")):
             r["ok"] = None
     rows[(label, n)] = r
 
-print("pacedns bench: NSD on loopback, --qps %s --max-inflight %s; dnsperf -q 100 -n 1" % (qps, infl))
+print("pacedns bench: NSD on loopback, --qps %s --max-inflight %s; dnsperf -q 100 -n 1; pacedns-j: -j %s"
+      % (qps, infl, os.environ.get("BENCH_THREADS", "2")))
 print("%-14s %9s %9s %10s %12s %10s %9s %8s" % ("tool", "names", "ok", "names/s", "cpu s/1000", "peak RSS", "vs dnsperf", "elapsed"))
 report = []
 for n in sizes:
     n = int(n)
     dp = rows.get(("dnsperf", n))
-    for label in ("pacedns", "pacedns-getdns", "dnsperf", "baseline"):
+    for label in ("pacedns", "pacedns-j", "pacedns-getdns", "dnsperf", "baseline"):
         r = rows.get((label, min(n, base_max) if label == "baseline" else n))
         if r is None:
             continue
