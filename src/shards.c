@@ -153,43 +153,39 @@ fail:
     return st;
 }
 
-pdns_status pdns__shards_add_server(pdns_runner *parent, const char *server)
+/* One configuration call, applied to every engine in turn; the first failure stops it
+ * and its message becomes the parent's. */
+typedef enum { OP_SERVER, OP_PROFILE, OP_PARAM } config_op;
+
+static pdns_status each_engine(pdns_runner *parent, config_op op, const char *text, double value)
 {
     pdns__shards *g = parent->sh;
     for (unsigned i = 0; i < g->n; i++) {
-        pdns_status st = pdns_runner_add_server(g->sh[i].r, server);
+        pdns_runner *e = g->sh[i].r;
+        pdns_status st = op == OP_SERVER    ? pdns_runner_add_server(e, text)
+                         : op == OP_PROFILE ? pdns_runner_set_profile(e, text)
+                                            : pdns_runner_set_param(e, text, value);
         if (st != PDNS_OK) {
-            snprintf(parent->errbuf, sizeof parent->errbuf, "%s", g->sh[i].r->errbuf);
+            snprintf(parent->errbuf, sizeof parent->errbuf, "%s", e->errbuf);
             return st;
         }
     }
     return PDNS_OK;
+}
+
+pdns_status pdns__shards_add_server(pdns_runner *parent, const char *server)
+{
+    return each_engine(parent, OP_SERVER, server, 0);
 }
 
 pdns_status pdns__shards_set_profile(pdns_runner *parent, const char *name_or_path)
 {
-    pdns__shards *g = parent->sh;
-    for (unsigned i = 0; i < g->n; i++) {
-        pdns_status st = pdns_runner_set_profile(g->sh[i].r, name_or_path);
-        if (st != PDNS_OK) {
-            snprintf(parent->errbuf, sizeof parent->errbuf, "%s", g->sh[i].r->errbuf);
-            return st;
-        }
-    }
-    return PDNS_OK;
+    return each_engine(parent, OP_PROFILE, name_or_path, 0);
 }
 
 pdns_status pdns__shards_set_param(pdns_runner *parent, const char *key, double value)
 {
-    pdns__shards *g = parent->sh;
-    for (unsigned i = 0; i < g->n; i++) {
-        pdns_status st = pdns_runner_set_param(g->sh[i].r, key, value);
-        if (st != PDNS_OK) {
-            snprintf(parent->errbuf, sizeof parent->errbuf, "%s", g->sh[i].r->errbuf);
-            return st;
-        }
-    }
-    return PDNS_OK;
+    return each_engine(parent, OP_PARAM, key, value);
 }
 
 pdns_status pdns__shards_submit(pdns_runner *parent, const char *name, uint64_t line, void *user)
