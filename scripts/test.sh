@@ -3,7 +3,8 @@
 # Install what is missing, build, and run every test: unit tests and integration tests
 # against real servers the tests start on loopback (in a private network namespace),
 # then the whole suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build,
-# and (when present) a short run of each fuzz target. This is the README's test command
+# the -j test on a ThreadSanitizer build, and (when present) a short run of each fuzz
+# target. This is the README's test command
 # and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,13 @@ cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure \
   -E 'integ_test_(valgrind|install|demo|plots|multiserver|probe|lab_selftest)$'
+
+echo "== build and test the threads (ThreadSanitizer)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACEDNS_TSAN=ON
+cmake --build build-tsan -j"$JOBS" --target pacedns_cli
+# halt_on_error: a data race ends pacedns with an error, which fails the test
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 PACEDNS="$PWD/build-tsan/pacedns" \
+  python3 tests/integration/test_threads.py
 
 if [ -x tests/fuzz/run.sh ]; then
   echo "== fuzz targets (${PACEDNS_FUZZ_SECONDS:-30} s each)"
