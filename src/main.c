@@ -665,11 +665,15 @@ static void print_probe_table(cli *c)
     pdns_free(js);
 }
 
-/* probe --qps: a fixed-rate load run (the controller off): what each server did. */
+/* probe --qps: a fixed-rate load run (the controller off): what each server did. Rates
+ * are over the sending time (--duration, or the run if it ended sooner), not the wait
+ * for the last answers after it. */
 static void print_load_table(cli *c)
 {
     pdns_totals t;
+    double span;
     pdns_runner_totals(c->runner, &t);
+    span = t.elapsed_s < c->duration_s ? t.elapsed_s : c->duration_s;
     printf("%-24s %10s %10s %10s %10s %8s %8s %8s\n", "server", "sent", "answered", "sent_qps",
            "ans_qps", "loss_%", "p50_ms", "p99_ms");
     for (size_t i = 0; i < pdns_runner_server_count(c->runner); i++) {
@@ -678,7 +682,7 @@ static void print_load_table(cli *c)
             continue;
         printf("%-24s %10llu %10llu %10.0f %10.0f %8.2f %8.2f %8.2f\n", s.server,
                (unsigned long long)s.sent, (unsigned long long)s.answered,
-               t.elapsed_s > 0 ? (double)s.sent / t.elapsed_s : 0.0, s.answered_qps,
+               span > 0 ? (double)s.sent / span : 0.0, span > 0 ? (double)s.answered / span : 0.0,
                s.sent ? 100.0 * (double)(s.sent - s.answered) / (double)s.sent : 0.0, s.p50_ms,
                s.p99_ms);
     }

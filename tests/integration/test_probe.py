@@ -8,7 +8,11 @@ run, which ends when the estimate converged), for C = 1000 and 3000 (6 runs).
 
 Also checked: the table on stdout and the stats JSON agree (optimal_qps, edges,
 converged_after_s), and the cap was really hit (timeouts for drop, REFUSED rcodes for
-REFUSED, TC answers for TC), so the estimate did not come from some other limit."""
+REFUSED, TC answers for TC), so the estimate did not come from some other limit.
+
+And `probe --qps N` (fixed-rate load generation, controller off) against the capped
+dnsdist at 1000 q/s offers N per second for --duration (sent within 10 %), prints its
+load table, and shows the cap: answered/s near C, the rest lost."""
 import json
 import os
 import sys
@@ -48,12 +52,45 @@ def parse_table(out):
     return rows
 
 
+LOAD_HEADER = ["server", "sent", "answered", "sent_qps", "ans_qps", "loss_%", "p50_ms", "p99_ms"]
+
+
+def check_load(C, L, ns):
+    """probe --qps: 2000 q/s offered for 3 s to a server capped at 1000 q/s (drop)."""
+    cap, qps, secs = 1000, 2000, 3
+    dd = L.start_dnsdist(backend=ns, ready_query=("example.test.", "SOA"), rule_lua_lines=[
+        "addAction(NotRule(MaxQPSRule(%d, %d)), DropAction())" % (cap, cap // 100)])
+    stats = L.path("load.json")
+    rc, out, err = L.run_pacedns(["probe", "-s", dd.addr, "--zone", "example.test", "--qps", str(qps),
+                                  "--duration", str(secs), "--timeout", "500", "--stats", stats], timeout=60)
+    L.kill(dd)
+    C.eq(rc, 0, "load: exit code (stderr: %s)" % err[-500:])
+    lines = [ln.split() for ln in out.splitlines() if ln.strip()]
+    if not C.check(lines and lines[0] == LOAD_HEADER, "load: table header %r" % (lines[:1],)):
+        return
+    row = dict(zip(LOAD_HEADER, lines[1])) if len(lines) > 1 else {}
+    sent, ans = num(row.get("sent")), num(row.get("answered"))
+    C.check(sent is not None and abs(sent - qps * secs) <= 0.1 * qps * secs,
+            "load: sent %s, want %d +-10 %%" % (row.get("sent"), qps * secs))
+    C.check(ans is not None and abs(ans - cap * secs) <= 0.2 * cap * secs,
+            "load: answered %s, want about %d (the cap)" % (row.get("answered"), cap * secs))
+    with open(stats) as f:
+        doc = json.load(f)
+    s = doc["servers"][0]
+    C.eq(doc.get("controller", {}).get("mode"), "fixed", "load: controller mode")
+    C.eq(str(s.get("sent")), row.get("sent"), "load: stats sent vs table")
+    C.check(all(abs(p["target_qps"] - qps) < 1 for p in s.get("timeseries") or []),
+            "load: target_qps not %d throughout" % qps)
+    print("load: %s" % " ".join(lines[1]), flush=True)
+
+
 def run():
     C = lab.Checker("test_probe")
     results = []
     with lab.Lab() as L:
         info = L.zones(hosts=100)
         ns = L.start_nsd(info["zones"])
+        check_load(C, L, ns)
         for cap in CAPS:
             for act, lua in ACTIONS:
                 what = "C=%d %s" % (cap, act)
