@@ -181,7 +181,70 @@ static void test_caller_loop(const char *server, const char *zone)
     unlink(path);
 }
 
-/* 3: errors and helpers. */
+/* 3: worker threads on a caller's loop: a lazy source, one record per name, totals and
+ * the merged stats, submit refused once running, the caller's loop closes cleanly. */
+static void test_threads(const char *server, const char *zone)
+{
+    uv_loop_t loop;
+    pdns_options o;
+    pdns_runner *r = NULL;
+    seen s;
+    src sc;
+    char path[] = "/tmp/pacedns-api-XXXXXX", err[256];
+    const char *paths[1] = {path};
+    int fd = mkstemp(path);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    pdns_totals tot;
+
+    memset(&s, 0, sizeof s);
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    for (int i = 0; i < N; i++)
+        fprintf(fp, "host%d.%s\n", i, zone);
+    fclose(fp);
+    CHECK(pdns_reader_open(paths, 1, &sc.rd, err, sizeof err) == PDNS_OK);
+    CHECK(uv_loop_init(&loop) == 0);
+    pdns_options_init(&o);
+    o.on_result = on_result2; /* not thread-safe itself: the runner serialises the calls */
+    o.user = &s;
+    o.qps = 3000;
+    o.threads = 3;
+    CHECK(pdns_runner_new(&loop, &o, &r) == PDNS_OK);
+    CHECK(pdns_runner_add_server(r, server) == PDNS_OK);
+    CHECK(pdns_runner_add_server(r, server) == PDNS_ERR_INVALID); /* duplicate */
+    CHECK(pdns_runner_server_count(r) == 1);
+    CHECK(pdns_runner_set_source(r, source, &sc) == PDNS_OK);
+    CHECK(!pdns_runner_done(r));
+    CHECK(pdns_runner_run(r) == PDNS_OK);
+    CHECK(pdns_runner_submit(r, "late.example.", 0, NULL) == PDNS_ERR_STATE);
+    CHECK(uv_run(&loop, UV_RUN_DEFAULT) == 0);
+    CHECK(pdns_runner_done(r));
+    for (int i = 1; i <= N; i++)
+        CHECK(s.count[i] == 1);
+    CHECK(s.noerror == N);
+    pdns_runner_totals(r, &tot);
+    CHECK(tot.names == N && tot.records == N && tot.statuses[PDNS_R_NOERROR] == N);
+    pdns_server_info si;
+    CHECK(pdns_runner_server_info(r, 0, &si) == PDNS_OK && si.sent == N && si.answered == N);
+    CHECK(si.rate_qps > 2999 && si.rate_qps < 3001); /* three engines at 1000 each */
+    char *js = pdns_runner_stats_json(r, 0);
+    cJSON *doc = js ? cJSON_Parse(js) : NULL;
+    CHECK(doc != NULL);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(doc, "threads")) == 3);
+    cJSON *srv = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "servers"), 0);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(srv, "sent")) == N);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(srv, "threads")) == 3);
+    cJSON_Delete(doc);
+    pdns_free(js);
+    pdns_runner_free(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+    pdns_reader_close(sc.rd);
+    unlink(path);
+}
+
+/* 4: errors and helpers. */
 static void test_errors(void)
 {
     pdns_options o;
@@ -222,6 +285,7 @@ int main(int argc, char **argv)
     }
     test_owned_loop(argv[1], argv[2]);
     test_caller_loop(argv[1], argv[2]);
+    test_threads(argv[1], argv[2]);
     test_errors();
     printf("%d checks, %d failed\n", checks, failed);
     return failed ? 1 : 0;

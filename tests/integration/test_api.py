@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The library through its public API only (tests/api/api_client.c, linked with the
 shared library) against a real NSD: submit/callback, a lazy source, both loop modes,
-the controller with a profile, stats, writers, errors; the caller's loop closes cleanly."""
+the controller with a profile, stats, writers, errors, worker threads (options.threads);
+the caller's loop closes cleanly."""
 import os
 import subprocess
 import sys
