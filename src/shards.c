@@ -308,7 +308,9 @@ static void finished_cb(uv_async_t *a)
         }
     }
     absorb(g);
+    uv_mutex_lock(&g->state_mu); /* read by other threads (elapsed) */
     p->end_ns = uv_hrtime();
+    uv_mutex_unlock(&g->state_mu);
     p->state = PDNS__RS_DONE;
     uv_close((uv_handle_t *)&g->finished, finished_closed);
     g->finished_init = 0;
@@ -420,6 +422,16 @@ int pdns__shards_done(const pdns_runner *p)
 
 /* ---- figures ------------------------------------------------------------------------- */
 
+/* The parent's elapsed time, from any thread (end_ns is set on the parent's loop). */
+static double elapsed(const pdns__shards *g)
+{
+    double el;
+    uv_mutex_lock((uv_mutex_t *)&g->state_mu);
+    el = pdns__runner_elapsed(g->parent);
+    uv_mutex_unlock((uv_mutex_t *)&g->state_mu);
+    return el;
+}
+
 void pdns__shards_totals(const pdns_runner *p, pdns_totals *out)
 {
     const pdns__shards *g = p->sh;
@@ -434,14 +446,14 @@ void pdns__shards_totals(const pdns_runner *p, pdns_totals *out)
         out->input_error |= s->tot.input_error;
         uv_mutex_unlock(&s->mu);
     }
-    out->elapsed_s = pdns__runner_elapsed(p);
+    out->elapsed_s = elapsed(g);
 }
 
 pdns_status pdns__shards_server_info(const pdns_runner *p, size_t k, pdns_server_info *out)
 {
     const pdns__shards *g = p->sh;
     pdns__hist lat;
-    double el = pdns__runner_elapsed(p);
+    double el = elapsed(g);
     int all_opt = 1, all_conv = 1;
 
     memset(out, 0, sizeof *out);
