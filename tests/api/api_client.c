@@ -134,6 +134,25 @@ static void on_result2(const pdns_result *r, void *user)
         s->noerror++;
 }
 
+/* Write hostI.ZONE (I < N) into a new file from the template path and open a reader on
+ * it. Returns 0, or -1 (a failed check) when either fails. */
+static int names_file(const char *zone, char *path, src *sc)
+{
+    const char *paths[1] = {path};
+    char err[256];
+    int fd = mkstemp(path);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    sc->rd = NULL;
+    CHECK(fp != NULL);
+    if (!fp)
+        return -1;
+    for (int i = 0; i < N; i++)
+        fprintf(fp, "host%d.%s\n", i, zone);
+    fclose(fp);
+    CHECK(pdns_reader_open(paths, 1, &sc->rd, err, sizeof err) == PDNS_OK);
+    return sc->rd ? 0 : -1;
+}
+
 static void test_caller_loop(const char *server, const char *zone)
 {
     uv_loop_t loop;
@@ -141,19 +160,11 @@ static void test_caller_loop(const char *server, const char *zone)
     pdns_runner *r = NULL;
     seen s;
     src sc;
-    char path[] = "/tmp/pacedns-api-XXXXXX", err[256];
-    const char *paths[1] = {path};
-    int fd = mkstemp(path);
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char path[] = "/tmp/pacedns-api-XXXXXX";
 
     memset(&s, 0, sizeof s);
-    CHECK(fp != NULL);
-    if (!fp)
+    if (names_file(zone, path, &sc) != 0)
         return;
-    for (int i = 0; i < N; i++)
-        fprintf(fp, "host%d.%s\n", i, zone);
-    fclose(fp);
-    CHECK(pdns_reader_open(paths, 1, &sc.rd, err, sizeof err) == PDNS_OK);
     CHECK(uv_loop_init(&loop) == 0);
     pdns_options_init(&o);
     o.on_result = on_result2;
@@ -190,20 +201,12 @@ static void test_threads(const char *server, const char *zone)
     pdns_runner *r = NULL;
     seen s;
     src sc;
-    char path[] = "/tmp/pacedns-api-XXXXXX", err[256];
-    const char *paths[1] = {path};
-    int fd = mkstemp(path);
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char path[] = "/tmp/pacedns-api-XXXXXX";
     pdns_totals tot;
 
     memset(&s, 0, sizeof s);
-    CHECK(fp != NULL);
-    if (!fp)
+    if (names_file(zone, path, &sc) != 0)
         return;
-    for (int i = 0; i < N; i++)
-        fprintf(fp, "host%d.%s\n", i, zone);
-    fclose(fp);
-    CHECK(pdns_reader_open(paths, 1, &sc.rd, err, sizeof err) == PDNS_OK);
     CHECK(uv_loop_init(&loop) == 0);
     pdns_options_init(&o);
     o.on_result = on_result2; /* not thread-safe itself: the runner serialises the calls */
