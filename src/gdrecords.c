@@ -86,7 +86,7 @@ static char *rr_text(const getdns_dict *rr)
 int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *recs)
 {
     getdns_list *answer = NULL;
-    uint32_t rcode = 0, tc = 0;
+    uint32_t rcode = 0, tc = 0, ancount = 0;
     size_t n = 0, k = 0;
 
     memset(recs, 0, sizeof *recs);
@@ -99,6 +99,11 @@ int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *
     rep->rr = NULL;
     if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD)
         (void)getdns_list_get_length(answer, &n);
+    /* a datagram cut inside the answer section parses as fewer records than the header
+     * announces: unusable */
+    (void)getdns_dict_get_int(reply, "/header/ancount", &ancount);
+    if (n < ancount)
+        goto malformed;
     if (!n)
         return 0;
     recs->rr = calloc(n, sizeof *recs->rr);
@@ -130,19 +135,13 @@ int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *
     recs->n = k;
     rep->n_rr = k;
     rep->rr = recs->rr;
-    /* a cut-off answer section, or rdata getdns could only show in the generic
-     * RFC 3597 form for a type it knows (e.g. an A record of 1 byte), is unusable */
-    {
-        uint32_t ancount = 0;
-        (void)getdns_dict_get_int(reply, "/header/ancount", &ancount);
-        if (n < ancount)
+    /* rdata getdns could only show in the generic RFC 3597 form for a type it knows
+     * (e.g. an A record of 1 byte) is unusable */
+    for (size_t i = 0; i < k; i++) {
+        char tb[16];
+        if (!strncmp(recs->rr[i].data, "\\# ", 3) &&
+            strncmp(pdns_rrtype_name(recs->rr[i].type, tb), "TYPE", 4) != 0)
             goto malformed;
-        for (size_t i = 0; i < k; i++) {
-            char tb[16];
-            if (!strncmp(recs->rr[i].data, "\\# ", 3) &&
-                strncmp(pdns_rrtype_name(recs->rr[i].type, tb), "TYPE", 4) != 0)
-                goto malformed;
-        }
     }
     return 0;
 malformed:
