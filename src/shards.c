@@ -67,10 +67,9 @@ struct pdns__shards {
     shard *sh;
     size_t rr; /* submit: next engine */
     uv_mutex_t cb_mu;
-    uv_mutex_t state_mu; /* stopping, n_finished */
+    uv_mutex_t state_mu; /* stopping, the parent's end_ns */
     int mutexes;         /* 0, 1: cb_mu, 2: both */
     int stopping;
-    unsigned n_finished;
     pdns_result_cb on_result;
     void *user;
     pdns_source_fn source;
@@ -260,9 +259,7 @@ static void absorb(pdns__shards *g)
         dst->optimal_qps = 0; /* sums; any unknown makes it unknown */
         dst->converged_after_s = 0;
         for (unsigned i = 0; i < g->n; i++) {
-            pdns_runner *e = g->sh[i].r;
-            if (e->srv[k].tp && e->tvt->ignored)
-                e->srv[k].st.ignored = e->tvt->ignored(e->srv[k].tp);
+            pdns_runner *e = g->sh[i].r; /* done: its teardown counted `ignored` */
             (void)pdns__stats_merge(dst, &e->srv[k].st);
             p->srv[k].pacer.rate += e->srv[k].pacer.rate;
         }
@@ -284,22 +281,24 @@ static void finished_closed(uv_handle_t *h)
     p->handles_open--;
 }
 
+/* Any thread: how many engines have ended (their threads closed their handles). */
+static unsigned engines_ended(const pdns__shards *g)
+{
+    unsigned ended = 0;
+    for (unsigned i = 0; i < g->n; i++) {
+        uv_mutex_lock(&g->sh[i].mu);
+        ended += g->sh[i].closed;
+        uv_mutex_unlock(&g->sh[i].mu);
+    }
+    return ended;
+}
+
 static void finished_cb(uv_async_t *a)
 {
     pdns_runner *p = a->data;
     pdns__shards *g = p->sh;
-    unsigned done = 0;
     /* async sends coalesce: count the threads that have ended */
-    uv_mutex_lock(&g->state_mu);
-    for (unsigned i = 0; i < g->n; i++) {
-        shard *s = &g->sh[i];
-        uv_mutex_lock(&s->mu);
-        done += s->closed;
-        uv_mutex_unlock(&s->mu);
-    }
-    g->n_finished = done;
-    uv_mutex_unlock(&g->state_mu);
-    if (done < g->n || p->state != PDNS__RS_RUNNING)
+    if (engines_ended(g) < g->n || p->state != PDNS__RS_RUNNING)
         return;
     for (unsigned i = 0; i < g->n; i++) {
         if (g->sh[i].thread_started) {
@@ -408,16 +407,9 @@ void pdns__shards_stop(pdns_runner *p)
 
 int pdns__shards_done(const pdns_runner *p)
 {
-    const pdns__shards *g = p->sh;
-    unsigned closed = 0;
     if (p->state == PDNS__RS_NEW)
         return 0;
-    for (unsigned i = 0; i < g->n; i++) {
-        uv_mutex_lock(&g->sh[i].mu);
-        closed += g->sh[i].closed;
-        uv_mutex_unlock(&g->sh[i].mu);
-    }
-    return closed == g->n || p->state == PDNS__RS_CLOSING;
+    return engines_ended(p->sh) == p->sh->n || p->state == PDNS__RS_CLOSING;
 }
 
 /* ---- figures ------------------------------------------------------------------------- */
