@@ -20,8 +20,8 @@
  * closer to the true sample. This is well inside the 2 % contract.
  *
  * min/max are 0 while the histogram is empty (count == 0 means "no data"); the first add
- * sets both. Counters are uint32_t per bucket (4 G samples per bucket is plenty for a run)
- * and uint64_t for count and sum.
+ * sets both. Counters are uint64_t, per bucket too: a long run, or the merge of many
+ * threads' or shards' histograms, may put more than 4 G samples in one bucket.
  */
 #include <math.h>
 #include "hist.h"

@@ -17,7 +17,7 @@ typedef struct pdns__hist {
     uint64_t count;
     uint64_t sum_us;
     uint64_t min_us, max_us;
-    uint32_t buckets[PDNS__HIST_NBUCKETS];
+    uint64_t buckets[PDNS__HIST_NBUCKETS];
 } pdns__hist;
 
 void pdns__hist_reset(pdns__hist *h);
