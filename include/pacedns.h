@@ -134,7 +134,16 @@ typedef enum pdns_transport {
     PDNS_TRANSPORT_GETDNS    /**< getdns stub queries for everything */
 } pdns_transport;
 
-/** Runner options; initialise with pdns_options_init() then override fields. */
+/** Limits of pdns_options checked by pdns_runner_new (PDNS_ERR_RANGE outside them). */
+#define PDNS_MAX_THREADS    64      /**< threads: at most this many */
+#define PDNS_MAX_RETRIES    100     /**< retries: at most this many */
+#define PDNS_MAX_TIMEOUT_MS 600000  /**< timeout_ms: 1 .. this */
+#define PDNS_MIN_INTERVAL_S 0.01    /**< interval_s: at least this ... */
+#define PDNS_MAX_INTERVAL_S 86400.0 /**< ... and at most this */
+
+/** Runner options; initialise with pdns_options_init() then override fields. Ranges:
+ * see PDNS_MAX_THREADS and the limits beside it; with threads > 1 a non-zero
+ * max_inflight must be at least threads (each thread gets its exact share). */
 typedef struct pdns_options {
     double qps;               /**< fixed per-server rate; <= 0 means controller (AIMD) */
     double max_total_qps;     /**< cap on the sum over servers; <= 0 for none */
@@ -324,6 +333,18 @@ pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const c
  * \param why receives a static reason on error (may be NULL)
  * \return PDNS_OK, PDNS_ERR_PARSE (not a valid name) or PDNS_ERR_INVALID (cap) */
 pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
+
+/** Split one input line as the runner does: "NAME" or "NAME TYPE" (blank separated,
+ * the dnsperf/resperf query-file form). The name is not validated here.
+ * \param line the trimmed line
+ * \param name receives the name field
+ * \param cap size of name (256 is enough for any valid name)
+ * \param type receives the type of the line, or 0 when the line gives none
+ * \param why receives a static reason on error (may be NULL)
+ * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields, name field too long,
+ *         unknown type) or PDNS_ERR_INVALID (NULL argument) */
+pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
+                                  const char **why);
 
 /** A lazy reader of name lists: one name per line, blank lines and '#' comments
  * skipped, CR and surrounding blanks trimmed, bytes that are not text shown as "\xHH",

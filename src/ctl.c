@@ -105,6 +105,14 @@ pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value)
 
 static void ctl_tick(uv_timer_t *t);
 
+pdns_status pdns__ctl_check(pdns_runner *r)
+{
+    pdns__ctl *c = r->ctl;
+    if (!c->aimd)
+        return PDNS_OK;
+    return pdns__profile_validate(&c->p, c->origin, r->errbuf, sizeof r->errbuf);
+}
+
 pdns_status pdns__ctl_start(pdns_runner *r, uint64_t now_ns)
 {
     pdns__ctl *c = r->ctl;

@@ -275,6 +275,9 @@ int pdns__input_next(pdns__input *in, char *buf, size_t cap, uint64_t *line)
                 rawlen--;
         if (rawlen == 0 || in->raw[0] == '#')
             continue;
+        for (size_t i = 0; i < rawlen; i++) /* a tab separates fields ("NAME\tTYPE") */
+            if (in->raw[i] == '\t')
+                in->raw[i] = ' ';
         pdns__escape_bytes(in->raw, rawlen, buf, cap);
         if (line)
             *line = in->line;

@@ -15,7 +15,8 @@ pdns_status pdns__input_open(pdns__input **out, const char *const *paths, size_t
                              size_t errcap);
 
 /* Next name-bearing line: blank lines and lines whose first non-blank is '#' are
- * skipped; leading/trailing whitespace and a CR are trimmed. Line numbers are
+ * skipped; leading/trailing whitespace and a CR are trimmed, an inner tab becomes a
+ * space (it separates "NAME TYPE" fields). Line numbers are
  * cumulative over all inputs (1-based). Bytes that are not printable ASCII nor valid
  * UTF-8 (controls, NUL, invalid sequences) are written as "\xHH" so the text is always
  * valid UTF-8 and the validator rejects it. A line longer than `cap - 1` is cut to

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
@@ -52,6 +53,10 @@ typedef struct cli {
     uint64_t rng;
     char zone_abs[256];
     uint64_t probe_line;
+    uint64_t probe_pass_ok;  /* usable lines in the current pass */
+    uint64_t probe_bad_line; /* first line that gave no query, 0 none */
+    char probe_bad_why[128];
+    int probe_bad; /* a whole pass gave no usable line */
 
     /* run state */
     uv_mutex_t mu; /* records, input and checkpoint: worker threads vs the main loop */
@@ -379,6 +384,8 @@ static int parse_args(cli *c, int argc, char **argv)
         case 'j':
             if (!strcmp(optarg, "auto")) {
                 c->opt.threads = uv_available_parallelism();
+                if (c->opt.threads > PDNS_MAX_THREADS) /* -j auto on a big machine */
+                    c->opt.threads = PDNS_MAX_THREADS;
             } else if (parse_uint("--threads", optarg, 1, 64, &c->opt.threads)) {
                 return -1;
             }
@@ -397,6 +404,13 @@ static int parse_args(cli *c, int argc, char **argv)
     }
     c->inputs = (const char **)(argv + optind);
     c->n_inputs = (size_t)(argc - optind);
+    if (c->opt.threads > 1 && c->opt.max_inflight && c->opt.max_inflight < c->opt.threads) {
+        fprintf(stderr,
+                "pacedns: option --max-inflight: %u is less than --threads %u (each thread "
+                "takes its share of the in-flight limit; give at least one per thread)\n",
+                c->opt.max_inflight, c->opt.threads);
+        return -1;
+    }
     if (c->probe) {
         if (c->n_inputs) {
             fprintf(stderr,
@@ -415,6 +429,17 @@ static int parse_args(cli *c, int argc, char **argv)
 
 /* ---- input sources -------------------------------------------------------------- */
 
+/* Records the runner gives for one input line: one for "NAME TYPE", else one per -t
+ * type (an unusable line too: it gets one INVALID_NAME record per type). */
+static unsigned records_of_line(const cli *c, const char *text)
+{
+    char name[1024];
+    uint16_t type;
+    if (pdns_query_line_parse(text, name, sizeof name, &type, NULL) == PDNS_OK && type)
+        return 1;
+    return c->opt.n_types ? (unsigned)c->opt.n_types : 1;
+}
+
 static int source_next(cli *c, char *name, size_t cap, uint64_t *line)
 {
     for (;;) {
@@ -423,7 +448,7 @@ static int source_next(cli *c, char *name, size_t cap, uint64_t *line)
             return rc;
         if (cli_ckpt_skip(&c->ckpt, *line))
             continue; /* done by the interrupted run */
-        if (cli_ckpt_admit(&c->ckpt, *line, c->opt.n_types ? (unsigned)c->opt.n_types : 1) != 0)
+        if (cli_ckpt_admit(&c->ckpt, *line, records_of_line(c, name)) != 0)
             return -1;
         return 1;
     }
@@ -460,23 +485,62 @@ static void checkpoint_tick(uv_timer_t *t)
     checkpoint_now(t->data);
 }
 
-/* probe --names: cycle through the file */
+/* Whether an input line gives at least one query: "NAME [TYPE]" with a valid name or
+ * an address literal (a PTR query). *why gets the reason when not. */
+static int line_usable(const char *text, const char **why)
+{
+    char name[1024];
+    char abs[256];
+    unsigned char addr[16];
+    uint16_t type;
+    if (pdns_query_line_parse(text, name, sizeof name, &type, why) != PDNS_OK)
+        return 0;
+    if (inet_pton(AF_INET6, name, addr) == 1 || inet_pton(AF_INET, name, addr) == 1)
+        return 1;
+    return pdns_name_normalize(name, abs, sizeof abs, why) == PDNS_OK;
+}
+
+#define PROBE_SKIP_PER_CALL 1024
+
+/* probe --names: cycle through the file. Lines that give no query are skipped (at most
+ * PROBE_SKIP_PER_CALL per call, so one call stays short; beyond that one is handed to
+ * the runner, which reports it and yields); a pass through the whole file that gives
+ * no usable line is an input error (see probe_bad), never an endless loop. */
 static int probe_names_fn(void *user, char *name, size_t cap, uint64_t *line)
 {
     cli *c = user;
     char err[256];
-    int rc = pdns_reader_next(c->in, name, cap, line);
-    if (rc == 0 && c->probe_line > 0) {
-        pdns_reader_close(c->in);
-        c->in = NULL;
-        if (pdns_reader_open(&c->names_file, 1, &c->in, err, sizeof err) != PDNS_OK)
-            return -1;
-        c->probe_line = 0;
-        rc = pdns_reader_next(c->in, name, cap, line);
-    }
-    if (rc == 1)
+    for (int skipped = 0;; skipped++) {
+        const char *why = NULL;
+        int rc = pdns_reader_next(c->in, name, cap, line);
+        if (rc == 0 && c->probe_line > 0) {
+            if (c->probe_pass_ok == 0) {
+                c->probe_bad = 1;
+                return -1;
+            }
+            pdns_reader_close(c->in);
+            c->in = NULL;
+            if (pdns_reader_open(&c->names_file, 1, &c->in, err, sizeof err) != PDNS_OK)
+                return -1;
+            c->probe_line = 0;
+            c->probe_pass_ok = 0;
+            rc = pdns_reader_next(c->in, name, cap, line);
+        }
+        if (rc != 1)
+            return rc;
         c->probe_line++;
-    return rc;
+        if (line_usable(name, &why)) {
+            c->probe_pass_ok++;
+            return 1;
+        }
+        if (!c->probe_bad_line) {
+            c->probe_bad_line = *line;
+            snprintf(c->probe_bad_why, sizeof c->probe_bad_why, "%s",
+                     why ? why : "not a valid name");
+        }
+        if (skipped >= PROBE_SKIP_PER_CALL)
+            return 1;
+    }
 }
 
 /* probe --zone: random labels that no cache can answer (xorshift64*) */
@@ -868,7 +932,7 @@ static int run(cli *c, int argc, char **argv)
 {
     pdns_status st;
     pdns_totals tot;
-    int rc = 0, uvrc;
+    int rc = 0, uvrc, run_failed = 0;
 
     pdns_options_init(&c->opt);
     c->progress = -1;
@@ -954,8 +1018,10 @@ static int run(cli *c, int argc, char **argv)
     }
 
     if ((st = pdns_runner_run(c->runner)) != PDNS_OK) {
-        fprintf(stderr, "pacedns: %s: %s\n", pdns_strerror(st), pdns_runner_errmsg(c->runner));
+        const char *msg = pdns_runner_errmsg(c->runner);
+        fprintf(stderr, "pacedns: %s\n", msg[0] ? msg : pdns_strerror(st));
         rc = st == PDNS_ERR_PARSE || st == PDNS_ERR_RANGE ? EXIT_USAGE : EXIT_RUNTIME;
+        run_failed = 1;
     } else if ((uvrc = uv_run(&c->loop, UV_RUN_DEFAULT)) < 0) {
         fprintf(stderr, "pacedns: event loop: %s\n", uv_strerror(uvrc));
         rc = EXIT_RUNTIME;
@@ -973,7 +1039,13 @@ static int run(cli *c, int argc, char **argv)
         rc = EXIT_RUNTIME;
     }
     pdns_runner_totals(c->runner, &tot);
-    if (tot.input_error) {
+    if (c->probe_bad) {
+        fprintf(stderr,
+                "pacedns: option --names: %s: no line gives a query (first bad line %llu: "
+                "%s; want NAME or NAME TYPE per line)\n",
+                c->names_file, (unsigned long long)c->probe_bad_line, c->probe_bad_why);
+        rc = EXIT_USAGE;
+    } else if (tot.input_error) {
         fprintf(stderr, "pacedns: reading input: %s\n",
                 c->in ? pdns_reader_error(c->in) : "cannot reopen the names file");
         rc = EXIT_RUNTIME;
@@ -986,7 +1058,7 @@ static int run(cli *c, int argc, char **argv)
         else
             print_probe_table(c);
     }
-    if (!c->quiet)
+    if (!c->quiet && !run_failed)
         print_summary(c);
     if (rc == 0 && c->signo)
         rc = 128 + c->signo;

@@ -8,6 +8,9 @@
 
 /* Longest presentation name we produce, with trailing dot and NUL. */
 #define PDNS__NAME_MAX 256
+/* Longest presentation form of any valid name (255 wire octets, every label byte as
+ * "\DDD"), with NUL: what a CNAME or PTR target from a server may take. */
+#define PDNS__NAME_TEXT_MAX 1024
 
 /* Validate `in` (one trimmed input name, trailing dot optional) and write its absolute
  * form with a trailing dot to `out` (cap >= PDNS__NAME_MAX). Accepts LDH labels plus

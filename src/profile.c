@@ -154,6 +154,7 @@ pdns_status pdns__profile_validate(const pdns__aimd_params *p, const char *origi
                                    size_t errcap)
 {
     const char *key = NULL, *rule = NULL;
+    char buf[96];
 
     for (size_t i = 0; i < PDNS__NKEYS && !key; i++)
         if (!pdns__pkey_ok(&pdns__pkeys[i], pdns__pkey_read(p, &pdns__pkeys[i]))) {
@@ -164,10 +165,13 @@ pdns_status pdns__profile_validate(const pdns__aimd_params *p, const char *origi
         /* reported below */
     } else if (p->start_qps < p->min_qps) {
         key = "start_qps";
-        rule = "must be >= min_qps";
+        snprintf(buf, sizeof buf, "must be >= min_qps (%g), is %g", p->min_qps, p->start_qps);
+        rule = buf;
     } else if (p->max_qps > 0 && p->max_qps < p->start_qps) {
         key = "max_qps";
-        rule = "must be 0 (unlimited) or >= start_qps";
+        snprintf(buf, sizeof buf, "must be 0 (unlimited) or >= start_qps (%g), is %g", p->start_qps,
+                 p->max_qps);
+        rule = buf;
     } else if (p->increase_qps <= 0 && p->increase_fraction <= 0) {
         key = "increase_fraction";
         rule = "must be > 0 when increase_qps is 0";

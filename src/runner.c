@@ -9,6 +9,7 @@
 
 #include "pacedns.h"
 #include "name.h"
+#include "wire.h"
 #include "runner.h"
 #include "shards.h"
 
@@ -47,15 +48,16 @@
  * is asked in a new hop; a name seen twice, or more than PDNS__MAX_HOPS targets, ends
  * the job with CNAME_LOOP. */
 
-#define PDNS__MAX_HOPS 8
-#define SCAN_LIMIT     64
+#define PDNS__MAX_HOPS       8
+#define SCAN_LIMIT           64
+#define PDNS__ADMIT_PER_TURN 1024
 
 typedef struct job job;
 struct job {
     job *next;
-    char *name;                 /* input name as given */
-    char qname[PDNS__NAME_MAX]; /* first query name (absolute) */
-    char cur[PDNS__NAME_MAX];   /* current hop's name */
+    char *name;                    /* input name as given */
+    char qname[PDNS__NAME_MAX];    /* first query name (absolute) */
+    char cur[PDNS__NAME_TEXT_MAX]; /* current hop's name (a target: any escaped name) */
     uint64_t line;
     void *user;
     uint16_t qtype;    /* asked type (record type) */
@@ -158,13 +160,19 @@ void pdns_options_init(pdns_options *opt)
 
 pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runner **out)
 {
-    static const uint16_t def_type = 1; /* A */
+    static const uint16_t def_type = PDNS__TYPE_A;
     pdns_runner *r;
     pdns_status st = PDNS_ERR_NOMEM;
 
     if (!opt || !out || !opt->on_result)
         return PDNS_ERR_INVALID;
-    if (opt->timeout_ms == 0 || opt->interval_s <= 0)
+    /* the documented ranges of pdns_options (see pacedns.h) */
+    if (opt->timeout_ms == 0 || opt->timeout_ms > PDNS_MAX_TIMEOUT_MS ||
+        !(opt->interval_s >= PDNS_MIN_INTERVAL_S && opt->interval_s <= PDNS_MAX_INTERVAL_S) ||
+        opt->retries > PDNS_MAX_RETRIES || opt->threads > PDNS_MAX_THREADS ||
+        (opt->threads > 1 && opt->max_inflight && opt->max_inflight < opt->threads) ||
+        !(opt->qps <= 0 || isfinite(opt->qps)) ||
+        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)))
         return PDNS_ERR_RANGE;
     if (!(r = calloc(1, sizeof *r)))
         return PDNS_ERR_NOMEM;
@@ -305,39 +313,67 @@ static void free_job(job *j)
     free(j);
 }
 
-/* Create the jobs of one input name (one per type) and queue them, or report
- * INVALID_NAME records at once. */
-static void admit_name(pdns_runner *r, const char *name, uint64_t line, void *user)
+/* Report a record for (line, type) before any job exists: INVALID_NAME or ERROR. */
+static void report_early(pdns_runner *r, const char *name, uint64_t line, void *user,
+                         uint16_t qtype, pdns_rstatus st, const char *why)
 {
+    pdns_result res = {.name = name,
+                       .qname = NULL,
+                       .line = line,
+                       .qtype = qtype,
+                       .status = st,
+                       .rcode = -1,
+                       .rtt_ms = -1,
+                       .error = why,
+                       .fcrdns = -1,
+                       .user = user};
+    r->counts[st]++;
+    r->records++;
+    r->opt.on_result(&res, r->opt.user);
+}
+
+/* Create the jobs of one input line ("NAME", or "NAME TYPE" whose type replaces the
+ * configured ones) and queue them, or report INVALID_NAME records at once: one per
+ * type the line stands for, so every line yields exactly one record per type. */
+static void admit_name(pdns_runner *r, const char *text, uint64_t line, void *user)
+{
+    char name[sizeof r->namebuf]; /* UTF-8 may shrink to a valid A-label name */
+    const char *why = NULL;
+    uint16_t line_type = 0;
+    const uint16_t *types = r->types;
+    size_t n_types = r->n_types;
+
     r->names_read++;
-    for (size_t t = 0; t < r->n_types; t++) {
+    if (pdns_query_line_parse(text, name, sizeof name, &line_type, &why) != PDNS_OK) {
+        const char *f2 = text + strcspn(text, " "); /* the type field, for the message */
+        f2 += strspn(f2, " ");
+        if (line_type == 0 && !strncmp(why, "unknown record type", 19))
+            snprintf(r->whybuf, sizeof r->whybuf, "%s '%.*s'", why, (int)strcspn(f2, " "), f2);
+        else
+            snprintf(r->whybuf, sizeof r->whybuf, "%s", why);
+        for (size_t t = 0; t < n_types; t++)
+            report_early(r, text, line, user, types[t], PDNS_R_INVALID_NAME, r->whybuf);
+        return;
+    }
+    if (line_type) {
+        types = &line_type;
+        n_types = 1;
+    }
+    for (size_t t = 0; t < n_types; t++) {
         job *j = calloc(1, sizeof *j);
-        const char *why = NULL;
         if (!j || !(j->name = strdup(name))) {
             free(j);
-            pdns_result res = {.name = name,
-                               .qname = NULL,
-                               .line = line,
-                               .qtype = r->types[t],
-                               .status = PDNS_R_ERROR,
-                               .rcode = -1,
-                               .rtt_ms = -1,
-                               .error = "out of memory",
-                               .fcrdns = -1,
-                               .user = user};
-            r->counts[PDNS_R_ERROR]++;
-            r->records++;
-            r->opt.on_result(&res, r->opt.user);
+            report_early(r, name, line, user, types[t], PDNS_R_ERROR, "out of memory");
             continue;
         }
         j->line = line;
         j->user = user;
-        j->qtype = j->cur_type = r->types[t];
+        j->qtype = j->cur_type = types[t];
         j->srv = j->avoid = -1;
         j->rcode = -1;
         j->rtt_ms = -1;
         r->jobs_alive++;
-        if (j->qtype == 12 /* PTR */ && pdns__name_ptr(name, j->qname, sizeof j->qname)) {
+        if (j->qtype == PDNS__TYPE_PTR && pdns__name_ptr(name, j->qname, sizeof j->qname)) {
             j->addr_family = strchr(name, ':') ? AF_INET6 : AF_INET;
             inet_pton(j->addr_family, name, j->addr);
         } else if (pdns__name_normalize(name, j->qname, sizeof j->qname, &why) != PDNS_OK) {
@@ -356,6 +392,11 @@ static int pull_input(pdns_runner *r)
 {
     if (r->stopping)
         return 0;
+    if (r->admit_left == 0) { /* bounded work per loop turn: see dispatch */
+        r->admit_yield = 1;
+        return 0;
+    }
+    r->admit_left--;
     if (r->pend_head) {
         pdns__pending *p = r->pend_head;
         r->pend_head = p->next;
@@ -470,7 +511,7 @@ static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
 
 static int is_retryable_rcode(int rc)
 {
-    return rc == 2 /* SERVFAIL */ || rc == 5 /* REFUSED */;
+    return rc == PDNS__RCODE_SERVFAIL || rc == PDNS__RCODE_REFUSED;
 }
 
 /* Retry the job's current hop if it has retries left, else end it with st. */
@@ -542,7 +583,7 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
     pdns_answer stackbuf[16];
     pdns_answer *ans = stackbuf;
     size_t n_ans = 0;
-    int chase = j->cur_type != 5 /* CNAME */ && j->cur_type != 255 /* ANY */;
+    int chase = j->cur_type != PDNS__TYPE_CNAME && j->cur_type != PDNS__TYPE_ANY;
 
     if (rep->n_rr > 16 && !(ans = malloc(rep->n_rr * sizeof *ans))) {
         finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
@@ -555,9 +596,9 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
             const pdns_answer *a = &rep->rr[i];
             if (!pdns__name_equal(a->name, target))
                 continue;
-            if (a->type == j->cur_type || j->cur_type == 255)
+            if (a->type == j->cur_type || j->cur_type == PDNS__TYPE_ANY)
                 ans[n_ans++] = *a;
-            else if (chase && a->type == 5 && !next)
+            else if (chase && a->type == PDNS__TYPE_CNAME && !next)
                 next = a->data;
         }
         if (n_ans || !next)
@@ -584,6 +625,9 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
             /* chain ends at a name the answer does not cover: ask it in a new hop */
             if (++j->hops > PDNS__MAX_HOPS) {
                 finish_job(r, j, PDNS_R_CNAME_LOOP, NULL, 0, "CNAME chain longer than 8");
+            } else if (strlen(target) >= sizeof j->cur) {
+                finish_job(r, j, PDNS_R_ERROR, NULL, 0,
+                           "CNAME target is not a valid name (longer than 255 octets)");
             } else {
                 snprintf(j->cur, sizeof j->cur, "%s", target);
                 j->tries = 0;
@@ -596,16 +640,19 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
         }
         st = PDNS_R_NODATA;
     }
-    if (j->phase == 0 && r->opt.fcrdns && j->qtype == 12 && j->addr_family &&
+    if (j->phase == 0 && r->opt.fcrdns && j->qtype == PDNS__TYPE_PTR && j->addr_family &&
         st == PDNS_R_NOERROR && n_ans > 0) {
         /* forward-confirm: resolve the first PTR target to A/AAAA */
-        if (save_answers(j, ans, n_ans) != 0) {
+        if (strlen(ans[0].data) >= sizeof j->cur) {
+            finish_job(r, j, PDNS_R_ERROR, NULL, 0,
+                       "PTR target is not a valid name (longer than 255 octets)");
+        } else if (save_answers(j, ans, n_ans) != 0) {
             finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
         } else {
             j->phase = 1;
             j->ptr_rcode = j->rcode;
             snprintf(j->cur, sizeof j->cur, "%s", ans[0].data);
-            j->cur_type = j->addr_family == AF_INET ? 1 : 28;
+            j->cur_type = j->addr_family == AF_INET ? PDNS__TYPE_A : PDNS__TYPE_AAAA;
             j->tries = 0;
             j->hops = 0;
             j->avoid = -1;
@@ -628,6 +675,16 @@ static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
     finish_job(r, j, st, ans, n_ans, NULL);
     if (ans != stackbuf)
         free(ans);
+}
+
+/* Copies of the job's current hop still in flight (stale copies of an earlier hop or
+ * of a lost race do not count: nothing waits for them). */
+static int live_copies(const job *j)
+{
+    int n = 0;
+    for (int k = 0; k < 2; k++)
+        n += j->att[k].busy && !j->att[k].stale;
+    return n;
 }
 
 static void on_reply(void *arg, const pdns__reply *rep)
@@ -665,9 +722,11 @@ static void on_reply(void *arg, const pdns__reply *rep)
         kick(r);
         return;
     }
+    if (r->abandon) /* pdns_runner_free cancelled it: report nothing */
+        return;
     usable =
         rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->tcp) && !is_retryable_rcode(rep->rcode);
-    if (j->outstanding > 0) {
+    if (live_copies(j) > 0) {
         if (!usable) { /* the other copy may still answer */
             kick(r);
             return;
@@ -751,7 +810,7 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
     res.rtt_ms = j->rtt_ms;
     res.error = error;
     res.user = j->user;
-    res.fcrdns = (r->opt.fcrdns && j->qtype == 12 && j->addr_family &&
+    res.fcrdns = (r->opt.fcrdns && j->qtype == PDNS__TYPE_PTR && j->addr_family &&
                   (st == PDNS_R_NOERROR || j->phase == 1))
                      ? (j->phase == 1 ? j->fcrdns : 0)
                      : -1;
@@ -832,14 +891,28 @@ static int hedge(pdns_runner *r, uint64_t now)
         while (sv->inflight < sv->max_inflight && (j = hedge_candidate(r, s, now))) {
             if (!pdns__pacer_take(&sv->pacer, now))
                 break;
+            if (r->have_global && !pdns__pacer_take(&r->global, now)) {
+                pdns__pacer_refund(&sv->pacer); /* hedges obey --max-qps too */
+                return 1;
+            }
             send_job(r, s, j, now, 1);
         }
     }
     return 1;
 }
 
+static void dispatch(pdns_runner *r);
+
+static void more_cb(uv_idle_t *h)
+{
+    uv_idle_stop(h);
+    dispatch(h->data);
+}
+
 /* Serve servers round-robin, one send each per round, while any can send. Then arm
- * the tick timer for the earliest next token. */
+ * the tick timer for the earliest next token. At most PDNS__ADMIT_PER_TURN input lines
+ * are admitted per call: lines that yield no query (invalid names) would otherwise keep
+ * it from returning to the loop, so signals, timers and checkpoints would never run. */
 static void dispatch(pdns_runner *r)
 {
     uint64_t now = uv_hrtime();
@@ -848,6 +921,8 @@ static void dispatch(pdns_runner *r)
 
     if (r->state != PDNS__RS_RUNNING)
         return;
+    r->admit_left = PDNS__ADMIT_PER_TURN;
+    r->admit_yield = 0;
     r->rr_next = (r->rr_next + 1) % (r->n_srv ? r->n_srv : 1);
     while (progress && input_pending(r)) {
         progress = 0;
@@ -866,7 +941,8 @@ static void dispatch(pdns_runner *r)
                 continue;
             }
             if (!(j = take_job(r, s))) {
-                pdns__ctl_on_limited(r, s);
+                if (!r->admit_yield)
+                    pdns__ctl_on_limited(r, s);
                 pdns__pacer_refund(&sv->pacer);
                 if (r->have_global)
                     pdns__pacer_refund(&r->global);
@@ -880,6 +956,10 @@ static void dispatch(pdns_runner *r)
     maybe_finish(r);
     if (r->state != PDNS__RS_RUNNING)
         return;
+    /* more lines to admit: after this turn's I/O and signals (the tick armed below is
+     * the fallback should the idle handle not start) */
+    if (r->admit_yield && uv_idle_start(&r->more, more_cb) != 0)
+        uv_timer_start(&r->tick, tick_cb, 1, 0);
     if (input_pending(r)) {
         uint64_t wait = UINT64_MAX;
         for (size_t s = 0; s < r->n_srv; s++) {
@@ -933,9 +1013,10 @@ static void on_handle_closed(uv_handle_t *h)
     r->handles_open--;
 }
 
-static void teardown_cb(uv_timer_t *t)
+/* Destroy the transports and close every handle the runner initialised (their close
+ * callbacks run on the loop). Safe on a partly started runner. */
+static void teardown(pdns_runner *r)
 {
-    pdns_runner *r = t->data;
     for (size_t s = 0; s < r->n_srv; s++) {
         if (r->srv[s].tp) {
             if (r->tvt->ignored)
@@ -949,10 +1030,21 @@ static void teardown_cb(uv_timer_t *t)
         r->tshared = NULL;
     }
     pdns__ctl_close(r, on_handle_closed);
-    uv_close((uv_handle_t *)&r->tick, on_handle_closed);
-    uv_close((uv_handle_t *)&r->stats_timer, on_handle_closed);
-    uv_close((uv_handle_t *)&r->teardown, on_handle_closed);
+    if (r->h_init & PDNS__H_TICK)
+        uv_close((uv_handle_t *)&r->tick, on_handle_closed);
+    if (r->h_init & PDNS__H_STATS)
+        uv_close((uv_handle_t *)&r->stats_timer, on_handle_closed);
+    if (r->h_init & PDNS__H_TEARDOWN)
+        uv_close((uv_handle_t *)&r->teardown, on_handle_closed);
+    if (r->h_init & PDNS__H_MORE)
+        uv_close((uv_handle_t *)&r->more, on_handle_closed);
+    r->h_init = 0;
     r->state = PDNS__RS_DONE;
+}
+
+static void teardown_cb(uv_timer_t *t)
+{
+    teardown(t->data);
 }
 
 static void maybe_finish(pdns_runner *r)
@@ -966,10 +1058,39 @@ static void maybe_finish(pdns_runner *r)
         pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
     uv_timer_stop(&r->tick);
     uv_timer_stop(&r->stats_timer);
+    uv_idle_stop(&r->more);
     pdns__ctl_stop(r);
     r->state = PDNS__RS_CLOSING;
     /* getdns contexts must not be destroyed from inside their own callbacks */
     uv_timer_start(&r->teardown, teardown_cb, 0, 0);
+}
+
+/* Initialise the runner's own handles before anything else can fail, so that every
+ * failure path can close exactly what exists. */
+static int init_handles(pdns_runner *r)
+{
+    int rc;
+    if ((rc = uv_timer_init(r->loop, &r->tick)) != 0)
+        return rc;
+    r->tick.data = r;
+    r->h_init |= PDNS__H_TICK;
+    r->handles_open++;
+    if ((rc = uv_timer_init(r->loop, &r->stats_timer)) != 0)
+        return rc;
+    r->stats_timer.data = r;
+    r->h_init |= PDNS__H_STATS;
+    r->handles_open++;
+    if ((rc = uv_timer_init(r->loop, &r->teardown)) != 0)
+        return rc;
+    r->teardown.data = r;
+    r->h_init |= PDNS__H_TEARDOWN;
+    r->handles_open++;
+    if ((rc = uv_idle_init(r->loop, &r->more)) != 0)
+        return rc;
+    r->more.data = r;
+    r->h_init |= PDNS__H_MORE;
+    r->handles_open++;
+    return 0;
 }
 
 pdns_status pdns_runner_run(pdns_runner *r)
@@ -984,12 +1105,17 @@ pdns_status pdns_runner_run(pdns_runner *r)
         return PDNS_ERR_STATE;
     if (r->n_srv == 0)
         return PDNS_ERR_NOSERVER;
+    /* the profile's cross-key rules, before any thread or handle exists */
+    if ((st = pdns__ctl_check(r)) != PDNS_OK)
+        return st;
     if (r->sh)
         return pdns__shards_run(r);
     if (!r->source && !r->pend_head)
         r->source_eof = 1;
     r->tvt = r->opt.transport == PDNS_TRANSPORT_GETDNS || r->opt.dnssec ? &pdns__transport_getdns
                                                                         : &pdns__transport_udp;
+    if ((rc = init_handles(r)) != 0)
+        goto fail_uv;
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
@@ -1001,18 +1127,6 @@ pdns_status pdns_runner_run(pdns_runner *r)
     }
     if ((st = pdns__ctl_start(r, now)) != PDNS_OK)
         goto fail;
-    if ((rc = uv_timer_init(r->loop, &r->tick)) != 0)
-        goto fail_uv;
-    r->tick.data = r;
-    r->handles_open++;
-    if ((rc = uv_timer_init(r->loop, &r->stats_timer)) != 0)
-        goto fail_uv;
-    r->stats_timer.data = r;
-    r->handles_open++;
-    if ((rc = uv_timer_init(r->loop, &r->teardown)) != 0)
-        goto fail_uv;
-    r->teardown.data = r;
-    r->handles_open++;
     r->start_ns = now;
     r->started_wall = time(NULL);
     r->state = PDNS__RS_RUNNING;
@@ -1032,8 +1146,12 @@ fail_uv:
     snprintf(r->errbuf, sizeof r->errbuf, "libuv: %s", uv_strerror(rc));
     st = PDNS_ERR_UV;
 fail:
-    r->state = PDNS__RS_CLOSING;
-    uv_timer_start(&r->teardown, teardown_cb, 0, 0);
+    /* synchronous: nothing was sent; the close callbacks run on the loop */
+    uv_timer_stop(&r->tick);
+    uv_timer_stop(&r->stats_timer);
+    teardown(r);
+    if (r->own_loop)
+        uv_run(r->loop, UV_RUN_DEFAULT);
     return st;
 }
 
@@ -1073,9 +1191,10 @@ void pdns_runner_free(pdns_runner *r)
             pdns__ctl_stop(r);
         }
         uv_timer_stop(&r->teardown);
+        uv_idle_stop(&r->more);
         r->state = PDNS__RS_CLOSING;
-        r->abandon = 1;
-        teardown_cb(&r->teardown);
+        r->abandon = 1; /* replies of cancelled queries report nothing */
+        teardown(r);
     }
     if (r->own_loop) {
         uv_run(r->own_loop, UV_RUN_DEFAULT);

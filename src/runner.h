@@ -43,6 +43,11 @@ typedef enum pdns__rstate {
 
 struct job;
 
+#define PDNS__H_TICK     1u
+#define PDNS__H_STATS    2u
+#define PDNS__H_TEARDOWN 4u
+#define PDNS__H_MORE     8u
+
 struct pdns_runner {
     uv_loop_t *loop;
     uv_loop_t *own_loop;
@@ -59,7 +64,11 @@ struct pdns_runner {
     pdns__ctl *ctl;
 
     uv_timer_t tick, stats_timer, teardown;
+    uv_idle_t more;  /* continues admission on the next loop turn (see dispatch) */
+    unsigned h_init; /* PDNS__H_* of the handles initialised */
     int handles_open;
+    unsigned admit_left; /* input lines this dispatch turn may still admit */
+    int admit_yield;     /* the turn stopped admitting: continue on the next turn */
     pdns__rstate state;
     int stopping;
     int abandon;
@@ -73,6 +82,7 @@ struct pdns_runner {
     int source_eof;
     int source_error;
     char namebuf[1024];
+    char whybuf[160]; /* the reason of an INVALID_NAME record being reported */
 
     uint64_t jobs_alive;
     unsigned inflight;
@@ -99,6 +109,9 @@ void pdns__ctl_on_limited(pdns_runner *r, size_t srv);
 int pdns__ctl_server(const pdns_runner *r, size_t s, double *optimal, int *converged,
                      double *after_s, const char **phase);
 void pdns__ctl_stop(pdns_runner *r);
+/* The configured profile's cross-key rules (start >= min, max >= start...); PDNS_OK with
+ * a fixed rate. Fills errbuf on failure. */
+pdns_status pdns__ctl_check(pdns_runner *r);
 void pdns__ctl_close(pdns_runner *r, uv_close_cb cb);
 void pdns__ctl_free(pdns_runner *r);
 void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc);

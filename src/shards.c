@@ -1,6 +1,7 @@
 /* shards.c - a runner's worker threads (pdns_options.threads > 1): one engine per thread.
  * SPDX-License-Identifier: MIT */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -76,6 +77,7 @@ struct pdns__shards {
     void *source_user;
     uv_async_t finished;
     int finished_init;
+    int abandon; /* freed before it finished (under cb_mu and state_mu) */
 };
 
 /* ---- trampolines: the caller's callbacks, one at a time ------------------------------ */
@@ -84,7 +86,8 @@ static void report(const pdns_result *res, void *user)
 {
     pdns__shards *g = user;
     uv_mutex_lock(&g->cb_mu);
-    g->on_result(res, g->user);
+    if (!g->abandon) /* pdns_runner_free came first: the caller wants no more records */
+        g->on_result(res, g->user);
     uv_mutex_unlock(&g->cb_mu);
 }
 
@@ -126,7 +129,7 @@ pdns_status pdns__shards_new(pdns_runner *parent, const pdns_options *opt, unsig
     so.threads = 1;
     so.qps = opt->qps > 0 ? opt->qps / n : 0;
     so.max_total_qps = opt->max_total_qps > 0 ? opt->max_total_qps / n : 0;
-    so.max_inflight = (inflight + n - 1) / n;
+    /* every limit is split so that the engines' sum is the configured one exactly */
     so.types = parent->types;
     so.on_result = report;
     so.user = g;
@@ -140,6 +143,7 @@ pdns_status pdns__shards_new(pdns_runner *parent, const pdns_options *opt, unsig
             goto fail_uv;
         }
         s->loop_init = 1;
+        so.max_inflight = inflight / n + (i < inflight % n ? 1 : 0);
         if ((st = pdns_runner_new(&s->loop, &so, &s->r)) != PDNS_OK)
             goto fail;
         s->r->rate_scale = 1.0 / n;
@@ -231,14 +235,27 @@ static void publish_cb(uv_timer_t *t)
 static void stop_cb(uv_async_t *a)
 {
     shard *s = a->data;
-    pdns_runner_stop(s->r);
+    int abandon;
+    uv_mutex_lock(&s->g->state_mu);
+    abandon = s->g->abandon;
+    uv_mutex_unlock(&s->g->state_mu);
+    if (abandon) /* leave the loop now: pdns__shards_free tears the engine down */
+        uv_stop(&s->loop);
+    else
+        pdns_runner_stop(s->r);
 }
 
 static void shard_main(void *arg)
 {
     shard *s = arg;
     pdns__shards *g = s->g;
+    int abandon;
     uv_run(&s->loop, UV_RUN_DEFAULT); /* until the engine is done (our handles are unref'd) */
+    uv_mutex_lock(&g->state_mu);
+    abandon = g->abandon;
+    uv_mutex_unlock(&g->state_mu);
+    if (abandon) /* stopped by pdns__shards_free: it closes what is left after the join */
+        return;
     publish(s);
     uv_mutex_lock(&s->mu);
     s->closed = 1;
@@ -279,6 +296,14 @@ static void finished_closed(uv_handle_t *h)
 {
     pdns_runner *p = h->data;
     p->handles_open--;
+}
+
+/* The handle's close callback when the runner was freed early: release the state. */
+static void finished_closed_free(uv_handle_t *h)
+{
+    pdns__shards *g = (pdns__shards *)((char *)h - offsetof(pdns__shards, finished));
+    g->parent->handles_open--;
+    free(g);
 }
 
 /* Any thread: how many engines have ended (their threads closed their handles). */
@@ -532,8 +557,16 @@ void pdns__shards_free(pdns_runner *p)
     pdns__shards *g = p->sh;
     if (!g)
         return;
-    /* still running: stop the engines gracefully and wait for their threads */
-    pdns__shards_stop(p);
+    /* still running: no more records for the caller; the engines leave their loops at
+     * once and are torn down here after their threads are joined */
+    if (g->mutexes > 1) {
+        uv_mutex_lock(&g->cb_mu);
+        uv_mutex_lock(&g->state_mu);
+        g->abandon = 1;
+        uv_mutex_unlock(&g->state_mu);
+        uv_mutex_unlock(&g->cb_mu);
+        pdns__shards_stop(p);
+    }
     for (unsigned i = 0; i < g->n; i++) {
         if (g->sh[i].thread_started) {
             uv_thread_join(&g->sh[i].tid);
@@ -556,15 +589,20 @@ void pdns__shards_free(pdns_runner *p)
         }
         free(s->srv);
     }
-    if (g->finished_init) {
-        uv_close((uv_handle_t *)&g->finished, finished_closed);
-        g->finished_init = 0;
-    }
     free(g->sh);
+    g->sh = NULL;
     if (g->mutexes > 0)
         uv_mutex_destroy(&g->cb_mu);
     if (g->mutexes > 1)
         uv_mutex_destroy(&g->state_mu);
-    free(g);
+    g->mutexes = 0;
     p->sh = NULL;
+    if (g->finished_init) {
+        /* freed before it finished: g holds the handle, so g goes in its close callback
+         * (which pdns_runner_free lets run before it frees the parent) */
+        g->finished_init = 0;
+        uv_close((uv_handle_t *)&g->finished, finished_closed_free);
+        return;
+    }
+    free(g);
 }

@@ -1,7 +1,8 @@
 /* api_client.c - library tests through the public API only, against a real server.
  * SPDX-License-Identifier: MIT
  *
- * Usage: api_client SERVER ZONE   (SERVER answers hostN.ZONE A for N < 100)
+ * Usage: api_client SERVER ZONE BLACKHOLE   (SERVER answers hostN.ZONE A for N < 100;
+ * BLACKHOLE never answers)
  * Run by tests/integration/test_api.py, which starts NSD on loopback. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -247,6 +248,65 @@ static void test_threads(const char *server, const char *zone)
     unlink(path);
 }
 
+/* 5: a runner freed before it finished, on a caller's loop, while queries to a server
+ * that never answers are in flight: with worker threads (the parent's `finished` handle
+ * must outlive its close callback) and with getdns (its cancelled queries must report
+ * no record from inside pdns_runner_free). */
+static int in_free, results_in_free;
+
+static void on_result_free(const pdns_result *r, void *user)
+{
+    (void)user;
+    if (in_free) {
+        results_in_free++;
+        if (results_in_free == 1)
+            fprintf(stderr, "a record from inside pdns_runner_free: %s %s %s\n", r->name,
+                    pdns_rstatus_name(r->status), r->error ? r->error : "");
+    }
+}
+
+static void stop_loop(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+static void test_free_early(const char *blackhole, unsigned threads, pdns_transport tp)
+{
+    uv_loop_t loop;
+    uv_timer_t t;
+    pdns_options o;
+    pdns_runner *r = NULL;
+    char name[64];
+
+    CHECK(uv_loop_init(&loop) == 0);
+    CHECK(uv_timer_init(&loop, &t) == 0);
+    pdns_options_init(&o);
+    o.on_result = on_result_free;
+    o.qps = 200;
+    o.threads = threads;
+    o.transport = tp;
+    o.retries = 0;
+    o.timeout_ms = 5000;
+    CHECK(pdns_runner_new(&loop, &o, &r) == PDNS_OK);
+    CHECK(pdns_runner_add_server(r, blackhole) == PDNS_OK);
+    for (int i = 0; i < 50; i++) {
+        snprintf(name, sizeof name, "n%d.example.", i);
+        CHECK(pdns_runner_submit(r, name, (uint64_t)i + 1, NULL) == PDNS_OK);
+    }
+    CHECK(pdns_runner_run(r) == PDNS_OK);
+    results_in_free = 0;
+    CHECK(uv_timer_start(&t, stop_loop, 200, 0) == 0);
+    uv_run(&loop, UV_RUN_DEFAULT); /* ends at uv_stop, after 200 ms */
+    CHECK(!pdns_runner_done(r));
+    in_free = 1;
+    pdns_runner_free(r);
+    in_free = 0;
+    CHECK(results_in_free == 0);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
 /* 4: errors and helpers. */
 static void test_errors(void)
 {
@@ -282,14 +342,16 @@ static void test_errors(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: api_client SERVER ZONE\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: api_client SERVER ZONE BLACKHOLE\n");
         return 2;
     }
     test_owned_loop(argv[1], argv[2]);
     test_caller_loop(argv[1], argv[2]);
     test_threads(argv[1], argv[2]);
     test_errors();
+    test_free_early(argv[3], 2, PDNS_TRANSPORT_AUTO);
+    test_free_early(argv[3], 1, PDNS_TRANSPORT_GETDNS);
     printf("%d checks, %d failed\n", checks, failed);
     return failed ? 1 : 0;
 }

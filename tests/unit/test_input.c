@@ -41,7 +41,7 @@ static const expect mixed[] = {
     {8, "bad\\xffutf8\\xc3.example"},
     {9, "b\xc3\xbc"
         "cher.example"},
-    {10, "tab\\x09inside"},
+    {10, "tab inside"}, /* a tab separates "NAME TYPE" fields */
     {11, "c1\\xc2\\x85ctl"},
     {12, "overlong\\xc0\\xaf"},
     {13, "surrogate\\xed\\xa0\\x80"},

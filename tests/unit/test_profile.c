@@ -196,7 +196,13 @@ static void test_parse_set(void)
     CHECK(strstr(err, "bogus") != NULL);
     p.min_qps = 50;
     CHECK(pdns__profile_validate(&p, "--min-qps", err, sizeof err) == PDNS_ERR_PARSE);
-    CHECK_STR(err, "--min-qps: key \"start_qps\": must be >= min_qps");
+    CHECK_STR(err, "--min-qps: key \"start_qps\": must be >= min_qps (50), is 20");
+    p.min_qps = 2;
+    p.max_qps = 10;
+    CHECK(pdns__profile_validate(&p, "--set", err, sizeof err) == PDNS_ERR_PARSE);
+    CHECK_STR(err, "--set: key \"max_qps\": must be 0 (unlimited) or >= start_qps (20), is 10");
+    p.max_qps = 0;
+    CHECK(pdns__profile_validate(&p, "--set", err, sizeof err) == PDNS_OK);
 
     /* key table */
     CHECK(pdns__profile_nkeys() > 20);
