@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 #include <cjson/cJSON.h>
@@ -41,7 +43,11 @@ typedef struct cli {
     cli_ckpt ckpt;
     int use_ckpt;
     int ckpt_timer_init;
-    char resume_output[4096];
+    int stop_seen; /* a signal asked the run to stop (under mu) */
+    FILE *ms;      /* with a checkpoint: one record is formatted here first */
+    char *ms_buf;  /* open_memstream buffer of ms */
+    size_t ms_size;
+    pdns_writer *mw; /* writer on ms */
     uv_timer_t ckpt_timer;
     cli_progress prog;
     const char **inputs;
@@ -116,7 +122,8 @@ static void usage(FILE *fp)
           "      --checkpoint FILE      record which input lines are done (every second;\n"
           "                             needs -o FILE)\n"
           "      --resume FILE          continue an interrupted run from its checkpoint,\n"
-          "                             appending to its output (same input and options)\n"
+          "                             appending to its output; refused unless the output,\n"
+          "                             inputs, -t, -f and --fcrdns are the same\n"
           "  -q, --quiet                no summary and no progress on stderr\n"
           "      --progress             progress line on stderr even when not a terminal\n"
           "      --no-progress          no progress line (default when stderr is not a\n"
@@ -464,15 +471,19 @@ static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
     return rc;
 }
 
-/* Flush the records, then record which lines they cover. */
+/* Flush the records and get them to disk (fdatasync), then record which lines they
+ * cover. After a write error nothing is recorded: the last good checkpoint stays. */
 static void checkpoint_now(cli *c)
 {
     long long bytes;
     uv_mutex_lock(&c->mu);
-    if (fflush(c->out_fp) != 0 || (bytes = ftello(c->out_fp)) < 0) {
-        if (!c->out_error)
-            c->out_error = errno ? errno : EIO;
-    } else if (cli_ckpt_write(&c->ckpt, c->ckpt_path, c->output, bytes) != 0 && !c->out_error) {
+    if (c->out_error) {
+        /* records may be missing from the output: keep the last good checkpoint */
+    } else if (fflush(c->out_fp) != 0 ||
+               (fdatasync(fileno(c->out_fp)) != 0 && errno != EINVAL && errno != EROFS) ||
+               (bytes = ftello(c->out_fp)) < 0) {
+        c->out_error = errno ? errno : EIO;
+    } else if (cli_ckpt_write(&c->ckpt, c->ckpt_path, bytes) != 0) {
         fprintf(stderr, "pacedns: cannot write checkpoint %s: %s\n", c->ckpt_path, strerror(errno));
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
@@ -560,6 +571,32 @@ static int probe_zone_fn(void *user, char *name, size_t cap, uint64_t *line)
 
 /* ---- results, signals, timers ----------------------------------------------------- */
 
+/* With a checkpoint (under mu): format the record, then let the checkpoint decide. A
+ * line's records are written together once all are in, so the output never holds part
+ * of a line that a resume would redo. A failure that only ended because the run was
+ * stopping (it would have been retried) drops its line: the line stays not done and a
+ * resume redoes it. Returns 0 or -1 (errno). */
+static int ckpt_record(cli *c, const pdns_result *res)
+{
+    const char *p = NULL;
+    size_t n = 0;
+    off_t len;
+    int act,
+        cut = c->stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
+                               res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR);
+    if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
+        fflush(c->ms) != 0 || (len = ftello(c->ms)) < 0)
+        return -1;
+    act = cli_ckpt_record(&c->ckpt, res->line, c->ms_buf, (size_t)len, cut, &p, &n);
+    if (act < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (act == CLI_CKPT_WRITE && n && fwrite(p, 1, n, c->out_fp) != n)
+        return -1;
+    return 0;
+}
+
 static void on_result(const pdns_result *res, void *user)
 {
     cli *c = user;
@@ -568,11 +605,9 @@ static void on_result(const pdns_result *res, void *user)
     uv_mutex_lock(&c->mu);
     if (c->out_error) {
         /* dropped: the run is stopping with an error */
-    } else if (pdns_writer_write(c->w, res) != PDNS_OK) {
+    } else if (c->use_ckpt ? ckpt_record(c, res) != 0 : pdns_writer_write(c->w, res) != PDNS_OK) {
         c->out_error = errno ? errno : EIO;
         pdns_runner_stop(c->runner);
-    } else if (c->use_ckpt) {
-        cli_ckpt_done(&c->ckpt, res->line);
     }
     uv_mutex_unlock(&c->mu);
 }
@@ -583,6 +618,11 @@ static void on_signal(uv_signal_t *h, int signo)
     c->sig_count++;
     if (!c->signo)
         c->signo = signo;
+    if (c->sig_count == 1) { /* failures from now on may be cut short (see ckpt_record) */
+        uv_mutex_lock(&c->mu);
+        c->stop_seen = 1;
+        uv_mutex_unlock(&c->mu);
+    }
     if (c->sig_count > 1) {
         /* second signal: leave at once (flushing what a worker thread is not writing) */
         if (c->out_fp && uv_mutex_trylock(&c->mu) == 0)
@@ -838,6 +878,106 @@ static int configure(cli *c)
     return 0;
 }
 
+/* The record writer on the output and, with a checkpoint, the one that formats a
+ * record in memory first (see ckpt_record). Returns 0 or an exit code. */
+static int open_writers(cli *c)
+{
+    if (c->ckpt_path) {
+        c->use_ckpt = 1;
+        if (!(c->ms = open_memstream(&c->ms_buf, &c->ms_size)) ||
+            pdns_writer_new(c->ms, c->fmt, &c->mw) != PDNS_OK) {
+            fprintf(stderr, "pacedns: out of memory\n");
+            return EXIT_RUNTIME;
+        }
+    }
+    if (pdns_writer_new(c->out_fp, c->fmt, &c->w) != PDNS_OK) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    pdns_runner_set_source(c->runner, source_fn, c);
+    return 0;
+}
+
+/* --resume: load the checkpoint and reopen the output it names (its absolute path),
+ * refusing when it is not the same file (device/inode), is shorter than recorded or
+ * does not end a record at the recorded size, or when the inputs or record-shaping
+ * options differ. Only then are the records written after the checkpoint cut off.
+ * Returns 0 or an exit code. */
+static int open_resume(cli *c)
+{
+    char err[2048];
+    const char *ck = c->resume_path, *out;
+    struct stat st;
+    int fd = -1;
+    char last;
+
+    if (cli_ckpt_load(&c->ckpt, ck, err, sizeof err) != 0) {
+        fprintf(stderr, "pacedns: option --resume: %s\n", err);
+        return EXIT_USAGE;
+    }
+    out = c->ckpt.output;
+    if (c->output && (!strcmp(c->output, "-") || stat(c->output, &st) != 0 ||
+                      (unsigned long long)st.st_dev != c->ckpt.out_dev ||
+                      (unsigned long long)st.st_ino != c->ckpt.out_ino)) {
+        fprintf(stderr,
+                "pacedns: option --resume: -o %s is not the output of checkpoint %s (%s); "
+                "leave -o out to append to it\n",
+                c->output, ck, out);
+        return EXIT_USAGE;
+    }
+    if ((fd = open(out, O_RDWR | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+        fprintf(stderr, "pacedns: option --resume: checkpoint %s: cannot open its output %s: %s\n",
+                ck, out, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_dev != c->ckpt.out_dev ||
+        (unsigned long long)st.st_ino != c->ckpt.out_ino) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: %s is not the output file it was "
+                "written for (device/inode differ: the file was replaced); not resuming\n",
+                ck, out);
+        goto fail;
+    }
+    if ((long long)st.st_size < c->ckpt.out_bytes) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: output %s has %lld bytes, fewer than "
+                "the %lld recorded: records were lost; not resuming (start the run again)\n",
+                ck, out, (long long)st.st_size, c->ckpt.out_bytes);
+        goto fail;
+    }
+    if (c->ckpt.out_bytes > 0 &&
+        (pread(fd, &last, 1, (off_t)(c->ckpt.out_bytes - 1)) != 1 || last != '\n')) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: output %s does not end a record at "
+                "the recorded %lld bytes: the file was changed; not resuming\n",
+                ck, out, c->ckpt.out_bytes);
+        goto fail;
+    }
+    if (cli_ckpt_fingerprint(&c->ckpt, c->inputs, c->n_inputs, c->opt.types, c->opt.n_types, c->fmt,
+                             c->opt.fcrdns, ck, err, sizeof err) != 0) {
+        fprintf(stderr, "pacedns: option --resume: %s; not resuming\n", err);
+        goto fail;
+    }
+    /* records written after the checkpoint are cut off and redone */
+    if (ftruncate(fd, (off_t)c->ckpt.out_bytes) != 0 || !(c->out_fp = fdopen(fd, "r+"))) {
+        fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", out, strerror(errno));
+        goto fail;
+    }
+    fd = -1; /* the stream owns it now */
+    if (fseeko(c->out_fp, 0, SEEK_END) != 0) {
+        fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", out, strerror(errno));
+        goto fail;
+    }
+    c->output = out;
+    if (!c->ckpt_path)
+        c->ckpt_path = ck;
+    return open_writers(c);
+fail:
+    if (fd >= 0)
+        close(fd);
+    return EXIT_USAGE;
+}
+
 /* Open inputs and outputs. Returns 0 or an exit code. */
 static int open_io(cli *c)
 {
@@ -869,49 +1009,12 @@ static int open_io(cli *c)
         return EXIT_USAGE;
     }
     cli_ckpt_init(&c->ckpt);
-    if (c->resume_path) {
-        long long bytes = 0;
-        FILE *fp;
-        if (cli_ckpt_load(&c->ckpt, c->resume_path, c->resume_output, sizeof c->resume_output,
-                          &bytes, err, sizeof err) != 0) {
-            fprintf(stderr, "pacedns: option --resume: %s\n", err);
-            return EXIT_USAGE;
-        }
-        if (!c->output)
-            c->output = c->resume_output;
-        if (!c->output[0] || !strcmp(c->output, "-")) {
-            fprintf(stderr, "pacedns: option --resume: the checkpoint names no output file; "
-                            "give -o FILE\n");
-            return EXIT_USAGE;
-        }
-        /* records written after the checkpoint are cut off and redone */
-        if (!(fp = fopen(c->output, "r+")) || ftruncate(fileno(fp), (off_t)bytes) != 0 ||
-            fseeko(fp, 0, SEEK_END) != 0) {
-            fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", c->output,
-                    strerror(errno));
-            if (fp)
-                fclose(fp);
-            return EXIT_USAGE;
-        }
-        c->out_fp = fp;
-        if (!c->ckpt_path)
-            c->ckpt_path = c->resume_path;
-    }
-    if (c->ckpt_path) {
-        if (!c->output || !strcmp(c->output, "-")) {
-            fprintf(stderr, "pacedns: option --checkpoint: needs -o FILE (on resume, records "
-                            "after the checkpoint are cut from that file)\n");
-            return EXIT_USAGE;
-        }
-        c->use_ckpt = 1;
-    }
-    if (c->out_fp) {
-        if (pdns_writer_new(c->out_fp, c->fmt, &c->w) != PDNS_OK) {
-            fprintf(stderr, "pacedns: out of memory\n");
-            return EXIT_RUNTIME;
-        }
-        pdns_runner_set_source(c->runner, source_fn, c);
-        return 0;
+    if (c->resume_path)
+        return open_resume(c);
+    if (c->ckpt_path && (!c->output || !strcmp(c->output, "-"))) {
+        fprintf(stderr, "pacedns: option --checkpoint: needs -o FILE (on resume, records "
+                        "after the checkpoint are cut from that file)\n");
+        return EXIT_USAGE;
     }
     c->out_fp = stdout;
     if (c->output && strcmp(c->output, "-") != 0 && !(c->out_fp = fopen(c->output, "w"))) {
@@ -920,12 +1023,21 @@ static int open_io(cli *c)
         c->out_fp = NULL;
         return EXIT_USAGE;
     }
-    if (pdns_writer_new(c->out_fp, c->fmt, &c->w) != PDNS_OK) {
-        fprintf(stderr, "pacedns: out of memory\n");
-        return EXIT_RUNTIME;
+    if (c->ckpt_path) {
+        struct stat st;
+        if (fstat(fileno(c->out_fp), &st) != 0 || !realpath(c->output, c->ckpt.output)) {
+            fprintf(stderr, "pacedns: option --output: %s: %s\n", c->output, strerror(errno));
+            return EXIT_USAGE;
+        }
+        c->ckpt.out_dev = (unsigned long long)st.st_dev;
+        c->ckpt.out_ino = (unsigned long long)st.st_ino;
+        if (cli_ckpt_fingerprint(&c->ckpt, c->inputs, c->n_inputs, c->opt.types, c->opt.n_types,
+                                 c->fmt, c->opt.fcrdns, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "pacedns: option --checkpoint: %s\n", err);
+            return EXIT_USAGE;
+        }
     }
-    pdns_runner_set_source(c->runner, source_fn, c);
-    return 0;
+    return open_writers(c);
 }
 
 static int run(cli *c, int argc, char **argv)
@@ -1031,6 +1143,11 @@ static int run(cli *c, int argc, char **argv)
     if (c->ckpt_timer_init) {
         uv_timer_stop(&c->ckpt_timer);
         checkpoint_now(c);
+        if (c->ckpt.n_cut && !c->quiet)
+            fprintf(stderr,
+                    "pacedns: %llu line(s) whose queries were cut short by the interrupt were "
+                    "not written; --resume %s redoes them\n",
+                    (unsigned long long)c->ckpt.n_cut, c->ckpt_path);
     }
     if (c->out_fp && fflush(c->out_fp) != 0 && !c->out_error)
         c->out_error = errno;
@@ -1070,6 +1187,10 @@ out_handles:
         uv_close((uv_handle_t *)&c->ckpt_timer, NULL);
 out:
     cli_ckpt_free(&c->ckpt);
+    pdns_writer_free(c->mw);
+    if (c->ms)
+        fclose(c->ms);
+    free(c->ms_buf);
     pdns_writer_free(c->w);
     if (c->out_fp && c->out_fp != stdout)
         fclose(c->out_fp);
