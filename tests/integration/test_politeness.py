@@ -95,16 +95,16 @@ def run():
 
         # ---- -s: a public address makes it polite; loopback and private ranges do not.
         # No input: no query is sent anywhere.
-        cases = [
-            (["-s", PUBLIC], "polite", 1),
-            (["-s", ns.addr], "default", 0),
-            (["-s", "10.1.2.3", "-s", "172.16.0.1:5353", "-s", "192.168.0.1", "-s", "127.0.0.2"],
-             "default", 0),
-            (["-s", "172.32.0.1"], "polite", 1),  # just outside 172.16/12
-            (["-s", PUBLIC, "-p", "bench"], "bench", 0),
-        ]
-        if ISOLATED:  # IPv6 routes exist only there
+        # Outside the namespace only the loopback case: the others need a route to the
+        # address to create their socket (nothing is sent: there is no input).
+        cases = [(["-s", ns.addr], "default", 0)]
+        if ISOLATED:
             cases += [
+                (["-s", PUBLIC], "polite", 1),
+                (["-s", "10.1.2.3", "-s", "172.16.0.1:5353", "-s", "192.168.0.1", "-s", "127.0.0.2"],
+                 "default", 0),
+                (["-s", "172.32.0.1"], "polite", 1),  # just outside 172.16/12
+                (["-s", PUBLIC, "-p", "bench"], "bench", 0),
                 (["-s", ns.addr, "-s", "[2001:db8::53]:53"], "polite", 1),
                 (["-s", "[fd00::1]", "-s", "[::1]:53", "-s", "[::ffff:10.0.0.1]:53"], "default", 0),
             ]
@@ -119,9 +119,9 @@ def run():
             doc = stats_of(st) if rc == 0 else {}
             C.eq(profile_of(doc), want, "%s: profile" % args)
             C.eq(sum(s.get("sent", 0) for s in doc.get("servers", [])), 0, "%s: queries sent" % args)
-        # a fixed --qps runs without the controller: no profile, no line
-        rc, out, err = L.run_pacedns(["resolve", "-s", PUBLIC, "--qps", "5", empty], timeout=30)
-        C.eq((rc, polite_lines(err)), (0, []), "--qps with a public server: no polite line")
+        if ISOLATED:  # a fixed --qps runs without the controller: no profile, no line
+            rc, out, err = L.run_pacedns(["resolve", "-s", PUBLIC, "--qps", "5", empty], timeout=30)
+            C.eq((rc, polite_lines(err)), (0, []), "--qps with a public server: no polite line")
 
         # ---- probe: refused for a public server unless --i-own-this-server (only in the
         # namespace: a build without the check would probe it)
