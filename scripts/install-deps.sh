@@ -12,6 +12,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config libgetdns-dev libuv1-dev libcjson-dev libidn2-dev
+  libunistring-dev # static links of libidn2 (pkg-config --static pacedns)
   nsd unbound knot dnsdist dnsperf adns-tools
   gnuplot-nox python3 jq time iproute2 nftables util-linux
   clang libclang-rt-14-dev valgrind file ca-certificates man-db groff-base
