@@ -6,7 +6,7 @@
 # each, stats and plots under ./demo-out (or $PACEDNS_DEMO_OUT / --out DIR). Nothing
 # leaves the machine; everything started is stopped at the end and on Ctrl-C.
 #
-#   sudo bash scripts/demo.sh [--out DIR] [--quick]
+#   bash scripts/demo.sh [--out DIR] [--quick]      (as root or as a normal user)
 #
 # PACEDNS_DEMO_QUICK=1 (or --quick) is a short run; PACEDNS_BUILD names the build
 # directory (default build). Arguments go to scripts/demo.py.

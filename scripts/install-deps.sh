@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: MIT
 # install-deps.sh - install what pacedns needs to build, test and benchmark (Debian 12).
 #
-# Idempotent: when every package is already installed, apt is not touched at all.
-# Runs as root, or re-runs itself through sudo. The DNS servers it installs (nsd,
+# Idempotent: when every package is already installed, apt is not touched at all, and
+# a normal user needs neither root nor sudo. Otherwise it runs as root, or re-runs
+# itself through sudo. The DNS servers it installs (nsd,
 # unbound, knot, dnsdist) are only used by the tests on 127.0.0.1 high ports; their
 # distro services must not run: they are kept from starting during the install and
 # stopped afterwards if they run from the package's default configuration.
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config libgetdns-dev libuv1-dev libcjson-dev
+  build-essential cmake pkg-config libgetdns-dev libuv1-dev libcjson-dev libidn2-dev
+  libunistring-dev # static links of libidn2 (pkg-config --static pacedns)
   nsd unbound knot dnsdist dnsperf adns-tools
   gnuplot-nox python3 jq time iproute2 nftables util-linux
   clang libclang-rt-14-dev valgrind file ca-certificates man-db groff-base
@@ -18,14 +20,6 @@ PACKAGES=(
 SERVICES=(nsd unbound knot dnsdist)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
-
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    exec sudo -E bash "$0" "$@"
-  fi
-  log "must run as root (no sudo found)"
-  exit 1
-fi
 
 installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
@@ -35,6 +29,21 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   installed "$p" || missing+=("$p")
 done
+
+if [ "$(id -u)" -ne 0 ]; then
+  if [ ${#missing[@]} -eq 0 ]; then
+    # nothing to install; stopping distro DNS services (below) needs root and is only
+    # for installs, so a normal user is done here
+    log "all ${#PACKAGES[@]} packages already installed; nothing to do"
+    exit 0
+  fi
+  if command -v sudo >/dev/null 2>&1; then
+    log "missing: ${missing[*]}; installing through sudo"
+    exec sudo -E bash "$0" "$@"
+  fi
+  log "missing: ${missing[*]}; run as root to install them (no sudo found)"
+  exit 1
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   log "all ${#PACKAGES[@]} packages already installed; apt not run"

@@ -6,8 +6,24 @@
 # the -j test on a ThreadSanitizer build, and (when present) a short run of each fuzz
 # target. This is the README's test command
 # and what CI runs (.ci/run).
+#
+#   bash scripts/test.sh        (as root, or as a normal user: then it re-runs itself
+#                               through sudo when there is sudo, so that the tests get
+#                               their private network namespace; the build directories
+#                               are given back to that user at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+  exec sudo -E bash "$0" "$@"
+fi
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_UID:-}" ]; then
+  give_back() {
+    for d in build build-asan build-tsan; do
+      [ -d "$d" ] && chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$d" || true
+    done
+  }
+  trap give_back EXIT
+fi
 bash scripts/install-deps.sh
 JOBS=$(nproc)
 

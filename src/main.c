@@ -1,6 +1,7 @@
 /* main.c - the pacedns command line: options, output, signals, summaries.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -63,6 +64,7 @@ typedef struct cli {
     uint64_t probe_bad_line; /* first line that gave no query, 0 none */
     char probe_bad_why[128];
     int probe_bad; /* a whole pass gave no usable line */
+    int own_servers; /* probe --i-own-this-server: non-local servers allowed */
 
     /* run state */
     uv_mutex_t mu; /* records, input and checkpoint: worker threads vs the main loop */
@@ -99,7 +101,9 @@ static void usage(FILE *fp)
           "  -f, --format FMT           ndjson (default), text, hosts, zone\n"
           "      --stats FILE           write per-server stats JSON to FILE\n"
           "  -p, --profile NAME|FILE    controller profile: polite, default, bench, or a\n"
-          "                             JSON file (resolve default: default; probe: bench)\n"
+          "                             JSON file (resolve default: default, but polite\n"
+          "                             for resolv.conf servers or any server outside\n"
+          "                             loopback and private ranges; probe: bench)\n"
           "      --set KEY=VALUE        override one profile parameter\n"
           "      --qps N                fixed per-server queries/s (controller off)\n"
           "      --max-qps N            cap on the total over all servers\n"
@@ -117,6 +121,8 @@ static void usage(FILE *fp)
           "      --names FILE           probe: query names from FILE (cycled)\n"
           "      --zone ZONE            probe: random labels under ZONE (uncacheable)\n"
           "      --duration S           probe: give up after S seconds (default 15)\n"
+          "      --i-own-this-server    probe: allow servers outside loopback and private\n"
+          "                             ranges (probing drives a server to its limit)\n"
           "                             (probe --qps N: offer N q/s per server for S\n"
           "                             seconds, controller off, then print a load table)\n"
           "      --checkpoint FILE      record which input lines are done (every second;\n"
@@ -220,6 +226,7 @@ enum {
     OPT_CHECKPOINT,
     OPT_TRANSPORT,
     OPT_RESUME,
+    OPT_OWN_SERVER,
 };
 
 /* Whether name is an output format (a writer accepts it). */
@@ -261,6 +268,7 @@ static int parse_args(cli *c, int argc, char **argv)
         {"resume", required_argument, NULL, OPT_RESUME},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"threads", required_argument, NULL, 'j'},
+        {"i-own-this-server", no_argument, NULL, OPT_OWN_SERVER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -281,7 +289,8 @@ static int parse_args(cli *c, int argc, char **argv)
             fprintf(stderr, "pacedns: probe: option '%s' is for resolve only\n", argv[optind - 1]);
             return -1;
         }
-        if (!c->probe && (ch == OPT_NAMES || ch == OPT_ZONE || ch == OPT_DURATION)) {
+        if (!c->probe &&
+            (ch == OPT_NAMES || ch == OPT_ZONE || ch == OPT_DURATION || ch == OPT_OWN_SERVER)) {
             fprintf(stderr, "pacedns: resolve: option '%s' is for probe only\n", argv[optind - 1]);
             return -1;
         }
@@ -362,6 +371,9 @@ static int parse_args(cli *c, int argc, char **argv)
         case OPT_DURATION:
             if (parse_double("--duration", optarg, 0.1, 86400, &c->duration_s))
                 return -1;
+            break;
+        case OPT_OWN_SERVER:
+            c->own_servers = 1;
             break;
         case 'q':
             c->quiet = 1;
@@ -819,11 +831,91 @@ static int write_stats(cli *c)
 
 /* ---- the run ------------------------------------------------------------------------- */
 
+/* Whether a server ("127.0.0.1:53", "[::1]:53", as pdns_runner_server_info gives it) is
+ * on this machine or a private network: 127/8, 10/8, 172.16/12, 192.168/16, 169.254/16,
+ * ::1, fc00::/7, fe80::/10 (and those IPv4 ranges IPv4-mapped). Anything else, or text
+ * that does not parse, is not. */
+static int server_is_local(const char *text)
+{
+    char host[INET6_ADDRSTRLEN];
+    unsigned char b[16];
+    const char *end;
+    size_t len;
+    if (!text)
+        return 0;
+    if (text[0] == '[') {
+        text++;
+        end = strchr(text, ']');
+    } else {
+        end = strchr(text, ':');
+    }
+    len = end ? (size_t)(end - text) : strlen(text);
+    if (len >= sizeof host)
+        return 0;
+    memcpy(host, text, len);
+    host[len] = '\0';
+    if (inet_pton(AF_INET6, host, b) == 1) {
+        static const unsigned char loop6[16] = {[15] = 1};
+        static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (!memcmp(b, loop6, 16) || (b[0] & 0xfe) == 0xfc ||
+            (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+            return 1;
+        if (memcmp(b, mapped, 12) != 0)
+            return 0;
+        memmove(b, b + 12, 4);
+    } else if (inet_pton(AF_INET, host, b) != 1) {
+        return 0;
+    }
+    return b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+           (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
+}
+
+/* Politeness by default: resolve uses the polite profile (one line on stderr says so)
+ * when the servers come from resolv.conf (usually an ISP's or a public resolver) or any
+ * server is outside loopback and private ranges, unless -p or a fixed --qps is given;
+ * probe refuses such a server without --i-own-this-server. Returns 0 or an exit code. */
+static int choose_politeness(cli *c, const char *resolv_conf)
+{
+    pdns_server_info si;
+    const char *public = NULL;
+    for (size_t i = 0; !public && i < pdns_runner_server_count(c->runner); i++)
+        if (pdns_runner_server_info(c->runner, i, &si) == PDNS_OK && !server_is_local(si.server))
+    public = si.server;
+    if (c->probe) {
+        if (public && !c->own_servers) {
+            fprintf(stderr,
+                    "pacedns: probe: server %s is not on loopback or a private network; "
+                    "probing drives a server to its limit: give --i-own-this-server if you "
+                    "run it\n",
+                    public);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (c->profile || c->opt.qps > 0 || (!resolv_conf && !public))
+        return 0;
+    c->profile = "polite";
+    if (!c->quiet) {
+        if (resolv_conf)
+            fprintf(stderr,
+                    "pacedns: servers from %s: using the polite profile (-p NAME to choose)\n",
+                    resolv_conf);
+        else
+            fprintf(stderr,
+                    "pacedns: server %s is not on loopback or a private network: using the "
+                    "polite profile (-p NAME to choose)\n",
+                    public);
+    }
+    return 0;
+}
+
 /* Servers, profile and overrides. Returns 0 or an exit code. */
 static int configure(cli *c)
 {
     pdns_status st;
     pdns_runner *r = c->runner;
+    const char *resolv_conf = NULL;
+    int rc;
 
     for (size_t i = 0; i < c->n_servers; i++) {
         if ((st = pdns_runner_add_server(r, c->servers[i])) != PDNS_OK) {
@@ -841,7 +933,11 @@ static int configure(cli *c)
             fprintf(stderr, "pacedns: probe: give the servers to probe with -s or -S\n");
             return EXIT_USAGE;
         }
-        if ((st = pdns_runner_add_resolv_conf(r, NULL)) != PDNS_OK) {
+        /* PACEDNS_RESOLV_CONF: another file in place of /etc/resolv.conf */
+        resolv_conf = getenv("PACEDNS_RESOLV_CONF");
+        if (!resolv_conf || !*resolv_conf)
+            resolv_conf = "/etc/resolv.conf";
+        if ((st = pdns_runner_add_resolv_conf(r, resolv_conf)) != PDNS_OK) {
             fprintf(stderr, "pacedns: default servers: %s\n", pdns_runner_errmsg(r));
             return EXIT_USAGE;
         }
@@ -850,6 +946,8 @@ static int configure(cli *c)
         fprintf(stderr, "pacedns: no nameserver: give -s ADDR or -S FILE\n");
         return EXIT_USAGE;
     }
+    if ((rc = choose_politeness(c, resolv_conf)) != 0)
+        return rc;
     if (c->profile && (st = pdns_runner_set_profile(r, c->profile)) != PDNS_OK) {
         fprintf(stderr, "pacedns: option --profile: %s\n", pdns_runner_errmsg(r));
         return EXIT_USAGE;

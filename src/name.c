@@ -1,12 +1,13 @@
 /* name.c - domain-name validation, IDN conversion and reverse (PTR) names.
  * SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
-#include <getdns/getdns.h>
+#include <idn2.h>
 #include "name.h"
 
 #define PDNS__LABEL_MAX   63
@@ -87,19 +88,26 @@ static const char *pdns__escaped_reason(const char *h)
     return "invalid character '\\'";
 }
 
-/* Convert one UTF-8 label (len bytes at s) to its A-label, appended at out[*pos].
+/* Convert one UTF-8 label (len bytes at s) to its A-label, appended at out[*pos], with
+ * libidn2: IDNA2008 with UTS #46 non-transitional mapping (what browsers resolve:
+ * "faß" -> "xn--fa-hia", not "fass"), input NFC-normalised first.
  * Returns NULL on success or a static reason. */
 static const char *pdns__idn_label(const char *s, size_t len, char *out, size_t *pos)
 {
     char ulabel[PDNS__NAME_MAX];
+    uint8_t *alabel8 = NULL;
     /* A U-label of >= 256 bytes has >= 64 code points: its A-label cannot fit. */
     if (len >= sizeof ulabel)
         return "label longer than 63 octets";
     memcpy(ulabel, s, len);
     ulabel[len] = '\0';
-    char *alabel = getdns_convert_ulabel_to_alabel(ulabel);
-    if (!alabel)
+    if (idn2_lookup_u8((const uint8_t *)ulabel, &alabel8, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) !=
+            IDN2_OK ||
+        !alabel8) {
+        idn2_free(alabel8);
         return "invalid IDN label";
+    }
+    char *alabel = (char *)alabel8;
     const char *why = NULL;
     size_t alen = strlen(alabel);
     if (alen == 0)
@@ -115,7 +123,7 @@ static const char *pdns__idn_label(const char *s, size_t len, char *out, size_t 
         memcpy(out + *pos, alabel, alen);
         *pos += alen;
     }
-    free(alabel);
+    idn2_free(alabel);
     return why;
 }
 

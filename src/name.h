@@ -15,8 +15,9 @@
 /* Validate `in` (one trimmed input name, trailing dot optional) and write its absolute
  * form with a trailing dot to `out` (cap >= PDNS__NAME_MAX). Accepts LDH labels plus
  * '_' (SRV/DKIM style) and a leading "*" label; UTF-8 labels are converted to A-labels
- * (IDNA, "xn--"). Rejects: empty input, empty label, label over 63 octets, name over
- * 253 octets, any other character (space, control, backslash...).
+ * with libidn2 (IDNA2008, UTS #46 non-transitional: "faß.de" -> "xn--fa-hia.de.").
+ * Rejects: empty input, empty label, label over 63 octets, name over 253 octets, any
+ * other character (space, control, backslash...).
  * Returns PDNS_OK, or PDNS_ERR_PARSE with *why set to a static reason such as
  * "empty label", "label longer than 63 octets", "name longer than 253 octets",
  * "invalid character ' '", "invalid IDN label". */

@@ -12,6 +12,18 @@
 
 #define PDNS__OUT_INITIAL 4096
 
+/* RR types the writers treat specially (wire values) */
+#define PDNS__T_A     1
+#define PDNS__T_NS    2
+#define PDNS__T_CNAME 5
+#define PDNS__T_PTR   12
+#define PDNS__T_MX    15
+#define PDNS__T_AFSDB 18
+#define PDNS__T_AAAA  28
+#define PDNS__T_SRV   33
+#define PDNS__T_KX    36
+#define PDNS__T_DNAME 39
+
 pdns_status pdns__format_from_name(const char *name, pdns__format *fmt)
 {
     static const struct {
@@ -260,10 +272,13 @@ static pdns_status pdns__fmt_text(pdns__output *o, const pdns_result *r, size_t 
     return PDNS_OK;
 }
 
+/* hosts: "ADDR<TAB>name" per A/AAAA answer of a NOERROR record. The name is the queried
+ * one (A-labels: a hosts file is read by resolvers that know no IDN), without the
+ * trailing dot; the input as given only when there is no queried name. */
 static pdns_status pdns__fmt_hosts(pdns__output *o, const pdns_result *r, size_t *len)
 {
     char host[PDNS__NAME_MAX];
-    const char *name = r->name ? r->name : "";
+    const char *name = r->qname ? r->qname : r->name ? r->name : "";
     size_t n = strlen(name);
     if (r->status != PDNS_R_NOERROR || n == 0)
         return PDNS_OK;
@@ -276,7 +291,7 @@ static pdns_status pdns__fmt_hosts(pdns__output *o, const pdns_result *r, size_t
     }
     for (size_t i = 0; i < r->n_answers; i++) {
         const pdns_answer *a = &r->answers[i];
-        if (a->type != 1 && a->type != 28) /* A, AAAA */
+        if (a->type != PDNS__T_A && a->type != PDNS__T_AAAA)
             continue;
         const char *f[] = {a->data ? a->data : "", name, NULL};
         if (pdns__out_row(o, len, f) != PDNS_OK)
@@ -285,35 +300,208 @@ static pdns_status pdns__fmt_hosts(pdns__output *o, const pdns_result *r, size_t
     return PDNS_OK;
 }
 
-static pdns_status pdns__fmt_zone(pdns__output *o, const pdns_result *r, size_t *len)
+/* ---- zone: master-file lines that load into NSD, Knot or BIND as data only ----------
+ * Names and rdata come from the answering server, so nothing in them may act as
+ * master-file syntax: a line starting with '$' is a directive ($INCLUDE, $ORIGIN, $TTL),
+ * '@' is the origin, '"' opens a string, ';' a comment, '(' ')' group lines, blanks
+ * separate fields. In names these bytes, and every byte that is not printable ASCII,
+ * are written as "\DDD" (decimal, RFC 1035 5.1; never "\xHH", which a master file does
+ * not know). Only records owned by the queried name or a name on its CNAME chain are
+ * written, and the chain's CNAME records themselves, so that the zone resolves the
+ * queried name as the server did. */
+
+/* Whether byte c is a blank, a control or not ASCII: it would end a field or the line. */
+static int pdns__zone_blank(unsigned char c)
 {
-    char tbuf[16], ttl[16];
-    if (r->n_answers == 0) {
-        const char *f[] = {"; ", r->name,
-                           " ",  pdns_rrtype_name(r->qtype, tbuf),
-                           " ",  pdns_rstatus_name(r->status)};
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            if (pdns__out_put(o, len, f[i]) != PDNS_OK)
-                return PDNS_ERR_NOMEM;
-        o->buf[(*len)++] = '\n'; /* out_put kept room for two bytes */
-        return PDNS_OK;
+    return c <= ' ' || c >= 0x7f;
+}
+
+/* Whether byte c, unescaped in a name, could be read as master-file syntax or is not
+ * printable ASCII. */
+static int pdns__zone_special(unsigned char c)
+{
+    return pdns__zone_blank(c) || c == '$' || c == '@' || c == '"' || c == ';' || c == '(' ||
+           c == ')' || c == '\\';
+}
+
+/* Append "\DDD" for byte c at o->buf + *len (room was reserved). */
+static void pdns__zone_ddd(pdns__output *o, size_t *len, unsigned char c)
+{
+    char *w = o->buf + *len;
+    w[0] = '\\';
+    w[1] = (char)('0' + c / 100);
+    w[2] = (char)('0' + c / 10 % 10);
+    w[3] = (char)('0' + c % 10);
+    *len += 4;
+}
+
+/* Append the presentation name s (n bytes; as getdns writes it, with "\.", "\\" and
+ * "\DDD" escapes) as a master-file name: escapes of ordinary characters are kept, every
+ * special byte (pdns__zone_special), escaped or not, becomes "\DDD"; a trailing dot is
+ * added when the name does not end with an unescaped one (NULL or "" is the root).
+ * Leaves room for two more bytes. */
+static pdns_status pdns__zone_name(pdns__output *o, size_t *len, const char *s, size_t n)
+{
+    int dot = 0; /* the last byte written is an unescaped '.' */
+    if (n > (SIZE_MAX - *len - 8) / 4 || pdns__out_reserve(o, *len + 4 * n + 8) != PDNS_OK)
+        return PDNS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dot = 0;
+        if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '9' && s[i + 2] >= '0' &&
+            s[i + 2] <= '9' && s[i + 3] >= '0' && s[i + 3] <= '9') {
+            memcpy(o->buf + *len, s + i, 4); /* "\DDD" stays */
+            *len += 4;
+            i += 3;
+        } else if (c == '\\' && i + 1 < n) {
+            c = (unsigned char)s[++i]; /* "\X": X itself, escaped as needed */
+            if (pdns__zone_special(c)) {
+                pdns__zone_ddd(o, len, c);
+            } else {
+                o->buf[(*len)++] = '\\';
+                o->buf[(*len)++] = (char)c;
+            }
+        } else if (pdns__zone_special(c)) {
+            pdns__zone_ddd(o, len, c); /* a lone trailing '\\' too */
+        } else {
+            o->buf[(*len)++] = (char)c;
+            dot = c == '.';
+        }
     }
-    for (size_t i = 0; i < r->n_answers; i++) {
-        const pdns_answer *a = &r->answers[i];
-        const char *owner = a->name ? a->name : r->qname ? r->qname : r->name;
-        size_t n = owner ? strlen(owner) : 0;
-        snprintf(ttl, sizeof ttl, "%" PRIu32, a->ttl);
-        if (pdns__out_put(o, len, owner) != PDNS_OK)
-            return PDNS_ERR_NOMEM;
-        if (n == 0 || owner[n - 1] != '.')
-            o->buf[(*len)++] = '.'; /* absolute; out_put kept room for two bytes */
-        o->buf[(*len)++] = '\t';
-        const char *f[] = {ttl, "IN", pdns_rrtype_name(a->type, tbuf), a->data ? a->data : "",
-                           NULL};
-        if (pdns__out_row(o, len, f) != PDNS_OK)
-            return PDNS_ERR_NOMEM;
+    if (!dot)
+        o->buf[(*len)++] = '.';
+    return PDNS_OK;
+}
+
+/* Append rdata text s as is, but with every byte that is not printable ASCII (a control
+ * could end the line) as "\DDD". Leaves room for two more bytes. */
+static pdns_status pdns__zone_text(pdns__output *o, size_t *len, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > (SIZE_MAX - *len - 2) / 4 || pdns__out_reserve(o, *len + 4 * n + 2) != PDNS_OK)
+        return PDNS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (pdns__zone_blank(c) && c != ' ')
+            pdns__zone_ddd(o, len, c);
+        else
+            o->buf[(*len)++] = (char)c;
     }
     return PDNS_OK;
+}
+
+/* Append the rdata of a record of `type`: for the types whose rdata ends with a domain
+ * name (NS, CNAME, PTR, DNAME; MX, KX, AFSDB, SRV after their numbers), that name as a
+ * master-file name, the rest as text. */
+static pdns_status pdns__zone_rdata(pdns__output *o, size_t *len, uint16_t type, const char *d)
+{
+    size_t skip; /* fields before the name */
+    switch (type) {
+    case PDNS__T_NS:
+    case PDNS__T_CNAME:
+    case PDNS__T_PTR:
+    case PDNS__T_DNAME:
+        skip = 0;
+        break;
+    case PDNS__T_MX:
+    case PDNS__T_KX:
+    case PDNS__T_AFSDB:
+        skip = 1;
+        break;
+    case PDNS__T_SRV:
+        skip = 3;
+        break;
+    default:
+        return pdns__zone_text(o, len, d);
+    }
+    const char *p = d ? d : "";
+    for (size_t f = 0; f < skip; f++) { /* numbers: no escapes, single blanks */
+        const char *sp = strchr(p, ' ');
+        if (!sp)
+            return pdns__zone_text(o, len, d); /* not the expected shape: text */
+        p = sp + 1;
+    }
+    char head[64];
+    size_t hl = (size_t)(p - (d ? d : ""));
+    if (hl >= sizeof head)
+        return pdns__zone_text(o, len, d);
+    memcpy(head, d ? d : "", hl);
+    head[hl] = '\0';
+    pdns_status st = pdns__zone_text(o, len, head);
+    return st ? st : pdns__zone_name(o, len, p, strlen(p));
+}
+
+/* One line "owner<TAB>ttl<TAB>IN<TAB>TYPE<TAB>rdata". */
+static pdns_status pdns__zone_rr(pdns__output *o, size_t *len, const char *owner, uint32_t ttl,
+                                 uint16_t type, const char *data)
+{
+    char tbuf[16], num[20];
+    char *t = pdns__u64_digits(num, ttl);
+    pdns_status st = pdns__zone_name(o, len, owner, owner ? strlen(owner) : 0);
+    o->buf[(*len)++] = '\t'; /* zone_name kept room for two bytes */
+    st = st ? st : pdns__j_raw(o, len, t, (size_t)(num + sizeof num - t));
+    st = st ? st : PDNS__J_LIT(o, len, "\tIN\t");
+    if (!st) {
+        const char *tn = pdns_rrtype_name(type, tbuf);
+        st = pdns__j_raw(o, len, tn, strlen(tn));
+    }
+    st = st ? st : PDNS__J_LIT(o, len, "\t");
+    st = st ? st : pdns__zone_rdata(o, len, type, data);
+    if (!st)
+        o->buf[(*len)++] = '\n'; /* the writers kept room for two bytes */
+    return st;
+}
+
+/* Whether name is the queried name or on its CNAME chain. */
+static int pdns__zone_in_chain(const pdns_result *r, const char *owner, const char *name)
+{
+    if (pdns__name_equal(owner, name))
+        return 1;
+    for (size_t i = 0; i < r->n_cname; i++)
+        if (pdns__name_equal(r->cname[i], name))
+            return 1;
+    return 0;
+}
+
+static pdns_status pdns__fmt_zone(pdns__output *o, const pdns_result *r, size_t *len)
+{
+    char tbuf[16];
+    const char *qname = r->qname ? r->qname : r->name ? r->name : "";
+    /* the chain: qname CNAME c0, c0 CNAME c1, ... (their TTLs are not kept: 0) */
+    for (size_t i = 0; i < r->n_cname; i++)
+        if (pdns__zone_rr(o, len, i ? r->cname[i - 1] : qname, 0, PDNS__T_CNAME, r->cname[i]) !=
+            PDNS_OK)
+            return PDNS_ERR_NOMEM;
+    size_t written = 0;
+    for (size_t i = 0; i < r->n_answers; i++) {
+        const pdns_answer *a = &r->answers[i];
+        const char *owner = a->name ? a->name : qname;
+        if (!pdns__zone_in_chain(r, qname, owner))
+            continue; /* not an answer to this query: never written */
+        if (pdns__zone_rr(o, len, owner, a->ttl, a->type, a->data ? a->data : "") != PDNS_OK)
+            return PDNS_ERR_NOMEM;
+        written++;
+    }
+    if (written)
+        return PDNS_OK;
+    /* no record to write: "; name TYPE STATUS", the input as given with blanks and
+     * controls as \DDD, so that it stays one field of one comment line */
+    const char *type = pdns_rrtype_name(r->qtype, tbuf), *stn = pdns_rstatus_name(r->status);
+    pdns_status st = PDNS__J_LIT(o, len, "; ");
+    for (const char *p = r->name ? r->name : ""; !st && *p; p++) {
+        if ((st = pdns__out_reserve(o, *len + 6)) != PDNS_OK)
+            break;
+        if (pdns__zone_blank((unsigned char)*p))
+            pdns__zone_ddd(o, len, (unsigned char)*p);
+        else
+            o->buf[(*len)++] = *p;
+    }
+    st = st ? st : PDNS__J_LIT(o, len, " ");
+    st = st ? st : pdns__j_raw(o, len, type, strlen(type));
+    st = st ? st : PDNS__J_LIT(o, len, " ");
+    st = st ? st : pdns__j_raw(o, len, stn, strlen(stn));
+    st = st ? st : PDNS__J_LIT(o, len, "\n");
+    return st;
 }
 
 pdns_status pdns__output_write(pdns__output *o, const pdns_result *r)

@@ -128,6 +128,12 @@ def run():
                         want_rr[(a["name"], a["ttl"], "IN", t, a["data"])] += 1
                 else:
                     want_fail[(lab.norm(n), t, e["status"])] += 1
+        # each record's CNAME chain (as the ndjson run reported it) as CNAME lines, TTL 0
+        for r in recs:
+            prev = lab.norm(r.get("name", ""))
+            for c in r.get("cname") or []:
+                want_rr[(prev, 0, "IN", "CNAME", c.rstrip(".") + ".")] += 1
+                prev = lab.norm(c)
         got_rr, got_fail = collections.Counter(), collections.Counter()
         bad = []
         for ln in out.splitlines():

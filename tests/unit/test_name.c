@@ -32,6 +32,11 @@ static void test_normalize(void)
         {"xn--bcher-kva.example", "xn--bcher-kva.example.", NULL},
         {"bücher.example", "xn--bcher-kva.example.", NULL},
         {"bücher.example.", "xn--bcher-kva.example.", NULL},
+        /* IDNA2008 with UTS #46 non-transitional mapping, as browsers resolve: sharp s
+         * and final sigma are kept (transitional mapping gave fass.de, xn--nxasmq6b) */
+        {"faß.de", "xn--fa-hia.de.", NULL},
+        {"Faß.de", "xn--fa-hia.de.", NULL},
+        {"βόλος.gr", "xn--nxasmm1c.gr.", NULL},
         {"", NULL, "empty name"},
         {"a..b", NULL, "empty label"},
         {".a", NULL, "empty label"},

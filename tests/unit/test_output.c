@@ -11,6 +11,7 @@
 #define T_PTR  12
 #define T_TXT  16
 #define T_AAAA 28
+#define T_SRV  33
 
 static const pdns_answer a_two[] = {
     {"example.com.", T_A, 300, "192.0.2.1"},
@@ -182,6 +183,76 @@ static void test_format_names(void)
     CHECK(f == PDNS__FMT_ZONE);
 }
 
+/* Write results r[0..n) in fmt to memory; the caller frees the text. */
+static char *write_all(pdns__format fmt, const pdns_result *r, size_t n)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    CHECK(fp != NULL);
+    if (!fp)
+        return NULL;
+    pdns__output o;
+    pdns__output_init(&o, fp, fmt);
+    for (size_t i = 0; i < n; i++)
+        CHECK(pdns__output_write(&o, &r[i]) == PDNS_OK);
+    pdns__output_free(&o);
+    fclose(fp);
+    return out;
+}
+
+/* Zone output of names a hostile server chose: nothing may read as a master-file
+ * directive, origin, string, comment or group; escapes are \DDD; records outside the
+ * queried name's CNAME chain are not written; the chain's CNAMEs are. */
+static void test_zone_hostile(void)
+{
+    static const char *const evil_chain[] = {"$INCLUDE.evil.", "@.evil."};
+    static const pdns_answer evil_ans[] = {
+        {"@.evil.", T_A, 5, "192.0.2.1"},
+        {"$ORIGIN.evil.", T_A, 5, "192.0.2.66"}, /* not on the chain */
+        {"other.test.", T_A, 5, "192.0.2.67"},   /* not on the chain */
+    };
+    static const pdns_answer odd_ans[] = {
+        {"a\\.b\\$x\"y(z);w.test.", T_MX, 7, "10 $TTL.evil."},
+        {"a\\.b\\$x\"y(z);w.test.", T_TXT, 7, "\"bell\x07\" \"ok\""},
+        {"a\\.b\\$x\"y(z);w.test.", T_SRV, 7, "1 2 53 \"q\\032s.evil"},
+    };
+    static const pdns_answer stray_ans[] = {{"$INCLUDE/etc/passwd.evil.", T_A, 5, "192.0.2.68"}};
+    static const pdns_result r[] = {
+        {"x.test", "x.test.", 1, T_A, PDNS_R_NOERROR, 0, evil_ans, 3, evil_chain, 2, "127.0.0.1:53",
+         1, 1.0, NULL, -1, NULL},
+        {"a\\.b\\$x\"y(z);w.test", "a\\.b\\$x\"y(z);w.test.", 2, 255, PDNS_R_NOERROR, 0, odd_ans, 3,
+         NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL},
+        {"y.test", "y.test.", 3, T_A, PDNS_R_NOERROR, 0, stray_ans, 1, NULL, 0, "127.0.0.1:53", 1,
+         1.0, NULL, -1, NULL},
+        {"z.test", "z.test.", 4, T_A, PDNS_R_NXDOMAIN, 3, NULL, 0, evil_chain, 1, "127.0.0.1:53", 1,
+         1.0, NULL, -1, NULL},
+    };
+    char *out = write_all(PDNS__FMT_ZONE, r, sizeof r / sizeof r[0]);
+    CHECK_STR(out,
+              "x.test.\t0\tIN\tCNAME\t\\036INCLUDE.evil.\n"
+              "\\036INCLUDE.evil.\t0\tIN\tCNAME\t\\064.evil.\n"
+              "\\064.evil.\t5\tIN\tA\t192.0.2.1\n"
+              "a\\.b\\036x\\034y\\040z\\041\\059w.test.\t7\tIN\tMX\t10 \\036TTL.evil.\n"
+              "a\\.b\\036x\\034y\\040z\\041\\059w.test.\t7\tIN\tTXT\t\"bell\\007\" \"ok\"\n"
+              "a\\.b\\036x\\034y\\040z\\041\\059w.test.\t7\tIN\tSRV\t1 2 53 \\034q\\032s.evil.\n"
+              "; y.test A NOERROR\n"
+              "z.test.\t0\tIN\tCNAME\t\\036INCLUDE.evil.\n"
+              "; z.test A NXDOMAIN\n");
+    free(out);
+}
+
+/* Hosts lines carry the queried name's A-labels, not the UTF-8 input. */
+static void test_hosts_alabel(void)
+{
+    static const pdns_answer ans[] = {{"xn--fa-hia.de.", T_A, 5, "192.0.2.1"}};
+    static const pdns_result r[] = {{"fa\xc3\x9f.de", "xn--fa-hia.de.", 1, T_A, PDNS_R_NOERROR, 0,
+                                     ans, 1, NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL}};
+    char *out = write_all(PDNS__FMT_HOSTS, r, 1);
+    CHECK_STR(out, "192.0.2.1\txn--fa-hia.de\n");
+    free(out);
+}
+
 /* A stream that cannot be written reports PDNS_ERR_IO. */
 static void test_write_error(void)
 {
@@ -208,5 +279,7 @@ int main(void)
     test_ndjson_parse();
     test_format_names();
     test_write_error();
+    test_zone_hostile();
+    test_hosts_alabel();
     return CHECK_DONE();
 }
