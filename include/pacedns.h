@@ -25,6 +25,14 @@
 extern "C" {
 #endif
 
+/** Marks the public functions: the only symbols libpacedns exports (it is built with
+ * hidden visibility by default, as libuv does with UV_EXTERN). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PDNS_API __attribute__((visibility("default")))
+#else
+#define PDNS_API
+#endif
+
 #define PDNS_VERSION_MAJOR 0
 #define PDNS_VERSION_MINOR 2
 #define PDNS_VERSION_PATCH 0
@@ -49,7 +57,7 @@ typedef enum pdns_status {
 /** Human readable text for a status.
  * \param st a status
  * \return a static string, never NULL */
-const char *pdns_strerror(pdns_status st);
+PDNS_API const char *pdns_strerror(pdns_status st);
 
 /** Outcome of one (name, type) query, as written in result records. */
 typedef enum pdns_rstatus {
@@ -70,24 +78,24 @@ typedef enum pdns_rstatus {
 /** Mnemonic of a result status ("NOERROR", "TIMEOUT", ...).
  * \param st a result status
  * \return a static string */
-const char *pdns_rstatus_name(pdns_rstatus st);
+PDNS_API const char *pdns_rstatus_name(pdns_rstatus st);
 
 /** Mnemonic of an rcode ("NOERROR", "SERVFAIL", ... or "RCODE23").
  * \param rcode a DNS rcode
  * \return a string valid until the next call from the same thread */
-const char *pdns_rcode_name(int rcode);
+PDNS_API const char *pdns_rcode_name(int rcode);
 
 /** Look up an RR type by mnemonic ("A", "aaaa", "TYPE65").
  * \param name the mnemonic, case-insensitive
  * \param type receives the type number
  * \return PDNS_OK, or PDNS_ERR_PARSE for an unknown mnemonic */
-pdns_status pdns_rrtype_from_name(const char *name, uint16_t *type);
+PDNS_API pdns_status pdns_rrtype_from_name(const char *name, uint16_t *type);
 
 /** Mnemonic of an RR type ("A", or "TYPE65" for unknown ones).
  * \param type the RR type number
  * \param buf buffer of at least 16 bytes, used for unknown types
  * \return the mnemonic (static or \p buf) */
-const char *pdns_rrtype_name(uint16_t type, char buf[16]);
+PDNS_API const char *pdns_rrtype_name(uint16_t type, char buf[16]);
 
 /** One answer record, in presentation format. */
 typedef struct pdns_answer {
@@ -176,7 +184,7 @@ typedef struct pdns_options {
 
 /** Fill \p opt with defaults.
  * \param opt options to initialise */
-void pdns_options_init(pdns_options *opt);
+PDNS_API void pdns_options_init(pdns_options *opt);
 
 typedef struct pdns_runner pdns_runner;
 
@@ -185,7 +193,7 @@ typedef struct pdns_runner pdns_runner;
  * \param opt options (copied)
  * \param out receives the runner
  * \return PDNS_OK or an error */
-pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
+PDNS_API pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
 
 /** Add every server of a servers file (one ADDR[:PORT] per line, '#' comments).
  * \param r the runner (not yet running)
@@ -193,13 +201,13 @@ pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdn
  * \return PDNS_OK; PDNS_ERR_IO (cannot read), PDNS_ERR_PARSE (a bad line: the message,
  *         see pdns_runner_errmsg, says FILE:LINE), PDNS_ERR_INVALID (a duplicate),
  *         PDNS_ERR_NOSERVER (no server in the file) */
-pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path);
+PDNS_API pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path);
 
 /** Add the "nameserver" lines of a resolv.conf-style file.
  * \param r the runner (not yet running)
  * \param path the file, NULL for /etc/resolv.conf
  * \return as pdns_runner_add_servers_file (no server is not an error here) */
-pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path);
+PDNS_API pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path);
 
 /** Choose the controller profile (used when pdns_options.qps <= 0): a name ("polite",
  * "default", "bench") looked up as NAME.json in $PACEDNS_PROFILE_DIR, the installed
@@ -209,25 +217,25 @@ pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path);
  * \param name_or_path profile name or path
  * \return PDNS_OK, PDNS_ERR_IO (not found), PDNS_ERR_PARSE (bad file; see
  *         pdns_runner_errmsg for the file and key) */
-pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or_path);
+PDNS_API pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or_path);
 
 /** Override one controller parameter by its profile key (e.g. "max_qps").
  * \param r the runner (not yet running)
  * \param key a profile key
  * \param value its value
  * \return PDNS_OK, PDNS_ERR_INVALID (unknown key) or PDNS_ERR_RANGE */
-pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value);
+PDNS_API pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value);
 
 /** The message of the runner's last error (empty when none).
  * \param r the runner
  * \return a string owned by the runner, valid until its next call */
-const char *pdns_runner_errmsg(const pdns_runner *r);
+PDNS_API const char *pdns_runner_errmsg(const pdns_runner *r);
 
 /** Add a nameserver, "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53).
  * \param r the runner (not yet running)
  * \param server the address text
  * \return PDNS_OK, PDNS_ERR_PARSE for a bad address, PDNS_ERR_INVALID for a duplicate */
-pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
+PDNS_API pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
 
 /** Queue one name (one record per configured type will be reported).
  * \param r the runner
@@ -235,36 +243,36 @@ pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
  * \param line a line number carried into the record (0 if none)
  * \param user pointer carried into pdns_result.user
  * \return PDNS_OK or PDNS_ERR_NOMEM */
-pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user);
+PDNS_API pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user);
 
 /** Set a lazy input source: names are pulled only as in-flight slots free up.
  * \param r the runner
  * \param fn the source function
  * \param user passed to \p fn
  * \return PDNS_OK */
-pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user);
+PDNS_API pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user);
 
 /** Start the runner's work on its loop. With a caller's loop, run the loop afterwards;
  * with an owned loop, this runs it until every record is reported.
  * \param r the runner
  * \return PDNS_OK or an error */
-pdns_status pdns_runner_run(pdns_runner *r);
+PDNS_API pdns_status pdns_runner_run(pdns_runner *r);
 
 /** Graceful stop: read no more input, let in-flight queries end, report their records.
  * Safe to call from a signal watcher on the loop.
  * \param r the runner */
-void pdns_runner_stop(pdns_runner *r);
+PDNS_API void pdns_runner_stop(pdns_runner *r);
 
 /** Whether the runner has reported every record it owes and gone idle.
  * \param r the runner
  * \return 1 when done */
-int pdns_runner_done(const pdns_runner *r);
+PDNS_API int pdns_runner_done(const pdns_runner *r);
 
 /** The stats document as JSON text (schema in README).
  * \param r the runner
  * \param pretty non-zero for indented output
  * \return a string the caller releases with pdns_free(), or NULL on no memory */
-char *pdns_runner_stats_json(pdns_runner *r, int pretty);
+PDNS_API char *pdns_runner_stats_json(pdns_runner *r, int pretty);
 
 /** Per-server figures, for summaries (a snapshot; strings owned by the runner). */
 typedef struct pdns_server_info {
@@ -289,14 +297,14 @@ typedef struct pdns_server_info {
 /** Number of servers.
  * \param r the runner
  * \return the count */
-size_t pdns_runner_server_count(const pdns_runner *r);
+PDNS_API size_t pdns_runner_server_count(const pdns_runner *r);
 
 /** Figures of server \p i (in the order added).
  * \param r the runner
  * \param i index below pdns_runner_server_count()
  * \param out receives the figures
  * \return PDNS_OK or PDNS_ERR_INVALID */
-pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_info *out);
+PDNS_API pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_info *out);
 
 /** Run totals. */
 typedef struct pdns_totals {
@@ -310,12 +318,12 @@ typedef struct pdns_totals {
 /** Totals of the run so far.
  * \param r the runner
  * \param out receives the totals */
-void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
+PDNS_API void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
 
 /** Release a runner. Its handles are closed; with a caller's loop, run the loop once more
  * (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release the memory.
  * \param r the runner, or NULL */
-void pdns_runner_free(pdns_runner *r);
+PDNS_API void pdns_runner_free(pdns_runner *r);
 
 /** Check a server address and give its canonical text ("127.0.0.1:53", "[::1]:53").
  * \param text "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare IPv6 address
@@ -323,7 +331,7 @@ void pdns_runner_free(pdns_runner *r);
  * \param cap size of canon (64 is enough)
  * \param why receives a static reason on error (may be NULL)
  * \return PDNS_OK or PDNS_ERR_PARSE */
-pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why);
+PDNS_API pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why);
 
 /** Validate a domain name and write its absolute form (trailing dot; UTF-8 labels as
  * A-labels), as the runner does with each input name.
@@ -332,7 +340,7 @@ pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const c
  * \param cap size of out, at least 256
  * \param why receives a static reason on error (may be NULL)
  * \return PDNS_OK, PDNS_ERR_PARSE (not a valid name) or PDNS_ERR_INVALID (cap) */
-pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
+PDNS_API pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
 
 /** Split one input line as the runner does: "NAME" or "NAME TYPE" (blank separated,
  * the dnsperf/resperf query-file form). The name is not validated here.
@@ -343,7 +351,7 @@ pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const cha
  * \param why receives a static reason on error (may be NULL)
  * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields, name field too long,
  *         unknown type) or PDNS_ERR_INVALID (NULL argument) */
-pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
+PDNS_API pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
                                   const char **why);
 
 /** A lazy reader of name lists: one name per line, blank lines and '#' comments
@@ -358,7 +366,7 @@ typedef struct pdns_reader pdns_reader;
  * \param err receives "cannot open FILE: reason" on error
  * \param errcap size of err
  * \return PDNS_OK, PDNS_ERR_IO or PDNS_ERR_NOMEM */
-pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out, char *err,
+PDNS_API pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out, char *err,
                              size_t errcap);
 
 /** The next name (a too-long line is cut and returned; the runner then rejects it).
@@ -368,16 +376,16 @@ pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **o
  * \param cap size of buf
  * \param line receives its line number
  * \return 1 with a name, 0 at the end, -1 on a read error (see pdns_reader_error) */
-int pdns_reader_next(pdns_reader *rd, char *buf, size_t cap, uint64_t *line);
+PDNS_API int pdns_reader_next(pdns_reader *rd, char *buf, size_t cap, uint64_t *line);
 
 /** The last read error of the reader.
  * \param rd the reader
  * \return a string owned by the reader */
-const char *pdns_reader_error(const pdns_reader *rd);
+PDNS_API const char *pdns_reader_error(const pdns_reader *rd);
 
 /** Close the reader.
  * \param rd the reader, or NULL */
-void pdns_reader_close(pdns_reader *rd);
+PDNS_API void pdns_reader_close(pdns_reader *rd);
 
 /** Writes records in one of the formats: "ndjson", "text", "hosts", "zone". */
 typedef struct pdns_writer pdns_writer;
@@ -387,21 +395,21 @@ typedef struct pdns_writer pdns_writer;
  * \param format a format name, NULL for ndjson
  * \param out receives the writer
  * \return PDNS_OK, PDNS_ERR_PARSE (unknown format) or PDNS_ERR_NOMEM */
-pdns_status pdns_writer_new(FILE *fp, const char *format, pdns_writer **out);
+PDNS_API pdns_status pdns_writer_new(FILE *fp, const char *format, pdns_writer **out);
 
 /** Write one record (one line, or one line per answer for text, hosts and zone).
  * \param w the writer
  * \param res the record
  * \return PDNS_OK, PDNS_ERR_IO or PDNS_ERR_NOMEM */
-pdns_status pdns_writer_write(pdns_writer *w, const pdns_result *res);
+PDNS_API pdns_status pdns_writer_write(pdns_writer *w, const pdns_result *res);
 
 /** Release the writer (fp is not closed).
  * \param w the writer, or NULL */
-void pdns_writer_free(pdns_writer *w);
+PDNS_API void pdns_writer_free(pdns_writer *w);
 
 /** Release memory returned by the library.
  * \param p the pointer, or NULL */
-void pdns_free(void *p);
+PDNS_API void pdns_free(void *p);
 
 #ifdef __cplusplus
 }
