@@ -570,7 +570,7 @@ static void print_summary(cli *c)
             (unsigned long long)t.names, (unsigned long long)t.records, t.elapsed_s,
             t.elapsed_s > 0 ? (double)t.names / t.elapsed_s : 0.0);
     fprintf(stderr, "statuses:");
-    for (int i = 0; i <= PDNS_R_ERROR; i++)
+    for (int i = 0; i < PDNS_R_COUNT; i++)
         if (t.statuses[i])
             fprintf(stderr, " %s=%llu", pdns_rstatus_name((pdns_rstatus)i),
                     (unsigned long long)t.statuses[i]);
