@@ -118,7 +118,7 @@ static void usage(FILE *fp)
           "                             terminal)\n"
           "\n"
           "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
-          "          CNAME_LOOP INVALID_NAME ERROR\n"
+          "          CNAME_LOOP INVALID_NAME ERROR UNREACHABLE\n"
           "Exit status: 0 the run completed (whatever the names' statuses); 1 usage or\n"
           "configuration error; 2 runtime failure; 130/143 interrupted by SIGINT/SIGTERM\n"
           "(in-flight queries finished, their records and the stats written).\n",
