@@ -43,15 +43,16 @@ struct uv_loop_s;
 /** Status of a library call. PDNS_OK is zero; every other value is an error. */
 typedef enum pdns_status {
     PDNS_OK = 0,
-    PDNS_ERR_NOMEM,   /**< out of memory */
-    PDNS_ERR_INVALID, /**< invalid argument */
-    PDNS_ERR_PARSE,   /**< malformed input (server address, profile, file) */
-    PDNS_ERR_IO,      /**< file or socket I/O failed */
-    PDNS_ERR_GETDNS,  /**< a getdns call failed */
-    PDNS_ERR_UV,      /**< a libuv call failed */
-    PDNS_ERR_STATE,   /**< call not valid in the runner's current state */
-    PDNS_ERR_RANGE,   /**< value out of range */
-    PDNS_ERR_NOSERVER /**< no nameserver configured */
+    PDNS_ERR_NOMEM,      /**< out of memory */
+    PDNS_ERR_INVALID,    /**< invalid argument */
+    PDNS_ERR_PARSE,      /**< malformed input (server address, profile, file) */
+    PDNS_ERR_IO,         /**< file or socket I/O failed */
+    PDNS_ERR_GETDNS,     /**< a getdns call failed */
+    PDNS_ERR_UV,         /**< a libuv call failed */
+    PDNS_ERR_STATE,      /**< call not valid in the runner's current state */
+    PDNS_ERR_RANGE,      /**< value out of range */
+    PDNS_ERR_NOSERVER,   /**< no nameserver configured */
+    PDNS_ERR_UNSUPPORTED /**< a requested feature is not supported (pdns_options.dnssec) */
 } pdns_status;
 
 /** Human readable text for a status.
@@ -72,8 +73,14 @@ typedef enum pdns_rstatus {
     PDNS_R_TIMEOUT,      /**< no answer within timeout x (retries + 1) */
     PDNS_R_CNAME_LOOP,   /**< CNAME chain loops or is longer than 8 hops */
     PDNS_R_INVALID_NAME, /**< the input is not a valid domain name */
-    PDNS_R_ERROR         /**< another error; see pdns_result.error */
+    PDNS_R_ERROR,        /**< another error; see pdns_result.error */
+    PDNS_R_UNREACHABLE   /**< no attempt reached a server: the last one ended at once on an
+                              ICMP error (port/host unreachable) or a failed send; see
+                              pdns_result.error */
 } pdns_rstatus;
+
+/** Number of result statuses (size of arrays indexed by pdns_rstatus). */
+#define PDNS_R_COUNT (PDNS_R_UNREACHABLE + 1)
 
 /** Mnemonic of a result status ("NOERROR", "TIMEOUT", ...).
  * \param st a result status
@@ -120,7 +127,7 @@ typedef struct pdns_result {
     const char *server;         /**< server of the last attempt ("127.0.0.1:53"), or NULL */
     int attempts;               /**< queries sent for this record (all hops, retries) */
     double rtt_ms;              /**< RTT of the last answered attempt, -1 when none */
-    const char *error;          /**< detail for ERROR and INVALID_NAME, else NULL */
+    const char *error;          /**< detail for ERROR, INVALID_NAME and UNREACHABLE */
     int fcrdns;                 /**< -1 not checked, 0 failed, 1 forward-confirmed */
     void *user;                 /**< user data given at submit */
 } pdns_result;
@@ -137,7 +144,7 @@ typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line
 
 /** How queries travel. */
 typedef enum pdns_transport {
-    PDNS_TRANSPORT_AUTO = 0, /**< the lean UDP transport, getdns for TCP and DNSSEC */
+    PDNS_TRANSPORT_AUTO = 0, /**< the lean UDP transport, getdns for TCP */
     PDNS_TRANSPORT_UDP,      /**< lean UDP sockets (TC answers go to getdns over TCP) */
     PDNS_TRANSPORT_GETDNS    /**< getdns stub queries for everything */
 } pdns_transport;
@@ -164,7 +171,8 @@ typedef struct pdns_options {
     const uint16_t *types;    /**< query types for each name (default: A only) */
     size_t n_types;           /**< number of types */
     int fcrdns;               /**< PTR: check forward confirmation */
-    int dnssec;               /**< request DNSSEC validation (default 0; uses getdns) */
+    int dnssec;               /**< reserved, must be 0: DNSSEC validation is not supported
+                                   (pdns_runner_new returns PDNS_ERR_UNSUPPORTED) */
     pdns_transport transport; /**< transport choice (default AUTO) */
     unsigned threads;         /**< worker threads (default 0 or 1: none, all work on the
                                    runner's loop). With N > 1 the runner splits the names
@@ -192,8 +200,9 @@ typedef struct pdns_runner pdns_runner;
  * \param loop the caller's libuv loop, or NULL for a loop owned by the runner
  * \param opt options (copied)
  * \param out receives the runner
- * \return PDNS_OK or an error */
-PDNS_API pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt, pdns_runner **out);
+ * \return PDNS_OK or an error; PDNS_ERR_UNSUPPORTED when opt->dnssec is not 0 */
+PDNS_API pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt,
+                                     pdns_runner **out);
 
 /** Add every server of a servers file (one ADDR[:PORT] per line, '#' comments).
  * \param r the runner (not yet running)
@@ -243,7 +252,8 @@ PDNS_API pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
  * \param line a line number carried into the record (0 if none)
  * \param user pointer carried into pdns_result.user
  * \return PDNS_OK or PDNS_ERR_NOMEM */
-PDNS_API pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user);
+PDNS_API pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line,
+                                        void *user);
 
 /** Set a lazy input source: names are pulled only as in-flight slots free up.
  * \param r the runner
@@ -308,11 +318,11 @@ PDNS_API pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdn
 
 /** Run totals. */
 typedef struct pdns_totals {
-    uint64_t names;   /**< input names taken */
-    uint64_t records; /**< records reported */
-    double elapsed_s; /**< seconds since the run started (to its end once done) */
-    uint64_t statuses[PDNS_R_ERROR + 1]; /**< records per pdns_rstatus */
-    int input_error;                     /**< the source reported a read error */
+    uint64_t names;                  /**< input names taken */
+    uint64_t records;                /**< records reported */
+    double elapsed_s;                /**< seconds since the run started (to its end once done) */
+    uint64_t statuses[PDNS_R_COUNT]; /**< records per pdns_rstatus */
+    int input_error;                 /**< the source reported a read error */
 } pdns_totals;
 
 /** Totals of the run so far.
@@ -352,7 +362,7 @@ PDNS_API pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, 
  * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields, name field too long,
  *         unknown type) or PDNS_ERR_INVALID (NULL argument) */
 PDNS_API pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
-                                  const char **why);
+                                           const char **why);
 
 /** A lazy reader of name lists: one name per line, blank lines and '#' comments
  * skipped, CR and surrounding blanks trimmed, bytes that are not text shown as "\xHH",
@@ -366,8 +376,8 @@ typedef struct pdns_reader pdns_reader;
  * \param err receives "cannot open FILE: reason" on error
  * \param errcap size of err
  * \return PDNS_OK, PDNS_ERR_IO or PDNS_ERR_NOMEM */
-PDNS_API pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out, char *err,
-                             size_t errcap);
+PDNS_API pdns_status pdns_reader_open(const char *const *paths, size_t n, pdns_reader **out,
+                                      char *err, size_t errcap);
 
 /** The next name (a too-long line is cut and returned; the runner then rejects it).
  * Usable as a pdns_source_fn through a small adapter.

@@ -63,7 +63,7 @@ typedef struct cli {
     uint64_t probe_pass_ok;  /* usable lines in the current pass */
     uint64_t probe_bad_line; /* first line that gave no query, 0 none */
     char probe_bad_why[128];
-    int probe_bad; /* a whole pass gave no usable line */
+    int probe_bad;   /* a whole pass gave no usable line */
     int own_servers; /* probe --i-own-this-server: non-local servers allowed */
 
     /* run state */
@@ -136,7 +136,7 @@ static void usage(FILE *fp)
           "                             terminal)\n"
           "\n"
           "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
-          "          CNAME_LOOP INVALID_NAME ERROR\n"
+          "          CNAME_LOOP INVALID_NAME ERROR UNREACHABLE\n"
           "Exit status: 0 the run completed (whatever the names' statuses); 1 usage or\n"
           "configuration error; 2 runtime failure; 130/143 interrupted by SIGINT/SIGTERM\n"
           "(in-flight queries finished, their records and the stats written).\n",
@@ -595,7 +595,8 @@ static int ckpt_record(cli *c, const pdns_result *res)
     off_t len;
     int act,
         cut = c->stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
-                               res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR);
+                               res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR ||
+                               res->status == PDNS_R_UNREACHABLE);
     if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
         fflush(c->ms) != 0 || (len = ftello(c->ms)) < 0)
         return -1;
@@ -686,7 +687,7 @@ static void print_summary(cli *c)
             (unsigned long long)t.names, (unsigned long long)t.records, t.elapsed_s,
             t.elapsed_s > 0 ? (double)t.names / t.elapsed_s : 0.0);
     fprintf(stderr, "statuses:");
-    for (int i = 0; i <= PDNS_R_ERROR; i++)
+    for (int i = 0; i < PDNS_R_COUNT; i++)
         if (t.statuses[i])
             fprintf(stderr, " %s=%llu", pdns_rstatus_name((pdns_rstatus)i),
                     (unsigned long long)t.statuses[i]);

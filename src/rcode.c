@@ -26,6 +26,8 @@ const char *pdns_strerror(pdns_status st)
         return "value out of range";
     case PDNS_ERR_NOSERVER:
         return "no nameserver configured";
+    case PDNS_ERR_UNSUPPORTED:
+        return "dnssec validation is not supported";
     }
     return "unknown status";
 }
@@ -45,6 +47,7 @@ const char *pdns_rstatus_name(pdns_rstatus st)
         [PDNS_R_CNAME_LOOP] = "CNAME_LOOP",
         [PDNS_R_INVALID_NAME] = "INVALID_NAME",
         [PDNS_R_ERROR] = "ERROR",
+        [PDNS_R_UNREACHABLE] = "UNREACHABLE",
     };
     if ((unsigned)st < sizeof names / sizeof names[0] && names[st])
         return names[st];

@@ -174,6 +174,8 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         !(opt->qps <= 0 || isfinite(opt->qps)) ||
         !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)))
         return PDNS_ERR_RANGE;
+    if (opt->dnssec)
+        return PDNS_ERR_UNSUPPORTED; /* reserved: no validation is done */
     if (!(r = calloc(1, sizeof *r)))
         return PDNS_ERR_NOMEM;
     r->opt = *opt;
@@ -522,7 +524,7 @@ static void retry_or_fail(pdns_runner *r, job *j, pdns_rstatus st)
         enqueue(r, j);
         return;
     }
-    finish_job(r, j, st, NULL, 0, st == PDNS_R_ERROR ? j->error : NULL);
+    finish_job(r, j, st, NULL, 0, st == PDNS_R_ERROR || st == PDNS_R_UNREACHABLE ? j->error : NULL);
 }
 
 static int in_chain(const job *j, const char *name)
@@ -694,7 +696,9 @@ static void on_reply(void *arg, const pdns__reply *rep)
     pdns_runner *r = j->r_owner;
     pdns__srv *sv = &r->srv[a->srv];
     uint64_t now = uv_hrtime();
-    uint64_t rtt = now - a->sent_ns;
+    /* from the transport's own send time when it has one (taken right before the send) */
+    uint64_t sent = rep->sent_ns && rep->sent_ns <= now ? rep->sent_ns : a->sent_ns;
+    uint64_t rtt = now - sent;
     int stale = a->stale, usable;
 
     sv->inflight--;
@@ -708,6 +712,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
         pdns__ctl_on_loss(r, (size_t)a->srv, a->sent_ns, now);
     } else if (rep->kind == PDNS__T_MALFORMED) {
         pdns__stats_on_malformed(&sv->st);
+    } else if (rep->kind == PDNS__T_UNREACHABLE) {
+        pdns__stats_on_unreachable(&sv->st, rep->send_error); /* not a loss: no ctl */
     } else if (rep->kind == PDNS__T_ANSWER) {
         sv->last_answer_ns = now;
         pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
@@ -743,13 +749,15 @@ static void on_reply(void *arg, const pdns__reply *rep)
     j->sent_ns = a->sent_ns;
     switch (rep->kind) {
     case PDNS__T_TIMEOUT:
-        if (j->phase == 1) { /* forward lookup failed: not confirmed */
+    case PDNS__T_UNREACHABLE: /* ended at once: retry (elsewhere) at once */
+        if (j->phase == 1) {  /* forward lookup failed: not confirmed */
             j->fcrdns = 0;
             j->n_cname = j->fc_chain_base;
             finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
             break;
         }
-        retry_or_fail(r, j, PDNS_R_TIMEOUT);
+        j->error = rep->error;
+        retry_or_fail(r, j, rep->kind == PDNS__T_TIMEOUT ? PDNS_R_TIMEOUT : PDNS_R_UNREACHABLE);
         break;
     case PDNS__T_ERROR:
     case PDNS__T_MALFORMED:
@@ -1112,15 +1120,15 @@ pdns_status pdns_runner_run(pdns_runner *r)
         return pdns__shards_run(r);
     if (!r->source && !r->pend_head)
         r->source_eof = 1;
-    r->tvt = r->opt.transport == PDNS_TRANSPORT_GETDNS || r->opt.dnssec ? &pdns__transport_getdns
-                                                                        : &pdns__transport_udp;
+    r->tvt =
+        r->opt.transport == PDNS_TRANSPORT_GETDNS ? &pdns__transport_getdns : &pdns__transport_udp;
     if ((rc = init_handles(r)) != 0)
         goto fail_uv;
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
-        st = r->tvt->create(r->loop, &r->tshared, &sv->addr, r->opt.timeout_ms, r->opt.dnssec,
-                            &sv->tp, r->errbuf, sizeof r->errbuf);
+        st = r->tvt->create(r->loop, &r->tshared, &sv->addr, r->opt.timeout_ms, &sv->tp, r->errbuf,
+                            sizeof r->errbuf);
         if (st != PDNS_OK)
             goto fail;
         sv->max_inflight = r->opt.max_inflight ? r->opt.max_inflight : r->opt.qps > 0 ? 100 : 1000;
@@ -1269,7 +1277,7 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
         cJSON_AddNumberToObject(totals, "records_per_s",
                                 dur > 0 ? round((double)r->records / dur * 10) / 10 : 0);
         statuses = cJSON_AddObjectToObject(totals, "statuses");
-        for (int i = 0; statuses && i <= PDNS_R_ERROR; i++)
+        for (int i = 0; statuses && i < PDNS_R_COUNT; i++)
             if (r->counts[i])
                 cJSON_AddNumberToObject(statuses, pdns_rstatus_name((pdns_rstatus)i),
                                         (double)r->counts[i]);

@@ -87,7 +87,7 @@ struct pdns_runner {
     uint64_t jobs_alive;
     unsigned inflight;
     uint64_t names_read, records;
-    uint64_t counts[PDNS_R_ERROR + 1];
+    uint64_t counts[PDNS_R_COUNT];
     uint64_t start_ns, end_ns;
     time_t started_wall;
     char errbuf[256];

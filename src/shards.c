@@ -285,7 +285,7 @@ static void absorb(pdns__shards *g)
         pdns_runner *e = g->sh[i].r;
         p->names_read += e->names_read;
         p->records += e->records;
-        for (int k = 0; k <= PDNS_R_ERROR; k++)
+        for (int k = 0; k < PDNS_R_COUNT; k++)
             p->counts[k] += e->counts[k];
         if (e->source_error)
             p->source_error = 1;
@@ -458,7 +458,7 @@ void pdns__shards_totals(const pdns_runner *p, pdns_totals *out)
         uv_mutex_lock(&s->mu);
         out->names += s->tot.names;
         out->records += s->tot.records;
-        for (int k = 0; k <= PDNS_R_ERROR; k++)
+        for (int k = 0; k < PDNS_R_COUNT; k++)
             out->statuses[k] += s->tot.statuses[k];
         out->input_error |= s->tot.input_error;
         uv_mutex_unlock(&s->mu);

@@ -80,6 +80,14 @@ void pdns__stats_on_malformed(pdns__server_stats *s)
     s->malformed++;
 }
 
+void pdns__stats_on_unreachable(pdns__server_stats *s, int send_error)
+{
+    if (send_error)
+        s->send_errors++;
+    else
+        s->unreachable++;
+}
+
 void pdns__stats_on_timeout(pdns__server_stats *s)
 {
     s->timeouts++;
@@ -128,6 +136,8 @@ int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src)
     dst->errors += src->errors;
     dst->malformed += src->malformed;
     dst->ignored += src->ignored;
+    dst->unreachable += src->unreachable;
+    dst->send_errors += src->send_errors;
     for (size_t i = 0; i < PDNS__RCODE_SLOTS; i++)
         dst->rcodes[i] += src->rcodes[i];
     pdns__hist_merge(&dst->lat, &src->lat);
@@ -285,6 +295,8 @@ cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
     fail |= add_num(root, "errors", (double)s->errors);
     fail |= add_num(root, "malformed", (double)s->malformed);
     fail |= add_num(root, "ignored", (double)s->ignored);
+    fail |= add_num(root, "unreachable", (double)s->unreachable);
+    fail |= add_num(root, "send_errors", (double)s->send_errors);
     fail |= add_latency(root, &s->lat);
     fail |=
         add_num(root, "answered_qps", duration_s > 0.0 ? (double)s->answered / duration_s : 0.0);

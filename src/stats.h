@@ -23,8 +23,10 @@ typedef struct pdns__ts_point {
 typedef struct pdns__server_stats {
     char server[64];                                        /* "127.0.0.1:5300", "[::1]:5300" */
     uint64_t sent, answered, timeouts, retries, tc, errors; /* errors: SERVFAIL+REFUSED */
-    uint64_t malformed; /* answers that matched a query but could not be used */
-    uint64_t ignored;   /* datagrams that matched no query (stray, spoofed, late) */
+    uint64_t malformed;   /* answers that matched a query but could not be used */
+    uint64_t ignored;     /* datagrams that matched no query (stray, spoofed, late) */
+    uint64_t unreachable; /* attempts ended by an ICMP error (port/host unreachable) */
+    uint64_t send_errors; /* attempts ended by a failed send */
     uint64_t rcodes[PDNS__RCODE_SLOTS];
     pdns__hist lat;    /* whole run */
     pdns__hist lat_iv; /* current interval */
@@ -46,6 +48,9 @@ void pdns__stats_on_send(pdns__server_stats *s, int is_retry);
 void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rtt_ns);
 void pdns__stats_on_timeout(pdns__server_stats *s);
 void pdns__stats_on_malformed(pdns__server_stats *s);
+/* An attempt ended at once without reaching the server: an ICMP error (send_error 0)
+ * or a failed send (1). Neither is a loss nor an answer. */
+void pdns__stats_on_unreachable(pdns__server_stats *s, int send_error);
 /* End the current interval at t seconds: append a time-series point and reset the
  * interval counters. Returns 0, or -1 on allocation failure (the point is dropped). */
 int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps);
@@ -61,7 +66,7 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps);
 int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src);
 
 /* {"server","sent","answered","timeouts","retries","rcodes":{"NOERROR":n,...},"tc",
- *  "errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
+ *  "errors","malformed","ignored","unreachable","send_errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
  *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
  *  "answered","lost","errors","tc","p50_ms","p99_ms"}],"optimal_qps","edges",
  *  "converged_after_s"} -- optimal/edges/converged only when known.

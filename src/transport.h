@@ -18,7 +18,11 @@ typedef enum pdns__tkind {
     PDNS__T_ANSWER = 0, /* a reply arrived: rcode, tc and records are valid */
     PDNS__T_TIMEOUT,    /* no reply within the timeout */
     PDNS__T_ERROR,      /* local failure; error says why */
-    PDNS__T_MALFORMED   /* an answer that cannot be used (undecodable, other question) */
+    PDNS__T_MALFORMED,  /* an answer that cannot be used (undecodable, other question,
+                           an error answer without the question); error says why */
+    PDNS__T_UNREACHABLE /* ended at once without an answer: the network reported the
+                           server unreachable (ICMP), or the send failed (send_error);
+                           error says why. Not a sign of load: retry elsewhere at once */
 } pdns__tkind;
 
 typedef struct pdns__reply {
@@ -27,7 +31,9 @@ typedef struct pdns__reply {
     int tc;
     size_t n_rr;
     const pdns__rr *rr; /* answer section, in order */
-    const char *error;
+    const char *error;  /* static text */
+    uint64_t sent_ns;   /* uv_hrtime() taken right before the query left (0: unknown) */
+    int send_error;     /* UNREACHABLE: 1 a local send failure, 0 reported by ICMP */
 } pdns__reply;
 
 /* Called exactly once per successful query() call, from the loop, never from inside
@@ -42,8 +48,7 @@ typedef struct pdns__transport_vt {
      * *shared is state common to all instances of this transport on the loop (NULL
      * at first; created by the first create, released by release_shared). */
     pdns_status (*create)(struct uv_loop_s *loop, void **shared, const pdns__addr *server,
-                          unsigned timeout_ms, int dnssec, pdns__transport **out, char *err,
-                          size_t errcap);
+                          unsigned timeout_ms, pdns__transport **out, char *err, size_t errcap);
     /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
     pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                          pdns__reply_cb cb, void *arg);

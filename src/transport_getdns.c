@@ -20,7 +20,7 @@
  *   first context lets the engine see TC answers (rate limiters' "slip") instead of
  *   getdns silently retrying over TCP.
  * - Contexts are created with set_from_os = 0, so getdns reads neither resolv.conf nor
- *   /etc/hosts; stub mode; DNSSEC only when asked (so no trust-anchor fetches).
+ *   /etc/hosts; stub mode; no DNSSEC (so no trust-anchor fetches).
  * - getdns_context_set_limit_outstanding_queries is never used: its internal queue
  *   lets queued queries time out (getdns #257, #406). The engine admits queries itself.
  * - getdns does not retransmit lost UDP queries; the engine retries.
@@ -32,7 +32,6 @@ struct pdns__transport {
     pdns__gdloop *gl;
     pdns__addr addr;
     unsigned timeout_ms;
-    int dnssec;
     getdns_context *ctx[2]; /* [0] UDP, [1] TCP */
 };
 
@@ -40,6 +39,7 @@ typedef struct gd_query {
     pdns__reply_cb cb;
     void *arg;
     uint16_t qtype;
+    uint64_t sent_ns; /* taken right before getdns_general */
     char qname[256];
 } gd_query;
 
@@ -98,8 +98,7 @@ fail:
 }
 
 static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *server,
-                             unsigned timeout_ms, int dnssec, pdns__transport **out, char *err,
-                             size_t errcap)
+                             unsigned timeout_ms, pdns__transport **out, char *err, size_t errcap)
 {
     pdns__transport *t;
     pdns_status st;
@@ -111,7 +110,6 @@ static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     t->gl = *shared;
     t->addr = *server;
     t->timeout_ms = timeout_ms;
-    t->dnssec = dnssec;
     if ((st = gd_context(t, 0, err, errcap)) != PDNS_OK) {
         free(t);
         return st;
@@ -126,7 +124,7 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
     getdns_list *replies = NULL;
     getdns_dict *reply = NULL;
     pdns__gdrecs recs;
-    pdns__reply rep = {.kind = PDNS__T_ANSWER};
+    pdns__reply rep = {.kind = PDNS__T_ANSWER, .sent_ns = q->sent_ns};
 
     if (getdns_dict_get_list(resp, "replies_tree", &replies) ||
         getdns_list_get_dict(replies, 0, &reply)) {
@@ -161,7 +159,7 @@ static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns
                         void *userarg, getdns_transaction_t tid)
 {
     gd_query *q = userarg;
-    pdns__reply rep = {.kind = PDNS__T_ERROR, .rcode = -1};
+    pdns__reply rep = {.kind = PDNS__T_ERROR, .rcode = -1, .sent_ns = q->sent_ns};
     (void)ctx;
     (void)tid;
     switch (type) {
@@ -205,6 +203,7 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
     q->arg = arg;
     q->qtype = qtype;
     snprintf(q->qname, sizeof q->qname, "%s", qname);
+    q->sent_ns = uv_hrtime();
     rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, NULL, q, &tid, gd_callback);
     if (rc != GETDNS_RETURN_GOOD) {
         free(q);

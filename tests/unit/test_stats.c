@@ -184,8 +184,9 @@ static void test_scripted(void)
     CHECK(cJSON_GetArrayItem(edges, 1) && cJSON_GetArrayItem(edges, 1)->valuedouble == 180.25);
 
     /* exactly the documented keys */
-    CHECK(cJSON_GetArraySize(j) == 17);
+    CHECK(cJSON_GetArraySize(j) == 19);
     CHECK(num(j, "malformed") == 0 && num(j, "ignored") == 0);
+    CHECK(num(j, "unreachable") == 0 && num(j, "send_errors") == 0);
     cJSON_Delete(j);
     pdns__stats_free(&s);
     CHECK(s.ts == NULL && s.ts_len == 0 && s.edges == NULL && s.n_edges == 0);
@@ -211,7 +212,7 @@ static void test_empty_and_optional(void)
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "optimal_qps") == NULL);
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "edges") == NULL);
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "converged_after_s") == NULL);
-        CHECK(cJSON_GetArraySize(j) == 14);
+        CHECK(cJSON_GetArraySize(j) == 16);
         cJSON_Delete(j);
     }
     pdns__stats_free(&s);
@@ -332,8 +333,38 @@ static void test_merge(void)
     pdns__stats_free(&one);
 }
 
+/* Attempts that ended at once (ICMP, failed send): their own counters, in the JSON and
+ * merged; neither a loss (timeouts, interval lost) nor an answer. */
+static void test_unreachable(void)
+{
+    pdns__server_stats a, b;
+    pdns__stats_init(&a, "127.0.0.1:53");
+    pdns__stats_init(&b, "127.0.0.1:53");
+    pdns__stats_on_send(&a, 0);
+    pdns__stats_on_unreachable(&a, 0);
+    pdns__stats_on_send(&a, 1);
+    pdns__stats_on_unreachable(&a, 0);
+    pdns__stats_on_send(&a, 1);
+    pdns__stats_on_unreachable(&a, 1);
+    pdns__stats_on_unreachable(&b, 1);
+    CHECK(a.unreachable == 2 && a.send_errors == 1);
+    CHECK(a.timeouts == 0 && a.iv_lost == 0 && a.answered == 0 && a.errors == 0);
+    CHECK(pdns__stats_merge(&a, &b) == 0);
+    CHECK(a.unreachable == 2 && a.send_errors == 2);
+    cJSON *j = pdns__stats_server_json(&a, 1.0);
+    CHECK(j != NULL);
+    if (j) {
+        CHECK(num(j, "unreachable") == 2 && num(j, "send_errors") == 2);
+        CHECK(num(j, "timeouts") == 0 && num(j, "sent") == 3);
+        cJSON_Delete(j);
+    }
+    pdns__stats_free(&a);
+    pdns__stats_free(&b);
+}
+
 int main(void)
 {
+    test_unreachable();
     test_merge();
     test_scripted();
     test_empty_and_optional();
