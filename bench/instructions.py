@@ -13,7 +13,7 @@ loading) is not counted. Rows:
   dnsperf            dnsperf -n 1 over the same names (sends and counts; no records)
 Instruction counts do not depend on the machine's load, so this bench may share the
 CPU. Loopback only, in a private network namespace when permitted; every process is
-killed by PID (tests/fixtures/lab.py); each run has a hard timeout.
+killed by PID (tools/lab/lab.py); each run has a hard timeout.
 
 Usage: bench/instructions.py
 Env:   PACEDNS (default build/pacedns)  BENCH_N1 (1000)  BENCH_N2 (5000)  BENCH_JSON"""
@@ -24,7 +24,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
+sys.path.insert(0, os.path.join(HERE, "..", "tools", "lab"))
 import lab  # noqa: E402
 
 lab.isolate_network()

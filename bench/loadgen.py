@@ -13,7 +13,7 @@ Usage: bench/loadgen.py
 Env:   PACEDNS (default build/pacedns)  BENCH_RATES ("50000 100000 max")
        BENCH_SECONDS (5)  BENCH_THREADS (2)  BENCH_INFLIGHT (2000)  BENCH_JSON (rows)
 Loopback only, inside a private network namespace when unshare is permitted; every
-process is killed by PID (tests/fixtures/lab.py); every run has a hard timeout
+process is killed by PID (tools/lab/lab.py); every run has a hard timeout
 (D + 30 s). A load test: do not run it beside another one on the same 2 cores."""
 import json
 import os
@@ -25,7 +25,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
+sys.path.insert(0, os.path.join(HERE, "..", "tools", "lab"))
 import lab  # noqa: E402
 
 lab.isolate_network()

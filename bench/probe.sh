@@ -24,13 +24,13 @@
 # Bounded: every tool run has a hard timeout (probe: duration + 30 s, resperf: ramp +
 # 30 s). Loopback only, inside a private network namespace when unshare is permitted
 # (PACEDNS_LAB_NETNS=0 turns this off). Every process started is killed by PID (the lab
-# of tests/fixtures/lab.py); the work directory is removed. A load test: do not run it
+# of tools/lab/lab.py); the work directory is removed. A load test: do not run it
 # beside another one on the same 2 cores.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-export BENCH_FIX="$SRC/tests/fixtures"
+export BENCH_FIX="$SRC/tools/lab"
 PACEDNS=${PACEDNS:-$SRC/build/pacedns}
 case "$PACEDNS" in /*) ;; *) PACEDNS="$PWD/$PACEDNS" ;; esac
 export PACEDNS

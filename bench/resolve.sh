@@ -19,7 +19,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-FIX="$SRC/tests/fixtures"
+FIX="$SRC/tools/lab"
 
 SIZES=${BENCH_SIZES:-"20000 100000"}
 BIG=${BENCH_BIG:-1000000}

@@ -37,7 +37,7 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
 import lab  # noqa: E402
 
 CAPS = (800, 2000, 5000)  # dnsdist front-ends: queries/s above which they drop

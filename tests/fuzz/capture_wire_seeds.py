@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Regenerate tests/fuzz/corpus/fuzz_wire/: real NSD answers for the genzone test zones
-(captured on 127.0.0.1 at a high port through tests/fixtures/lab.py, which kills NSD on
+(captured on 127.0.0.1 at a high port through tools/lab/lab.py, which kills NSD on
 exit) plus a few hand-built messages (compression pointers, a pointer loop, truncation)."""
 import os
 import random
@@ -10,7 +10,7 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "lab"))
 import lab  # noqa: E402
 
 OUT = os.path.join(HERE, "corpus", "fuzz_wire")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Faulty servers (tests/fixtures/faulty.py) in front of or beside a real NSD.
+"""Faulty servers (tools/lab/faulty.py) in front of or beside a real NSD.
 
 The rule every scenario asserts: exactly one record per input (name, type); exit 0; a
 bounded wall time (stated per scenario); well-formed records; and no bad answer ever
@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
 import lab  # noqa: E402
 import faulty  # noqa: E402
 

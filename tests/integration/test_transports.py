@@ -6,7 +6,7 @@ across zones, loops, NXDOMAIN, NODATA, PTR with --fcrdns, against NSD and Knot."
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
 import lab  # noqa: E402
 
 lab.isolate_network()

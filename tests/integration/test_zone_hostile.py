@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Zone output of answers from a hostile server (tests/fixtures/hostile_names.py): owner
+"""Zone output of answers from a hostile server (tools/lab/hostile_names.py): owner
 names such as "$INCLUDE.evil.test" and "$ORIGIN.evil.test", names with '"', '(', ';',
 '@', ' ' in a label, and records outside the queried name's CNAME chain. The output must
 load into a real NSD (nsd-checkzone, then NSD serving it) with no directive taking
@@ -9,7 +9,7 @@ every (name, type) still gives exactly one record."""
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
 import lab  # noqa: E402
 
 lab.isolate_network()
@@ -23,7 +23,7 @@ HEAD = ("$ORIGIN test.\n$TTL 3600\n"
 
 def start_hostile(L):
     port = lab.free_port()
-    ch = L.spawn("hostile", [sys.executable, os.path.join(HERE, "..", "fixtures", "hostile_names.py"),
+    ch = L.spawn("hostile", [sys.executable, os.path.join(HERE, "..", "..", "tools", "lab", "hostile_names.py"),
                              "--port", str(port), "--max-seconds", "300"])
     ch.port, ch.addr = port, "127.0.0.1:%d" % port
     L._wait_ready(ch, lambda: "READY" in ch.log_tail(5), 10, "bound")
