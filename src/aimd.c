@@ -36,8 +36,19 @@
  *  - ERRORS: (SERVFAIL+REFUSED)/answered > error_threshold: what rate limiters answer.
  *  - TC: TC/answered > tc_threshold: RRL "slip".
  *  - LATENCY: p90 > latency_factor x baseline and p90 - baseline > latency_min_ms:
- *    queueing. The baseline is the minimum RTT over the last one to two
- *    baseline_window_ms windows (so it can rise again after a route change).
+ *    queueing. The baseline is the larger of the minimum RTT and the lowest interval
+ *    p90 over the last one to two baseline_window_ms windows (so it can rise again
+ *    after a route change; the p90 floor is what a busy host delivers at best). Only when
+ *    it is queueing that our load causes: with loss beside it (a full queue drops), or
+ *    at a target rate above every target rate of the remembered intervals
+ *    (PDNS__AIMD_HIST) whose latency was low, counting none above the last edge of
+ *    loss, errors or TC (the capacity may have fallen below them). The caller's own host adds
+ * latency spikes that do not depend on the rate (a busy machine: a few ms on loopback); read as
+ * queueing, each lowered the rate and recorded a lower edge, a spiral down to min_qps with no loss
+ * at all. Queueing that our rate causes cannot appear at a rate that had low latency a moment ago;
+ * a server that really slows down overflows its queue and shows as loss. In slow start only with
+ * loss beside it (slow start otherwise ends on loss, errors or TC, which every overloaded server
+ * shows within a doubling).
  *  - EDGE: near a known capacity (avoid/probe, rate in [1 - tol, 1 + 2 tol] x estimate)
  *    any lost + errors + tc above loss_target x sent; above that band one stray
  *    rejection per interval is forgiven. The estimate predicts rejections there, so the
@@ -167,6 +178,15 @@ double pdns__aimd_baseline_ms(const pdns__aimd *a)
     return a->base_cur_ms > 0 ? a->base_cur_ms : a->base_prev_ms;
 }
 
+/* The lowest interval p90 of the last one to two baseline windows (0 unknown): what the
+ * path delivers at its best, host scheduling included. */
+static double pdns__aimd_p90_floor_ms(const pdns__aimd *a)
+{
+    if (a->p90_cur_ms > 0 && a->p90_prev_ms > 0)
+        return pdns__dmin(a->p90_cur_ms, a->p90_prev_ms);
+    return a->p90_cur_ms > 0 ? a->p90_cur_ms : a->p90_prev_ms;
+}
+
 uint64_t pdns__aimd_interval_ns(const pdns__aimd *a)
 {
     double ms = a->p.interval_ms;
@@ -192,11 +212,17 @@ static void pdns__aimd_rtt(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t n
     if (now_ns - a->base_win_ns >= (uint64_t)(a->p.baseline_window_ms * 1e6)) {
         if (a->base_cur_ms > 0)
             a->base_prev_ms = a->base_cur_ms;
+        if (a->p90_cur_ms > 0)
+            a->p90_prev_ms = a->p90_cur_ms;
         a->base_cur_ms = 0;
+        a->p90_cur_ms = 0;
         a->base_win_ns = now_ns;
     }
     if (s->min_rtt_ms > 0 && (a->base_cur_ms <= 0 || s->min_rtt_ms < a->base_cur_ms))
         a->base_cur_ms = s->min_rtt_ms;
+    if (s->p90_ms > 0 && s->answered >= PDNS__AIMD_MIN_LAT_ANSWERS &&
+        (a->p90_cur_ms <= 0 || s->p90_ms < a->p90_cur_ms))
+        a->p90_cur_ms = s->p90_ms;
     if (s->p50_ms > 0)
         a->srtt_ms = a->srtt_ms > 0 ? a->srtt_ms + (s->p50_ms - a->srtt_ms) / 8 : s->p50_ms;
 }
@@ -212,6 +238,28 @@ static double pdns__aimd_unanswered(const pdns__aimd_iv *iv)
 {
     double un = (double)iv->sent - (double)iv->answered - iv->spill * (double)iv->sent;
     return un > 0 ? un : 0;
+}
+
+/* Whether high latency in the interval just closed (iv, index a->seq) is queueing that our
+ * load causes, rather than noise of the caller's own host. With loss beside it, it is (a
+ * full queue drops). Without, never in slow start, and otherwise only at a target rate
+ * above every target rate of the remembered intervals whose latency was low. */
+static int pdns__aimd_latency_is_load(const pdns__aimd *a, const pdns__aimd_iv *iv)
+{
+    uint64_t back = a->seq < PDNS__AIMD_HIST - 1 ? a->seq : PDNS__AIMD_HIST - 1;
+    double ok_qps = 0;
+    if (iv->lost > 0 || pdns__aimd_unanswered(iv) >= 1) /* a full queue drops: load */
+        return 1;
+    if (a->phase == PDNS__AIMD_SLOW_START)
+        return 0;
+    for (uint64_t k = 1; k <= back; k++) {
+        const pdns__aimd_iv *o = &a->iv[(a->seq - k) % PDNS__AIMD_HIST];
+        if (!o->lat_high && o->answered >= PDNS__AIMD_MIN_LAT_ANSWERS && o->rate > ok_qps)
+            ok_qps = o->rate;
+    }
+    if (a->lat_cap > 0 && ok_qps > a->lat_cap)
+        ok_qps = a->lat_cap;
+    return iv->rate > ok_qps;
 }
 
 /* Signals of the interval just closed (PDNS__AIMD_SIG_* mask). */
@@ -235,8 +283,10 @@ static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns_
         sig |= PDNS__AIMD_SIG_ERRORS;
     if (pdns__aimd_over((double)iv->tc, (double)iv->answered, p->tc_threshold))
         sig |= PDNS__AIMD_SIG_TC;
-    if (base > 0 && s->p90_ms > 0 && iv->answered >= PDNS__AIMD_MIN_LAT_ANSWERS &&
-        s->p90_ms > p->latency_factor * base && s->p90_ms - base > p->latency_min_ms)
+    double base90 = pdns__dmax(base, pdns__aimd_p90_floor_ms(a));
+    iv->lat_high = base > 0 && s->p90_ms > 0 && iv->answered >= PDNS__AIMD_MIN_LAT_ANSWERS &&
+                   s->p90_ms > p->latency_factor * base90 && s->p90_ms - base90 > p->latency_min_ms;
+    if (iv->lat_high && pdns__aimd_latency_is_load(a, iv))
         sig |= PDNS__AIMD_SIG_LATENCY;
     return sig;
 }
@@ -362,6 +412,8 @@ static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsign
         return a->p.decrease_factor * a->rate;
     }
     edge = pdns__dmax(edge, a->p.min_qps);
+    if (sig & ~PDNS__AIMD_SIG_LATENCY) /* the capacity may have fallen: see LATENCY */
+        a->lat_cap = edge;
     a->edges[a->n_edges % PDNS__AIMD_EDGES] = edge;
     a->edge_ns[a->n_edges % PDNS__AIMD_EDGES] = now_ns;
     a->n_edges++;
@@ -462,6 +514,7 @@ static void pdns__aimd_rise(pdns__aimd *a)
     }
     if (s > a->estimate * (1 + a->p.converge_tolerance)) {
         a->edge_valid_from = a->n_edges;
+        a->lat_cap = 0;
         a->estimate = s;
         a->converged = 0;
         a->converged_ns = 0;

@@ -90,6 +90,8 @@ typedef struct pdns__aimd_iv {
     double spill;    /* fraction of the sends possibly still in flight at end_ns (p90) */
     double inflight; /* fraction typically still in flight at end_ns (p50) */
     unsigned sig;    /* PDNS__AIMD_SIG_* seen */
+    int lat_high;    /* p90 above the latency thresholds (a LATENCY signal only when it
+                        persists at a rate above those that recently had low latency) */
     int late_new;    /* late loss arrived since the last update */
     int limited;
 } pdns__aimd_iv;
@@ -101,9 +103,12 @@ typedef struct pdns__aimd {
     uint64_t start_ns, last_ns, hold_since_ns;
     uint64_t seq;                     /* number of closed intervals */
     uint64_t react_seq;               /* first interval sent after the last decrease */
+    double lat_cap;                   /* low latency vouches for rates up to this only: the
+                                         last edge of loss, errors or TC (0: no bound) */
     uint64_t open_lost;               /* late loss reported for the still open interval */
     uint64_t stale_lost;              /* late loss older than the remembered intervals */
     double base_cur_ms, base_prev_ms; /* min RTT: this and the previous window */
+    double p90_cur_ms, p90_prev_ms;   /* lowest interval p90: this and the previous window */
     uint64_t base_win_ns;             /* start of the current window */
     double srtt_ms;                   /* EWMA of p50, 0 = unknown */
     double probe_step;                /* current probe step (qps per interval) */
