@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "pacedns.h"
+#include "core/job.h"
 #include "name.h"
 #include "wire.h"
 #include "runner.h"
@@ -30,10 +31,10 @@
  * rates are exact and sends are spread evenly). Completions re-arm it at 0 ms; sends
  * never happen inside a transport callback (getdns recurses when re-entered).
  *
- * Retries. A timeout, SERVFAIL or REFUSED is retried up to `retries` times, each time
- * avoiding the server that failed when there is another. A TC answer is re-asked over
- * TCP on any server without spending a retry. Per-attempt timeouts run from the actual
- * send (the transport is called at send time).
+ * Jobs' verdicts. What an answer or a failure means for a job (retries, TCP after TC,
+ * CNAME hops, fcrdns) is decided by the pure state machine in core/job.c; this file
+ * sends what it asks for and reports the records. Per-attempt timeouts run from the
+ * actual send (the transport is called at send time).
  *
  * Tail hedging. Once input is exhausted and nothing is queued, a server with a free
  * token and slot sends a copy of the oldest in-flight query that has waited longer
@@ -44,45 +45,20 @@
  * keeps a lost packet near the end from stretching the run by a whole --timeout;
  * it adds at most one query per name still in flight at the end.
  *
- * CNAME. When the answer's chain ends at a name with no record of the type, the target
- * is asked in a new hop; a name seen twice, or more than PDNS__MAX_HOPS targets, ends
- * the job with CNAME_LOOP. */
+ * CNAME chasing and loop detection: see core/job.c. */
 
-#define PDNS__MAX_HOPS       8
 #define SCAN_LIMIT           64
 #define PDNS__ADMIT_PER_TURN 1024
 
 typedef struct job job;
 struct job {
     job *next;
-    char *name;                    /* input name as given */
-    char qname[PDNS__NAME_MAX];    /* first query name (absolute) */
-    char cur[PDNS__NAME_TEXT_MAX]; /* current hop's name (a target: any escaped name) */
+    char *name; /* input name as given */
     uint64_t line;
     void *user;
-    uint16_t qtype;    /* asked type (record type) */
-    uint16_t cur_type; /* type of the current hop's query (differs in the fcrdns phase) */
-    int hops;          /* CNAME targets followed */
-    int tries;         /* attempts in the current hop (retries + 1 at most) */
-    int attempts;      /* all queries sent for the job */
-    int srv;           /* server of the last attempt, -1 none */
-    int avoid;         /* server to avoid for the next attempt, -1 none */
-    int tcp;           /* next attempt over TCP */
-    int rcode;
-    double rtt_ms;
-    uint64_t sent_ns;
-    char **cname;
-    size_t n_cname;
-    /* forward-confirmed reverse DNS: phase 1 resolves the PTR target forward */
-    int phase;
-    int addr_family;
-    unsigned char addr[16];
-    pdns_answer *saved;
-    size_t n_saved;
-    int fcrdns;
-    size_t fc_chain_base; /* chain length when the forward phase began */
-    int ptr_rcode;        /* rcode of the PTR answer (the record reports it) */
-    const char *error;    /* static text of the last transport error */
+    pdns__job c;      /* the query's state machine (core/job.c) */
+    int attempts;     /* all queries sent for the job (copies too) */
+    uint64_t sent_ns; /* send time of the current hop's live attempt */
     /* queries in flight for this job: the current attempt, and at the tail of a run
      * possibly a hedge copy on another server (see IMPLEMENTATION NOTES) */
     struct att {
@@ -303,14 +279,7 @@ static void iflist_del(job **head, job **tail, job *j)
 
 static void free_job(job *j)
 {
-    for (size_t i = 0; i < j->n_cname; i++)
-        free(j->cname[i]);
-    free(j->cname);
-    for (size_t i = 0; i < j->n_saved; i++) {
-        free((char *)j->saved[i].name);
-        free((char *)j->saved[i].data);
-    }
-    free(j->saved);
+    pdns__job_free(&j->c);
     free(j->name);
     free(j);
 }
@@ -370,20 +339,11 @@ static void admit_name(pdns_runner *r, const char *text, uint64_t line, void *us
         }
         j->line = line;
         j->user = user;
-        j->qtype = j->cur_type = types[t];
-        j->srv = j->avoid = -1;
-        j->rcode = -1;
-        j->rtt_ms = -1;
         r->jobs_alive++;
-        if (j->qtype == PDNS__TYPE_PTR && pdns__name_ptr(name, j->qname, sizeof j->qname)) {
-            j->addr_family = strchr(name, ':') ? AF_INET6 : AF_INET;
-            inet_pton(j->addr_family, name, j->addr);
-        } else if (pdns__name_normalize(name, j->qname, sizeof j->qname, &why) != PDNS_OK) {
-            j->qname[0] = '\0';
+        if (pdns__job_init(&j->c, name, types[t], &why) != PDNS_OK) {
             finish_job(r, j, PDNS_R_INVALID_NAME, NULL, 0, why ? why : "invalid name");
             continue;
         }
-        strcpy(j->cur, j->qname);
         enqueue(r, j);
     }
 }
@@ -430,7 +390,7 @@ static job *take_job(pdns_runner *r, size_t s)
         job *prev = NULL, *j = r->ready_head;
         int scanned = 0;
         while (j && scanned < SCAN_LIMIT) {
-            if (j->avoid != (int)s || r->n_srv == 1) {
+            if (j->c.avoid != (int)s || r->n_srv == 1) {
                 if (prev)
                     prev->next = j->next;
                 else
@@ -466,7 +426,7 @@ static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
 {
     pdns__srv *sv = &r->srv[s];
     pdns_status st;
-    int is_retry = j->tries > 0 || hedge;
+    int is_retry = j->c.tries > 0 || hedge;
     struct att *a = !j->att[0].busy ? &j->att[0] : &j->att[1];
     a->j = j;
     a->srv = (int)s;
@@ -474,11 +434,8 @@ static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
     a->busy = 1;
     a->stale = 0;
     if (!hedge) {
-        j->srv = (int)s;
-        j->tries++;
+        pdns__job_on_send(&j->c, (int)s);
         j->sent_ns = now;
-        j->rcode = -1; /* rcode and rtt describe the last attempt */
-        j->rtt_ms = -1;
         j->hedged = 0;
         if (!j->in_if) {
             iflist_add(&r->if_head, &r->if_tail, j);
@@ -493,7 +450,7 @@ static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
     r->inflight++;
     pdns__stats_on_send(&sv->st, is_retry);
     pdns__ctl_on_send(r, s, now);
-    st = r->tvt->query(sv->tp, j->cur, j->cur_type, j->tcp, on_reply, a);
+    st = r->tvt->query(sv->tp, j->c.cur, j->c.cur_type, j->c.tcp, on_reply, a);
     if (st != PDNS_OK) {
         sv->inflight--;
         r->inflight--;
@@ -516,167 +473,23 @@ static int is_retryable_rcode(int rc)
     return rc == PDNS__RCODE_SERVFAIL || rc == PDNS__RCODE_REFUSED;
 }
 
-/* Retry the job's current hop if it has retries left, else end it with st. */
-static void retry_or_fail(pdns_runner *r, job *j, pdns_rstatus st)
+/* The settings that shape the jobs' verdicts. */
+static pdns__job_cfg job_cfg(const pdns_runner *r)
 {
-    if (j->tries < (int)r->opt.retries + 1 && !r->stopping) {
-        j->avoid = r->n_srv > 1 ? j->srv : -1;
+    pdns__job_cfg cfg = {.retries = r->opt.retries,
+                         .fcrdns = r->opt.fcrdns,
+                         .n_srv = r->n_srv,
+                         .stopping = r->stopping};
+    return cfg;
+}
+
+/* Act on the job's verdict: send its current hop (again) or report its record. */
+static void apply_verdict(pdns_runner *r, job *j, const pdns__jv *v)
+{
+    if (v->kind == PDNS__JV_SEND)
         enqueue(r, j);
-        return;
-    }
-    finish_job(r, j, st, NULL, 0, st == PDNS_R_ERROR || st == PDNS_R_UNREACHABLE ? j->error : NULL);
-}
-
-static int in_chain(const job *j, const char *name)
-{
-    if (pdns__name_equal(j->qname, name))
-        return 1;
-    for (size_t i = 0; i < j->n_cname; i++)
-        if (pdns__name_equal(j->cname[i], name))
-            return 1;
-    return 0;
-}
-
-static int chain_add(job *j, const char *name)
-{
-    char **n = realloc(j->cname, (j->n_cname + 1) * sizeof *n);
-    if (!n)
-        return -1;
-    j->cname = n;
-    if (!(n[j->n_cname] = strdup(name)))
-        return -1;
-    j->n_cname++;
-    return 0;
-}
-
-/* Deep-copy answers into the job (for the fcrdns phase). */
-static int save_answers(job *j, const pdns_answer *a, size_t n)
-{
-    if (!(j->saved = calloc(n ? n : 1, sizeof *j->saved)))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        j->saved[i].type = a[i].type;
-        j->saved[i].ttl = a[i].ttl;
-        j->saved[i].name = strdup(a[i].name);
-        j->saved[i].data = strdup(a[i].data);
-        j->n_saved++;
-        if (!j->saved[i].name || !j->saved[i].data)
-            return -1;
-    }
-    return 0;
-}
-
-/* Whether any forward answer equals the job's address. */
-static int forward_confirms(const job *j, const pdns_answer *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b[16];
-        if (inet_pton(j->addr_family, a[i].data, b) == 1 &&
-            memcmp(b, j->addr, j->addr_family == AF_INET ? 4 : 16) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Interpret an answer for the job's current hop (see IMPLEMENTATION NOTES). */
-static void process_answer(pdns_runner *r, job *j, const pdns__reply *rep)
-{
-    const char *target = j->cur;
-    pdns_answer stackbuf[16];
-    pdns_answer *ans = stackbuf;
-    size_t n_ans = 0;
-    int chase = j->cur_type != PDNS__TYPE_CNAME && j->cur_type != PDNS__TYPE_ANY;
-
-    if (rep->n_rr > 16 && !(ans = malloc(rep->n_rr * sizeof *ans))) {
-        finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
-        return;
-    }
-    for (int guard = 0; guard <= (int)rep->n_rr; guard++) {
-        const char *next = NULL;
-        n_ans = 0;
-        for (size_t i = 0; i < rep->n_rr; i++) {
-            const pdns_answer *a = &rep->rr[i];
-            if (!pdns__name_equal(a->name, target))
-                continue;
-            if (a->type == j->cur_type || j->cur_type == PDNS__TYPE_ANY)
-                ans[n_ans++] = *a;
-            else if (chase && a->type == PDNS__TYPE_CNAME && !next)
-                next = a->data;
-        }
-        if (n_ans || !next)
-            break;
-        if (in_chain(j, next) || j->n_cname >= PDNS__MAX_HOPS) {
-            if (ans != stackbuf)
-                free(ans);
-            finish_job(r, j, PDNS_R_CNAME_LOOP, NULL, 0,
-                       j->n_cname >= PDNS__MAX_HOPS ? "CNAME chain longer than 8" : "CNAME loop");
-            return;
-        }
-        if (chain_add(j, next) != 0) {
-            if (ans != stackbuf)
-                free(ans);
-            finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
-            return;
-        }
-        target = j->cname[j->n_cname - 1];
-    }
-
-    pdns_rstatus st = pdns__rstatus_from_rcode(rep->rcode);
-    if (st == PDNS_R_NOERROR && n_ans == 0) {
-        if (target != j->cur) {
-            /* chain ends at a name the answer does not cover: ask it in a new hop */
-            if (++j->hops > PDNS__MAX_HOPS) {
-                finish_job(r, j, PDNS_R_CNAME_LOOP, NULL, 0, "CNAME chain longer than 8");
-            } else if (strlen(target) >= sizeof j->cur) {
-                finish_job(r, j, PDNS_R_ERROR, NULL, 0,
-                           "CNAME target is not a valid name (longer than 255 octets)");
-            } else {
-                snprintf(j->cur, sizeof j->cur, "%s", target);
-                j->tries = 0;
-                j->avoid = -1;
-                enqueue(r, j);
-            }
-            if (ans != stackbuf)
-                free(ans);
-            return;
-        }
-        st = PDNS_R_NODATA;
-    }
-    if (j->phase == 0 && r->opt.fcrdns && j->qtype == PDNS__TYPE_PTR && j->addr_family &&
-        st == PDNS_R_NOERROR && n_ans > 0) {
-        /* forward-confirm: resolve the first PTR target to A/AAAA */
-        if (strlen(ans[0].data) >= sizeof j->cur) {
-            finish_job(r, j, PDNS_R_ERROR, NULL, 0,
-                       "PTR target is not a valid name (longer than 255 octets)");
-        } else if (save_answers(j, ans, n_ans) != 0) {
-            finish_job(r, j, PDNS_R_ERROR, NULL, 0, "out of memory");
-        } else {
-            j->phase = 1;
-            j->ptr_rcode = j->rcode;
-            snprintf(j->cur, sizeof j->cur, "%s", ans[0].data);
-            j->cur_type = j->addr_family == AF_INET ? PDNS__TYPE_A : PDNS__TYPE_AAAA;
-            j->tries = 0;
-            j->hops = 0;
-            j->avoid = -1;
-            j->fc_chain_base = j->n_cname;
-            enqueue(r, j);
-        }
-        if (ans != stackbuf)
-            free(ans);
-        return;
-    }
-    if (j->phase == 1) {
-        j->fcrdns = forward_confirms(j, ans, n_ans);
-        if (ans != stackbuf)
-            free(ans);
-        /* the record reports the PTR answers */
-        j->n_cname = j->fc_chain_base;
-        finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
-        return;
-    }
-    finish_job(r, j, st, ans, n_ans, NULL);
-    if (ans != stackbuf)
-        free(ans);
+    else
+        finish_job(r, j, v->status, v->ans, v->n_ans, v->error);
 }
 
 /* Copies of the job's current hop still in flight (stale copies of an earlier hop or
@@ -700,6 +513,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
     uint64_t sent = rep->sent_ns && rep->sent_ns <= now ? rep->sent_ns : a->sent_ns;
     uint64_t rtt = now - sent;
     int stale = a->stale, usable;
+    pdns__job_cfg cfg;
+    pdns__jv v;
 
     sv->inflight--;
     r->inflight--;
@@ -731,7 +546,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
     if (r->abandon) /* pdns_runner_free cancelled it: report nothing */
         return;
     usable =
-        rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->tcp) && !is_retryable_rcode(rep->rcode);
+        rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->c.tcp) && !is_retryable_rcode(rep->rcode);
     if (live_copies(j) > 0) {
         if (!usable) { /* the other copy may still answer */
             kick(r);
@@ -745,55 +560,27 @@ static void on_reply(void *arg, const pdns__reply *rep)
         iflist_del(&r->if_head, &r->if_tail, j);
         j->in_if = 0;
     }
-    j->srv = a->srv;
+    j->c.srv = a->srv;
     j->sent_ns = a->sent_ns;
+    cfg = job_cfg(r);
     switch (rep->kind) {
+    case PDNS__T_ANSWER:
+        v = pdns__job_on_answer(&j->c, &cfg, rep->rcode, rep->tc, rep->rr, rep->n_rr,
+                                (double)rtt / 1e6);
+        break;
     case PDNS__T_TIMEOUT:
+        v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_TIMEOUT, rep->error);
+        break;
     case PDNS__T_UNREACHABLE: /* ended at once: retry (elsewhere) at once */
-        if (j->phase == 1) {  /* forward lookup failed: not confirmed */
-            j->fcrdns = 0;
-            j->n_cname = j->fc_chain_base;
-            finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
-            break;
-        }
-        j->error = rep->error;
-        retry_or_fail(r, j, rep->kind == PDNS__T_TIMEOUT ? PDNS_R_TIMEOUT : PDNS_R_UNREACHABLE);
+        v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_UNREACHABLE, rep->error);
         break;
     case PDNS__T_ERROR:
-    case PDNS__T_MALFORMED:
-        /* a local failure or an unusable answer: try again, on another server if any */
-        if (j->phase == 1) {
-            j->fcrdns = 0;
-            j->n_cname = j->fc_chain_base;
-            finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
-            break;
-        }
-        j->error = rep->error ? rep->error : "transport error";
-        retry_or_fail(r, j, PDNS_R_ERROR);
-        break;
-    case PDNS__T_ANSWER:
-        j->rcode = rep->rcode;
-        j->rtt_ms = (double)rtt / 1e6;
-        if (rep->tc && !j->tcp) {
-            j->tcp = 1;
-            j->avoid = -1;
-            j->tries--; /* a TC answer is not a failed attempt */
-            enqueue(r, j);
-            break;
-        }
-        if (is_retryable_rcode(rep->rcode)) {
-            if (j->phase == 1) {
-                j->fcrdns = 0;
-                j->n_cname = j->fc_chain_base;
-                finish_job(r, j, PDNS_R_NOERROR, j->saved, j->n_saved, NULL);
-                break;
-            }
-            retry_or_fail(r, j, pdns__rstatus_from_rcode(rep->rcode));
-            break;
-        }
-        process_answer(r, j, rep);
+    case PDNS__T_MALFORMED: /* a local failure or an unusable answer */
+    default:
+        v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_ERROR, rep->error);
         break;
     }
+    apply_verdict(r, j, &v);
     kick(r);
 }
 
@@ -803,27 +590,23 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
 {
     pdns_result res;
     memset(&res, 0, sizeof res);
+    pdns__job_cfg cfg = job_cfg(r);
     res.name = j->name;
-    res.qname = j->qname[0] ? j->qname : NULL;
+    res.qname = j->c.qname[0] ? j->c.qname : NULL;
     res.line = j->line;
-    res.qtype = j->qtype;
+    res.qtype = j->c.qtype;
     res.status = st;
-    res.rcode = j->phase == 1 ? j->ptr_rcode : j->rcode;
+    res.rcode = pdns__job_rcode(&j->c);
     res.answers = ans;
     res.n_answers = n_ans;
-    res.cname = (const char *const *)j->cname;
-    res.n_cname = j->n_cname;
-    res.server = j->srv >= 0 ? r->srv[j->srv].addr.text : NULL;
+    res.cname = (const char *const *)j->c.cname;
+    res.n_cname = j->c.n_cname;
+    res.server = j->c.srv >= 0 ? r->srv[j->c.srv].addr.text : NULL;
     res.attempts = j->attempts;
-    res.rtt_ms = j->rtt_ms;
+    res.rtt_ms = j->c.rtt_ms;
     res.error = error;
     res.user = j->user;
-    res.fcrdns = (r->opt.fcrdns && j->qtype == PDNS__TYPE_PTR && j->addr_family &&
-                  (st == PDNS_R_NOERROR || j->phase == 1))
-                     ? (j->phase == 1 ? j->fcrdns : 0)
-                     : -1;
-    if (res.fcrdns >= 0 && j->phase == 0 && st != PDNS_R_NOERROR)
-        res.fcrdns = -1;
+    res.fcrdns = pdns__job_fcrdns(&j->c, &cfg, st);
     r->counts[st]++;
     r->records++;
     r->jobs_alive--;
@@ -869,7 +652,8 @@ static job *hedge_candidate(pdns_runner *r, size_t s, uint64_t now)
             continue;
         if (now - a->sent_ns < r->srv[a->srv].hedge_ns)
             return NULL;
-        if (j->hedged || j->tcp || j->outstanding != 1 || a->srv == (int)s || j->avoid == (int)s)
+        if (j->hedged || j->c.tcp || j->outstanding != 1 || a->srv == (int)s ||
+            j->c.avoid == (int)s)
             continue;
         return j;
     }

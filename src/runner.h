@@ -117,8 +117,6 @@ void pdns__ctl_free(pdns_runner *r);
 void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc);
 
 const char *pdns__runner_error(const pdns_runner *r);
-/* The record status of a final answer's rcode (rcode.c). */
-pdns_rstatus pdns__rstatus_from_rcode(int rcode);
 double pdns__runner_elapsed(const pdns_runner *r);
 
 #endif
