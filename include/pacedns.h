@@ -330,8 +330,10 @@ typedef struct pdns_totals {
  * \param out receives the totals */
 PDNS_API void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
 
-/** Release a runner. Its handles are closed; with a caller's loop, run the loop once more
- * (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release the memory.
+/** Release a runner, finished or not (a run still going is abandoned: no record is
+ * reported from here on). Its handles are closed; it never runs a caller's loop: with one,
+ * run the loop once more (uv_run(loop, UV_RUN_DEFAULT)) so their close callbacks release
+ * the rest of the memory, then uv_loop_close() returns 0.
  * \param r the runner, or NULL */
 PDNS_API void pdns_runner_free(pdns_runner *r);
 

@@ -17,7 +17,6 @@
 #include "gdrecords.h"
 #include "core/job.h"
 #include "wire.h"
-#include "runner.h"
 #include "transport.h"
 
 /* ---- the library's record conversion (src/gdrecords.c, used by both transports) ---- */

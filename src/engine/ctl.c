@@ -6,9 +6,7 @@
 
 #include "aimd.h"
 #include "hist.h"
-#include "profile.h"
-#include "runner.h"
-#include "shards.h"
+#include "engine/engine_int.h"
 
 /* IMPLEMENTATION NOTES
  * The engine reports sends, answers, timeouts and "could not use the rate" moments per
@@ -47,91 +45,25 @@ struct pdns__ctl {
     int timer_init;
 };
 
-pdns_status pdns__ctl_init(pdns_runner *r, const pdns_options *opt)
+pdns_status pdns__ctl_init(pdns__engine *r, const pdns__engine_cfg *cfg)
 {
     if (!(r->ctl = calloc(1, sizeof *r->ctl)))
         return PDNS_ERR_NOMEM;
-    r->ctl->aimd = !(opt->qps > 0);
-    r->ctl->fixed_qps = opt->qps;
-    pdns__aimd_params_default(&r->ctl->p);
-    snprintf(r->ctl->origin, sizeof r->ctl->origin, "default");
+    r->ctl->aimd = cfg->aimd;
+    r->ctl->fixed_qps = cfg->opt.qps;
+    r->ctl->p = cfg->prof;
+    snprintf(r->ctl->origin, sizeof r->ctl->origin, "%s", cfg->origin ? cfg->origin : "default");
     return PDNS_OK;
-}
-
-/* Profile lookup: $PACEDNS_PROFILE_DIR, the installed data dir, the source tree. */
-pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or_path)
-{
-    const char *dirs[3];
-    size_t nd = 0;
-    pdns__aimd_params p;
-    pdns_status st;
-    if (!r || !name_or_path)
-        return PDNS_ERR_INVALID;
-    if (r->state != PDNS__RS_NEW)
-        return PDNS_ERR_STATE;
-    if (getenv("PACEDNS_PROFILE_DIR"))
-        dirs[nd++] = getenv("PACEDNS_PROFILE_DIR");
-#ifdef PDNS_DATADIR
-    dirs[nd++] = PDNS_DATADIR "/profiles";
-#endif
-#ifdef PDNS_SOURCE_PROFILES
-    dirs[nd++] = PDNS_SOURCE_PROFILES;
-#endif
-    st = pdns__profile_load(name_or_path, dirs, nd, &p, r->errbuf, sizeof r->errbuf);
-    if (st != PDNS_OK) {
-        if (st == PDNS_ERR_IO && !strchr(name_or_path, '/') && !strstr(name_or_path, ".json"))
-            snprintf(r->errbuf, sizeof r->errbuf,
-                     "profile '%s' not found (looked in $PACEDNS_PROFILE_DIR, %s)", name_or_path,
-                     nd > 1 ? dirs[nd - 2] : dirs[0]);
-        return st;
-    }
-    r->ctl->p = p;
-    snprintf(r->ctl->origin, sizeof r->ctl->origin, "%s", name_or_path);
-    return r->sh ? pdns__shards_set_profile(r, name_or_path) : PDNS_OK;
-}
-
-pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value)
-{
-    pdns_status st;
-    if (!r || !key)
-        return PDNS_ERR_INVALID;
-    if (r->state != PDNS__RS_NEW)
-        return PDNS_ERR_STATE;
-    st = pdns__profile_set(&r->ctl->p, key, value, r->errbuf, sizeof r->errbuf);
-    if (st == PDNS_OK && r->sh)
-        st = pdns__shards_set_param(r, key, value);
-    return st;
 }
 
 static void ctl_tick(uv_timer_t *t);
 
-pdns_status pdns__ctl_check(pdns_runner *r)
-{
-    pdns__ctl *c = r->ctl;
-    if (!c->aimd)
-        return PDNS_OK;
-    return pdns__profile_validate(&c->p, c->origin, r->errbuf, sizeof r->errbuf);
-}
-
-pdns_status pdns__ctl_start(pdns_runner *r, uint64_t now_ns)
+pdns_status pdns__ctl_start(pdns__engine *r, uint64_t now_ns)
 {
     pdns__ctl *c = r->ctl;
     double total;
     int rc;
 
-    if (c->aimd) {
-        pdns_status st = pdns__profile_validate(&c->p, c->origin, r->errbuf, sizeof r->errbuf);
-        if (st != PDNS_OK)
-            return st;
-        if (r->rate_scale > 0 && r->rate_scale < 1) {
-            /* an engine of several threads: its share of the profile's rates */
-            c->p.start_qps *= r->rate_scale;
-            c->p.min_qps *= r->rate_scale;
-            c->p.max_qps *= r->rate_scale;
-            c->p.max_total_qps *= r->rate_scale;
-            c->p.increase_qps *= r->rate_scale;
-        }
-    }
     if (!(c->s = calloc(r->n_srv, sizeof *c->s)))
         return PDNS_ERR_NOMEM;
     c->n = r->n_srv;
@@ -166,19 +98,19 @@ fail:
     return PDNS_ERR_UV;
 }
 
-void pdns__ctl_on_send(pdns_runner *r, size_t srv, uint64_t now_ns)
+void pdns__ctl_on_send(pdns__engine *r, size_t srv, uint64_t now_ns)
 {
     if (r->ctl->aimd)
         r->ctl->s[srv].sent++;
 }
 
-void pdns__ctl_on_limited(pdns_runner *r, size_t srv)
+void pdns__ctl_on_limited(pdns__engine *r, size_t srv)
 {
     if (r->ctl->aimd)
         r->ctl->s[srv].limited = 1;
 }
 
-void pdns__ctl_on_answer(pdns_runner *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
+void pdns__ctl_on_answer(pdns__engine *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
                          uint64_t now_ns)
 {
     ctl_srv *cs;
@@ -195,14 +127,14 @@ void pdns__ctl_on_answer(pdns_runner *r, size_t srv, int rcode, int tc, uint64_t
         cs->min_rtt_ns = rtt_ns;
 }
 
-void pdns__ctl_on_loss(pdns_runner *r, size_t srv, uint64_t sent_ns, uint64_t now_ns)
+void pdns__ctl_on_loss(pdns__engine *r, size_t srv, uint64_t sent_ns, uint64_t now_ns)
 {
     if (r->ctl->aimd)
         pdns__aimd_report_late_loss(&r->ctl->s[srv].a, sent_ns, 1);
 }
 
 /* Close one server's control interval and apply the controller's new rate. */
-static void update_server(pdns_runner *r, size_t s, uint64_t now)
+static void update_server(pdns__engine *r, size_t s, uint64_t now)
 {
     ctl_srv *cs = &r->ctl->s[s];
     pdns__aimd_sample smp;
@@ -243,7 +175,7 @@ static void update_server(pdns_runner *r, size_t s, uint64_t now)
 
 static void ctl_tick(uv_timer_t *t)
 {
-    pdns_runner *r = t->data;
+    pdns__engine *r = t->data;
     uint64_t now = uv_hrtime();
     for (size_t s = 0; s < r->ctl->n; s++) {
         ctl_srv *cs = &r->ctl->s[s];
@@ -252,13 +184,13 @@ static void ctl_tick(uv_timer_t *t)
     }
 }
 
-void pdns__ctl_stop(pdns_runner *r)
+void pdns__ctl_stop(pdns__engine *r)
 {
     if (r->ctl && r->ctl->timer_init)
         uv_timer_stop(&r->ctl->timer);
 }
 
-void pdns__ctl_close(pdns_runner *r, uv_close_cb cb)
+void pdns__ctl_close(pdns__engine *r, uv_close_cb cb)
 {
     if (r->ctl && r->ctl->timer_init) {
         uv_timer_stop(&r->ctl->timer);
@@ -267,7 +199,7 @@ void pdns__ctl_close(pdns_runner *r, uv_close_cb cb)
     }
 }
 
-void pdns__ctl_free(pdns_runner *r)
+void pdns__ctl_free(pdns__engine *r)
 {
     if (!r->ctl)
         return;
@@ -276,7 +208,7 @@ void pdns__ctl_free(pdns_runner *r)
     r->ctl = NULL;
 }
 
-int pdns__ctl_server(const pdns_runner *r, size_t s, double *optimal, int *converged,
+int pdns__ctl_server(const pdns__engine *r, size_t s, double *optimal, int *converged,
                      double *after_s, const char **phase)
 {
     const pdns__ctl *c = r->ctl;
@@ -292,25 +224,4 @@ int pdns__ctl_server(const pdns_runner *r, size_t s, double *optimal, int *conve
     *after_s = pdns__aimd_converged_after_s(&c->s[s].a);
     *phase = pdns__aimd_phase_name(&c->s[s].a);
     return 1;
-}
-
-void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc)
-{
-    pdns__ctl *c = r->ctl;
-    cJSON *ctl = cJSON_AddObjectToObject(doc, "controller");
-    if (!ctl)
-        return;
-    cJSON_AddStringToObject(ctl, "mode", c->aimd ? "aimd" : "fixed");
-    if (!c->aimd) {
-        cJSON_AddNumberToObject(ctl, "qps", c->fixed_qps);
-        return;
-    }
-    cJSON_AddStringToObject(ctl, "profile", c->origin);
-    cJSON *params = cJSON_AddObjectToObject(ctl, "params");
-    for (size_t i = 0; params && i < pdns__profile_nkeys(); i++) {
-        double v;
-        const char *k = pdns__profile_key(i);
-        if (k && pdns__profile_get(&c->p, k, &v) == 0)
-            cJSON_AddNumberToObject(params, k, v);
-    }
 }

@@ -1,4 +1,4 @@
-/* api.c - public wrappers: server lists, name validation, name reader, record writer.
+/* api.c - public wrappers: name validation, server addresses, name reader, record writer.
  * SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,6 @@
 #include "input.h"
 #include "name.h"
 #include "output.h"
-#include "runner.h"
 #include "server.h"
 
 struct pdns_reader {
@@ -17,34 +16,6 @@ struct pdns_reader {
 struct pdns_writer {
     pdns__output out;
 };
-
-static pdns_status add_cb(const char *text, void *ud)
-{
-    return pdns_runner_add_server(ud, text);
-}
-
-pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path)
-{
-    size_t before;
-    pdns_status st;
-    if (!r || !path)
-        return PDNS_ERR_INVALID;
-    before = r->n_srv;
-    st = pdns__servers_file(path, add_cb, r, r->errbuf, sizeof r->errbuf);
-    if (st == PDNS_OK && r->n_srv == before) {
-        snprintf(r->errbuf, sizeof r->errbuf, "%s: no servers in the file", path);
-        return PDNS_ERR_NOSERVER;
-    }
-    return st;
-}
-
-pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path)
-{
-    if (!r)
-        return PDNS_ERR_INVALID;
-    return pdns__servers_resolv_conf(path ? path : "/etc/resolv.conf", add_cb, r, r->errbuf,
-                                     sizeof r->errbuf);
-}
 
 pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why)
 {

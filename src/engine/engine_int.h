@@ -1,20 +1,21 @@
-/* runner.h - the engine's internal state, shared by runner.c and the controller glue.
+/* engine_int.h - the engine's internal state, shared by engine.c and the controller glue
+ * (ctl.c) only; everything else uses engine.h.
  * SPDX-License-Identifier: MIT */
-#ifndef PDNS_RUNNER_H
-#define PDNS_RUNNER_H
+#ifndef PDNS_ENGINE_INT_H
+#define PDNS_ENGINE_INT_H
 
 #include <stdint.h>
 #include <time.h>
 #include <uv.h>
 
 #include "pacedns.h"
+#include "engine/engine.h"
 #include "pacer.h"
 #include "server.h"
 #include "stats.h"
 #include "transport.h"
 
-typedef struct pdns__ctl pdns__ctl;       /* controller state (ctl.c) */
-typedef struct pdns__shards pdns__shards; /* worker threads (shards.c) */
+typedef struct pdns__ctl pdns__ctl; /* controller state (ctl.c) */
 
 typedef struct pdns__srv {
     pdns__addr addr;
@@ -48,9 +49,8 @@ struct job;
 #define PDNS__H_TEARDOWN 4u
 #define PDNS__H_MORE     8u
 
-struct pdns_runner {
+struct pdns__engine {
     uv_loop_t *loop;
-    uv_loop_t *own_loop;
     pdns_options opt;
     uint16_t *types;
     size_t n_types;
@@ -92,31 +92,23 @@ struct pdns_runner {
     time_t started_wall;
     char errbuf[256];
 
-    pdns__shards *sh;  /* set in a parent of worker threads: it runs no queries itself */
-    double rate_scale; /* an engine of a parent: its share of every rate limit (1/N) */
+    int release_pending; /* pdns__engine_close: free once the handles are closed */
 };
 
 /* Controller glue (ctl.c): sets each server's pacer rate, fixed or AIMD-driven. */
-pdns_status pdns__ctl_init(pdns_runner *r, const pdns_options *opt);
-pdns_status pdns__ctl_start(pdns_runner *r, uint64_t now_ns);
-void pdns__ctl_on_send(pdns_runner *r, size_t srv, uint64_t now_ns);
-void pdns__ctl_on_answer(pdns_runner *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
+pdns_status pdns__ctl_init(pdns__engine *r, const pdns__engine_cfg *cfg);
+pdns_status pdns__ctl_start(pdns__engine *r, uint64_t now_ns);
+void pdns__ctl_on_send(pdns__engine *r, size_t srv, uint64_t now_ns);
+void pdns__ctl_on_answer(pdns__engine *r, size_t srv, int rcode, int tc, uint64_t rtt_ns,
                          uint64_t now_ns);
-void pdns__ctl_on_loss(pdns_runner *r, size_t srv, uint64_t sent_ns, uint64_t now_ns);
+void pdns__ctl_on_loss(pdns__engine *r, size_t srv, uint64_t sent_ns, uint64_t now_ns);
 /* The server could have sent but had no ready name or hit its in-flight cap. */
-void pdns__ctl_on_limited(pdns_runner *r, size_t srv);
+void pdns__ctl_on_limited(pdns__engine *r, size_t srv);
 /* Controller view of server s; returns 0 when the controller is off (fixed rate). */
-int pdns__ctl_server(const pdns_runner *r, size_t s, double *optimal, int *converged,
+int pdns__ctl_server(const pdns__engine *r, size_t s, double *optimal, int *converged,
                      double *after_s, const char **phase);
-void pdns__ctl_stop(pdns_runner *r);
-/* The configured profile's cross-key rules (start >= min, max >= start...); PDNS_OK with
- * a fixed rate. Fills errbuf on failure. */
-pdns_status pdns__ctl_check(pdns_runner *r);
-void pdns__ctl_close(pdns_runner *r, uv_close_cb cb);
-void pdns__ctl_free(pdns_runner *r);
-void pdns__ctl_stats_json(pdns_runner *r, cJSON *doc);
-
-const char *pdns__runner_error(const pdns_runner *r);
-double pdns__runner_elapsed(const pdns_runner *r);
+void pdns__ctl_stop(pdns__engine *r);
+void pdns__ctl_close(pdns__engine *r, uv_close_cb cb);
+void pdns__ctl_free(pdns__engine *r);
 
 #endif

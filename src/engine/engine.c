@@ -1,4 +1,4 @@
-/* runner.c - the engine: admission, pacing, retries, CNAME chasing, records, stats.
+/* engine.c - one loop's engine: admission, pacing, sending, hedging, records, stats.
  * SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <math.h>
@@ -9,10 +9,10 @@
 
 #include "pacedns.h"
 #include "core/job.h"
+#include "core/split.h"
 #include "name.h"
 #include "wire.h"
-#include "runner.h"
-#include "shards.h"
+#include "engine/engine_int.h"
 
 /* IMPLEMENTATION NOTES
  * Jobs. One job per (input name, type). A job lives from admission to its one record;
@@ -74,16 +74,17 @@ struct job {
     int in_if;              /* on the in-flight list */
     int in_zomb;            /* on the zombie list */
     job *if_prev, *if_next; /* in-flight list (live attempt, oldest first) or zombies */
-    pdns_runner *r_owner;
+    pdns__engine *r_owner;
 };
 
-static void kick(pdns_runner *r);
-static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answer *ans,
+static void kick(pdns__engine *r);
+static void release(pdns__engine *r);
+static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answer *ans,
                        size_t n_ans, const char *error);
 
 /* ---- servers -------------------------------------------------------------------- */
 
-static pdns_status add_server_addr(pdns_runner *r, const pdns__addr *a)
+static pdns_status add_server_addr(pdns__engine *r, const pdns__addr *a)
 {
     for (size_t i = 0; i < r->n_srv; i++)
         if (strcmp(r->srv[i].addr.text, a->text) == 0)
@@ -104,127 +105,52 @@ static pdns_status add_server_addr(pdns_runner *r, const pdns__addr *a)
     return PDNS_OK;
 }
 
-pdns_status pdns_runner_add_server(pdns_runner *r, const char *server)
-{
-    pdns__addr a;
-    const char *why;
-    if (!r || !server)
-        return PDNS_ERR_INVALID;
-    if (r->state != PDNS__RS_NEW)
-        return PDNS_ERR_STATE;
-    if (pdns__addr_parse(server, &a, &why) != PDNS_OK) {
-        snprintf(r->errbuf, sizeof r->errbuf, "bad server address '%s': %s", server, why);
-        return PDNS_ERR_PARSE;
-    }
-    pdns_status st = add_server_addr(r, &a);
-    if (st == PDNS_OK && r->sh)
-        st = pdns__shards_add_server(r, server);
-    return st;
-}
+/* ---- creation ------------------------------------------------------------------- */
 
-/* ---- options and lifecycle ------------------------------------------------------ */
-
-void pdns_options_init(pdns_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->qps = 0;
-    opt->max_inflight = 0; /* auto: 100 with a fixed rate, 1000 with the controller */
-    opt->timeout_ms = 2000;
-    opt->retries = 3;
-    opt->interval_s = 1.0;
-}
-
-pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runner **out)
+pdns_status pdns__engine_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, pdns__engine **out,
+                             char *err, size_t errcap)
 {
     static const uint16_t def_type = PDNS__TYPE_A;
-    pdns_runner *r;
+    pdns__engine *r;
     pdns_status st = PDNS_ERR_NOMEM;
 
-    if (!opt || !out || !opt->on_result)
-        return PDNS_ERR_INVALID;
-    /* the documented ranges of pdns_options (see pacedns.h) */
-    if (opt->timeout_ms == 0 || opt->timeout_ms > PDNS_MAX_TIMEOUT_MS ||
-        !(opt->interval_s >= PDNS_MIN_INTERVAL_S && opt->interval_s <= PDNS_MAX_INTERVAL_S) ||
-        opt->retries > PDNS_MAX_RETRIES || opt->threads > PDNS_MAX_THREADS ||
-        (opt->threads > 1 && opt->max_inflight && opt->max_inflight < opt->threads) ||
-        !(opt->qps <= 0 || isfinite(opt->qps)) ||
-        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)))
-        return PDNS_ERR_RANGE;
-    if (opt->dnssec)
-        return PDNS_ERR_UNSUPPORTED; /* reserved: no validation is done */
     if (!(r = calloc(1, sizeof *r)))
         return PDNS_ERR_NOMEM;
-    r->opt = *opt;
-    r->n_types = opt->n_types ? opt->n_types : 1;
+    r->loop = loop;
+    r->opt = cfg->opt;
+    r->n_types = cfg->n_types ? cfg->n_types : 1;
     if (!(r->types = malloc(r->n_types * sizeof *r->types)))
         goto fail;
-    memcpy(r->types, opt->n_types ? opt->types : &def_type, r->n_types * sizeof *r->types);
+    memcpy(r->types, cfg->n_types ? cfg->types : &def_type, r->n_types * sizeof *r->types);
     r->opt.types = r->types;
-    if (loop) {
-        r->loop = loop;
-    } else {
-        if (!(r->own_loop = malloc(sizeof *r->own_loop)))
-            goto fail;
-        if (uv_loop_init(r->own_loop) != 0) {
-            free(r->own_loop);
-            r->own_loop = NULL;
-            st = PDNS_ERR_UV;
-            goto fail;
-        }
-        r->loop = r->own_loop;
-    }
-    if ((st = pdns__ctl_init(r, opt)) != PDNS_OK)
+    r->opt.n_types = r->n_types;
+    r->source = cfg->source;
+    r->source_user = cfg->source_user;
+    r->source_eof = cfg->source == NULL;
+    if ((st = pdns__ctl_init(r, cfg)) != PDNS_OK)
         goto fail;
-    r->rate_scale = 1.0;
+    for (size_t i = 0; i < cfg->n_servers; i++)
+        if ((st = add_server_addr(r, &cfg->servers[i])) != PDNS_OK)
+            goto fail;
     r->state = PDNS__RS_NEW;
-    if (opt->threads > 1 && (st = pdns__shards_new(r, opt, opt->threads)) != PDNS_OK) {
-        pdns_runner_free(r);
-        return st;
-    }
     *out = r;
     return PDNS_OK;
 fail:
-    pdns__ctl_free(r);
-    if (r->own_loop) {
-        uv_loop_close(r->own_loop);
-        free(r->own_loop);
-    }
-    free(r->types);
-    free(r);
+    snprintf(err, errcap, "%s", pdns_strerror(st));
+    release(r);
     return st;
 }
 
-const char *pdns__runner_error(const pdns_runner *r)
+const char *pdns__engine_error(const pdns__engine *r)
 {
     return r->errbuf;
 }
 
-const char *pdns_runner_errmsg(const pdns_runner *r)
-{
-    return r ? r->errbuf : "";
-}
-
-pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user)
-{
-    if (!r)
-        return PDNS_ERR_INVALID;
-    if (r->sh)
-        return pdns__shards_set_source(r, fn, user);
-    r->source = fn;
-    r->source_user = user;
-    r->source_eof = fn == NULL;
-    return PDNS_OK;
-}
-
-pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user)
+pdns_status pdns__engine_submit(pdns__engine *r, const char *name, uint64_t line, void *user)
 {
     pdns__pending *p;
-    if (!r || !name)
-        return PDNS_ERR_INVALID;
     if (r->state == PDNS__RS_CLOSING || r->state == PDNS__RS_DONE)
         return PDNS_ERR_STATE;
-    if (r->sh)
-        return pdns__shards_submit(r, name, line, user);
     if (!(p = malloc(sizeof *p + strlen(name) + 1)))
         return PDNS_ERR_NOMEM;
     p->next = NULL;
@@ -243,7 +169,7 @@ pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, 
 
 /* ---- job queue ------------------------------------------------------------------ */
 
-static void enqueue(pdns_runner *r, job *j)
+static void enqueue(pdns__engine *r, job *j)
 {
     j->next = NULL;
     if (r->ready_tail)
@@ -285,7 +211,7 @@ static void free_job(job *j)
 }
 
 /* Report a record for (line, type) before any job exists: INVALID_NAME or ERROR. */
-static void report_early(pdns_runner *r, const char *name, uint64_t line, void *user,
+static void report_early(pdns__engine *r, const char *name, uint64_t line, void *user,
                          uint16_t qtype, pdns_rstatus st, const char *why)
 {
     pdns_result res = {.name = name,
@@ -306,7 +232,7 @@ static void report_early(pdns_runner *r, const char *name, uint64_t line, void *
 /* Create the jobs of one input line ("NAME", or "NAME TYPE" whose type replaces the
  * configured ones) and queue them, or report INVALID_NAME records at once: one per
  * type the line stands for, so every line yields exactly one record per type. */
-static void admit_name(pdns_runner *r, const char *text, uint64_t line, void *user)
+static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *user)
 {
     char name[sizeof r->namebuf]; /* UTF-8 may shrink to a valid A-label name */
     const char *why = NULL;
@@ -350,7 +276,7 @@ static void admit_name(pdns_runner *r, const char *text, uint64_t line, void *us
 
 /* Pull one name from pending submissions or the source. Returns 1 if a name was
  * admitted (it may have produced only INVALID_NAME records), 0 if input is empty. */
-static int pull_input(pdns_runner *r)
+static int pull_input(pdns__engine *r)
 {
     if (r->stopping)
         return 0;
@@ -384,7 +310,7 @@ static int pull_input(pdns_runner *r)
 
 /* Take the first ready job that may go to server s (not avoiding it, unless s is the
  * only server), pulling input when nothing is ready. */
-static job *take_job(pdns_runner *r, size_t s)
+static job *take_job(pdns__engine *r, size_t s)
 {
     for (;;) {
         job *prev = NULL, *j = r->ready_head;
@@ -422,7 +348,7 @@ static job *take_job(pdns_runner *r, size_t s)
 static void on_reply(void *arg, const pdns__reply *rep);
 
 /* Send the job's current hop to server s; hedge = a second copy beside a live one. */
-static int send_job(pdns_runner *r, size_t s, job *j, uint64_t now, int hedge)
+static int send_job(pdns__engine *r, size_t s, job *j, uint64_t now, int hedge)
 {
     pdns__srv *sv = &r->srv[s];
     pdns_status st;
@@ -474,7 +400,7 @@ static int is_retryable_rcode(int rc)
 }
 
 /* The settings that shape the jobs' verdicts. */
-static pdns__job_cfg job_cfg(const pdns_runner *r)
+static pdns__job_cfg job_cfg(const pdns__engine *r)
 {
     pdns__job_cfg cfg = {.retries = r->opt.retries,
                          .fcrdns = r->opt.fcrdns,
@@ -484,7 +410,7 @@ static pdns__job_cfg job_cfg(const pdns_runner *r)
 }
 
 /* Act on the job's verdict: send its current hop (again) or report its record. */
-static void apply_verdict(pdns_runner *r, job *j, const pdns__jv *v)
+static void apply_verdict(pdns__engine *r, job *j, const pdns__jv *v)
 {
     if (v->kind == PDNS__JV_SEND)
         enqueue(r, j);
@@ -506,7 +432,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
 {
     struct att *a = arg;
     job *j = a->j;
-    pdns_runner *r = j->r_owner;
+    pdns__engine *r = j->r_owner;
     pdns__srv *sv = &r->srv[a->srv];
     uint64_t now = uv_hrtime();
     /* from the transport's own send time when it has one (taken right before the send) */
@@ -543,7 +469,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
         kick(r);
         return;
     }
-    if (r->abandon) /* pdns_runner_free cancelled it: report nothing */
+    if (r->abandon) /* pdns__engine_close cancelled it: report nothing */
         return;
     usable =
         rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->c.tcp) && !is_retryable_rcode(rep->rcode);
@@ -585,7 +511,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
 }
 
 /* Report the job's one record and free it. */
-static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answer *ans,
+static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answer *ans,
                        size_t n_ans, const char *error)
 {
     pdns_result res;
@@ -633,18 +559,18 @@ static void finish_job(pdns_runner *r, job *j, pdns_rstatus st, const pdns_answe
 
 static void tick_cb(uv_timer_t *t);
 
-static int input_pending(const pdns_runner *r)
+static int input_pending(const pdns__engine *r)
 {
     return r->ready_head || (!r->stopping && (r->pend_head || (r->source && !r->source_eof)));
 }
 
-static void maybe_finish(pdns_runner *r);
+static void maybe_finish(pdns__engine *r);
 
 #define HEDGE_MIN_NS (50 * 1000000ull)
 
 /* The oldest job whose one live copy, on another server than s, waited longer than
  * its server's hedge delay; NULL if none (the list is in send order). */
-static job *hedge_candidate(pdns_runner *r, size_t s, uint64_t now)
+static job *hedge_candidate(pdns__engine *r, size_t s, uint64_t now)
 {
     for (job *j = r->if_head; j; j = j->if_next) {
         struct att *a = j->att[0].busy && !j->att[0].stale ? &j->att[0] : &j->att[1];
@@ -662,7 +588,7 @@ static job *hedge_candidate(pdns_runner *r, size_t s, uint64_t now)
 
 /* At the tail of a run (input exhausted, nothing queued): hedge old in-flight queries
  * on servers with a free token and slot. Returns 1 when hedging may be due later. */
-static int hedge(pdns_runner *r, uint64_t now)
+static int hedge(pdns__engine *r, uint64_t now)
 {
     if (r->n_srv < 2 || r->stopping || !r->if_head)
         return 0;
@@ -693,7 +619,7 @@ static int hedge(pdns_runner *r, uint64_t now)
     return 1;
 }
 
-static void dispatch(pdns_runner *r);
+static void dispatch(pdns__engine *r);
 
 static void more_cb(uv_idle_t *h)
 {
@@ -705,7 +631,7 @@ static void more_cb(uv_idle_t *h)
  * the tick timer for the earliest next token. At most PDNS__ADMIT_PER_TURN input lines
  * are admitted per call: lines that yield no query (invalid names) would otherwise keep
  * it from returning to the loop, so signals, timers and checkpoints would never run. */
-static void dispatch(pdns_runner *r)
+static void dispatch(pdns__engine *r)
 {
     uint64_t now = uv_hrtime();
     int progress = 1;
@@ -783,7 +709,7 @@ static void tick_cb(uv_timer_t *t)
     dispatch(t->data);
 }
 
-static void kick(pdns_runner *r)
+static void kick(pdns__engine *r)
 {
     if (r->state == PDNS__RS_RUNNING)
         uv_timer_start(&r->tick, tick_cb, 0, 0);
@@ -793,21 +719,24 @@ static void kick(pdns_runner *r)
 
 static void stats_cb(uv_timer_t *t)
 {
-    pdns_runner *r = t->data;
+    pdns__engine *r = t->data;
     double el = (double)(uv_hrtime() - r->start_ns) / 1e9;
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
 }
 
+static void release(pdns__engine *r);
+
 static void on_handle_closed(uv_handle_t *h)
 {
-    pdns_runner *r = h->data;
-    r->handles_open--;
+    pdns__engine *r = h->data;
+    if (--r->handles_open == 0 && r->release_pending) /* closed after pdns__engine_close */
+        release(r);
 }
 
 /* Destroy the transports and close every handle the runner initialised (their close
  * callbacks run on the loop). Safe on a partly started runner. */
-static void teardown(pdns_runner *r)
+static void teardown(pdns__engine *r)
 {
     for (size_t s = 0; s < r->n_srv; s++) {
         if (r->srv[s].tp) {
@@ -839,7 +768,7 @@ static void teardown_cb(uv_timer_t *t)
     teardown(t->data);
 }
 
-static void maybe_finish(pdns_runner *r)
+static void maybe_finish(pdns__engine *r)
 {
     double el;
     if (r->state != PDNS__RS_RUNNING || r->jobs_alive || input_pending(r))
@@ -859,7 +788,7 @@ static void maybe_finish(pdns_runner *r)
 
 /* Initialise the runner's own handles before anything else can fail, so that every
  * failure path can close exactly what exists. */
-static int init_handles(pdns_runner *r)
+static int init_handles(pdns__engine *r)
 {
     int rc;
     if ((rc = uv_timer_init(r->loop, &r->tick)) != 0)
@@ -885,23 +814,14 @@ static int init_handles(pdns_runner *r)
     return 0;
 }
 
-pdns_status pdns_runner_run(pdns_runner *r)
+pdns_status pdns__engine_run(pdns__engine *r)
 {
     pdns_status st;
     uint64_t now;
     int rc;
 
-    if (!r)
-        return PDNS_ERR_INVALID;
     if (r->state != PDNS__RS_NEW)
         return PDNS_ERR_STATE;
-    if (r->n_srv == 0)
-        return PDNS_ERR_NOSERVER;
-    /* the profile's cross-key rules, before any thread or handle exists */
-    if ((st = pdns__ctl_check(r)) != PDNS_OK)
-        return st;
-    if (r->sh)
-        return pdns__shards_run(r);
     if (!r->source && !r->pend_head)
         r->source_eof = 1;
     r->tvt =
@@ -915,7 +835,7 @@ pdns_status pdns_runner_run(pdns_runner *r)
                             sizeof r->errbuf);
         if (st != PDNS_OK)
             goto fail;
-        sv->max_inflight = r->opt.max_inflight ? r->opt.max_inflight : r->opt.qps > 0 ? 100 : 1000;
+        sv->max_inflight = pdns__default_inflight(&r->opt);
     }
     if ((st = pdns__ctl_start(r, now)) != PDNS_OK)
         goto fail;
@@ -930,9 +850,6 @@ pdns_status pdns_runner_run(pdns_runner *r)
             goto fail_uv;
     }
     kick(r);
-    if (r->own_loop) {
-        uv_run(r->loop, UV_RUN_DEFAULT);
-    }
     return PDNS_OK;
 fail_uv:
     snprintf(r->errbuf, sizeof r->errbuf, "libuv: %s", uv_strerror(rc));
@@ -942,63 +859,25 @@ fail:
     uv_timer_stop(&r->tick);
     uv_timer_stop(&r->stats_timer);
     teardown(r);
-    if (r->own_loop)
-        uv_run(r->loop, UV_RUN_DEFAULT);
     return st;
 }
 
-void pdns_runner_stop(pdns_runner *r)
+void pdns__engine_stop(pdns__engine *r)
 {
-    if (r && r->sh) {
-        pdns__shards_stop(r); /* any thread */
-        return;
-    }
-    if (!r || r->stopping)
+    if (r->stopping)
         return;
     r->stopping = 1;
     kick(r);
 }
 
-int pdns_runner_done(const pdns_runner *r)
+int pdns__engine_done(const pdns__engine *r)
 {
-    if (r && r->sh)
-        return pdns__shards_done(r);
-    return r && (r->state == PDNS__RS_DONE || r->state == PDNS__RS_CLOSING);
+    return r->state == PDNS__RS_DONE || r->state == PDNS__RS_CLOSING;
 }
 
-void pdns_runner_free(pdns_runner *r)
+/* Free everything but the handles (all closed by now). */
+static void release(pdns__engine *r)
 {
-    if (!r)
-        return;
-    if (r->sh) {
-        /* a parent: its engines and threads go first; it has no handles but `finished` */
-        pdns__shards_free(r);
-        r->state = PDNS__RS_DONE;
-    }
-    if (r->state == PDNS__RS_RUNNING || r->state == PDNS__RS_CLOSING) {
-        /* not finished yet: tear down now (outstanding getdns queries are cancelled) */
-        if (r->state == PDNS__RS_RUNNING) {
-            uv_timer_stop(&r->tick);
-            uv_timer_stop(&r->stats_timer);
-            pdns__ctl_stop(r);
-        }
-        uv_timer_stop(&r->teardown);
-        uv_idle_stop(&r->more);
-        r->state = PDNS__RS_CLOSING;
-        r->abandon = 1; /* replies of cancelled queries report nothing */
-        teardown(r);
-    }
-    if (r->own_loop) {
-        uv_run(r->own_loop, UV_RUN_DEFAULT);
-        uv_loop_close(r->own_loop);
-        free(r->own_loop);
-    } else if (r->handles_open > 0) {
-        /* with the caller's loop, the close callbacks run on its next uv_run; they
-         * only decrement a counter, so keep the struct alive by leaking nothing: run
-         * the loop once here for the handles we own. */
-        while (r->handles_open > 0 && uv_run(r->loop, UV_RUN_ONCE))
-            ;
-    }
     while (r->ready_head) {
         job *j = r->ready_head;
         r->ready_head = j->next;
@@ -1028,111 +907,86 @@ void pdns_runner_free(pdns_runner *r)
     free(r);
 }
 
-void pdns_free(void *p)
+void pdns__engine_close(pdns__engine *r)
 {
-    free(p);
-}
-
-/* ---- stats document --------------------------------------------------------------- */
-
-char *pdns_runner_stats_json(pdns_runner *r, int pretty)
-{
-    cJSON *doc = cJSON_CreateObject(), *totals, *statuses, *servers;
-    char started[32];
-    struct tm tm;
-    double dur;
-    char *out = NULL;
-    uint64_t end = r->end_ns ? r->end_ns : uv_hrtime();
-
-    if (!doc)
-        return NULL;
-    dur = r->start_ns ? (double)(end - r->start_ns) / 1e9 : 0.0;
-    gmtime_r(&r->started_wall, &tm);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cJSON_AddStringToObject(doc, "pacedns_version", PDNS_VERSION);
-    cJSON_AddStringToObject(doc, "started", started);
-    cJSON_AddNumberToObject(doc, "duration_s", round(dur * 1000.0) / 1000.0);
-    cJSON_AddNumberToObject(doc, "threads", r->opt.threads > 1 ? r->opt.threads : 1);
-    pdns__ctl_stats_json(r, doc);
-    totals = cJSON_AddObjectToObject(doc, "totals");
-    if (totals) {
-        cJSON_AddNumberToObject(totals, "names", (double)r->names_read);
-        cJSON_AddNumberToObject(totals, "records", (double)r->records);
-        cJSON_AddNumberToObject(totals, "records_per_s",
-                                dur > 0 ? round((double)r->records / dur * 10) / 10 : 0);
-        statuses = cJSON_AddObjectToObject(totals, "statuses");
-        for (int i = 0; statuses && i < PDNS_R_COUNT; i++)
-            if (r->counts[i])
-                cJSON_AddNumberToObject(statuses, pdns_rstatus_name((pdns_rstatus)i),
-                                        (double)r->counts[i]);
+    if (r->state == PDNS__RS_RUNNING || r->state == PDNS__RS_CLOSING) {
+        /* not finished yet: tear down now (outstanding queries are cancelled) */
+        if (r->state == PDNS__RS_RUNNING) {
+            uv_timer_stop(&r->tick);
+            uv_timer_stop(&r->stats_timer);
+            pdns__ctl_stop(r);
+        }
+        uv_timer_stop(&r->teardown);
+        uv_idle_stop(&r->more);
+        r->state = PDNS__RS_CLOSING;
+        r->abandon = 1; /* replies of cancelled queries report nothing */
+        teardown(r);
+    } else if (r->state == PDNS__RS_NEW) {
+        r->state = PDNS__RS_DONE;
     }
-    servers = cJSON_AddArrayToObject(doc, "servers");
-    for (size_t s = 0; servers && s < r->n_srv; s++) {
-        if (r->srv[s].tp && r->tvt->ignored)
-            r->srv[s].st.ignored = r->tvt->ignored(r->srv[s].tp);
-        cJSON *sj = pdns__stats_server_json(&r->srv[s].st, dur);
-        if (sj)
-            cJSON_AddItemToArray(servers, sj);
-    }
-    if (r->sh && r->state == PDNS__RS_DONE)
-        pdns__shards_stats_json(r, doc);
-    out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    return out;
+    r->release_pending = 1;
+    if (r->handles_open == 0)
+        release(r);
 }
 
-/* ---- summaries ------------------------------------------------------------------ */
+/* ---- figures -------------------------------------------------------------------- */
 
-size_t pdns_runner_server_count(const pdns_runner *r)
+const pdns__server_stats *pdns__engine_server_stats(pdns__engine *r, size_t k)
 {
-    return r ? r->n_srv : 0;
+    if (r->srv[k].tp && r->tvt->ignored)
+        r->srv[k].st.ignored = r->tvt->ignored(r->srv[k].tp);
+    return &r->srv[k].st;
 }
 
-pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_info *out)
+double pdns__engine_server_rate(const pdns__engine *r, size_t k)
 {
-    const pdns__server_stats *st;
-    double el;
-    if (!r || !out || i >= r->n_srv)
-        return PDNS_ERR_INVALID;
-    if (r->sh)
-        return pdns__shards_server_info(r, i, out);
-    st = &r->srv[i].st;
-    el = pdns__runner_elapsed(r);
+    return r->srv[k].pacer.rate;
+}
+
+void pdns__engine_ctl_view(const pdns__engine *r, size_t k, pdns__ctl_view *out)
+{
     memset(out, 0, sizeof *out);
-    out->server = r->srv[i].addr.text;
+    out->controlled = pdns__ctl_server(r, k, &out->optimal_qps, &out->converged,
+                                       &out->converged_after_s, &out->phase);
+}
+
+void pdns__engine_server_info(pdns__engine *r, size_t k, pdns_server_info *out)
+{
+    const pdns__server_stats *st = pdns__engine_server_stats(r, k);
+    double el = pdns__engine_elapsed(r);
+    memset(out, 0, sizeof *out);
+    out->server = r->srv[k].addr.text;
     out->sent = st->sent;
     out->answered = st->answered;
     out->timeouts = st->timeouts;
     out->retries = st->retries;
     out->errors = st->errors;
     out->tc = st->tc;
-    out->rate_qps = r->srv[i].pacer.rate;
+    out->rate_qps = r->srv[k].pacer.rate;
     out->answered_qps = el > 0 ? (double)st->answered / el : 0;
     out->p50_ms = (double)pdns__hist_quantile(&st->lat, 0.5) / 1000.0;
     out->p99_ms = (double)pdns__hist_quantile(&st->lat, 0.99) / 1000.0;
-    out->controlled = pdns__ctl_server(r, i, &out->optimal_qps, &out->converged,
+    out->controlled = pdns__ctl_server(r, k, &out->optimal_qps, &out->converged,
                                        &out->converged_after_s, &out->phase);
-    return PDNS_OK;
 }
 
-void pdns_runner_totals(const pdns_runner *r, pdns_totals *out)
+void pdns__engine_totals(const pdns__engine *r, pdns_totals *out)
 {
     memset(out, 0, sizeof *out);
-    if (!r)
-        return;
-    if (r->sh) {
-        pdns__shards_totals(r, out);
-        return;
-    }
     out->names = r->names_read;
     out->records = r->records;
-    out->elapsed_s = pdns__runner_elapsed(r);
+    out->elapsed_s = pdns__engine_elapsed(r);
     memcpy(out->statuses, r->counts, sizeof out->statuses);
     out->input_error = r->source_error;
 }
 
-double pdns__runner_elapsed(const pdns_runner *r)
+double pdns__engine_elapsed(const pdns__engine *r)
 {
     uint64_t end = r->end_ns ? r->end_ns : uv_hrtime();
     return r->start_ns ? (double)(end - r->start_ns) / 1e9 : 0.0;
+}
+
+time_t pdns__engine_started(const pdns__engine *r)
+{
+    return r->started_wall;
 }

@@ -1,0 +1,73 @@
+/* engine.h - one event loop's engine: its servers, pacers, controllers, transports and
+ * jobs. The interface the façade (api/runner.c) and the pool (pool/pool.c) use.
+ * SPDX-License-Identifier: MIT
+ *
+ * Threads: an engine belongs to the thread that runs its loop; every call below is made
+ * from that thread, except pdns__engine_stop, which the pool makes on the engine's
+ * thread through its own async handle. */
+#ifndef PDNS_ENGINE_H
+#define PDNS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "aimd.h"
+#include "pacedns.h"
+#include "server.h"
+#include "stats.h"
+
+struct uv_loop_s;
+typedef struct pdns__engine pdns__engine;
+
+/* Everything an engine is built from, resolved by the façade (rates already this
+ * engine's share when it is one of a pool's). Copied by pdns__engine_new. */
+typedef struct pdns__engine_cfg {
+    pdns_options opt; /* threads ignored; on_result/user: where records go */
+    const uint16_t *types;
+    size_t n_types;
+    const pdns__addr *servers;
+    size_t n_servers;
+    int aimd;               /* 1: the controller; 0: the fixed opt.qps */
+    pdns__aimd_params prof; /* the controller's parameters (validated) */
+    const char *origin;     /* the profile's name or path, for the stats */
+    pdns_source_fn source;  /* names, or NULL (submissions only) */
+    void *source_user;
+} pdns__engine_cfg;
+
+/* The controller's view of one server (for the summaries and the stats). */
+typedef struct pdns__ctl_view {
+    int controlled; /* 0: a fixed rate */
+    double optimal_qps;
+    int converged;
+    double converged_after_s;
+    const char *phase;
+} pdns__ctl_view;
+
+pdns_status pdns__engine_new(struct uv_loop_s *loop, const pdns__engine_cfg *cfg,
+                             pdns__engine **out, char *err, size_t errcap);
+/* Queue a name before or during the run. */
+pdns_status pdns__engine_submit(pdns__engine *e, const char *name, uint64_t line, void *user);
+/* Start sending (the caller runs the loop). Fills errbuf of the engine on failure. */
+pdns_status pdns__engine_run(pdns__engine *e);
+void pdns__engine_stop(pdns__engine *e);
+/* Finished: every record reported and its handles closing or closed. */
+int pdns__engine_done(const pdns__engine *e);
+const char *pdns__engine_error(const pdns__engine *e);
+
+void pdns__engine_totals(const pdns__engine *e, pdns_totals *out);
+/* Server k's figures (k < n_servers); stats valid until the engine is freed. */
+const pdns__server_stats *pdns__engine_server_stats(pdns__engine *e, size_t k);
+double pdns__engine_server_rate(const pdns__engine *e, size_t k);
+/* Server k's figures as the public summary gives them. */
+void pdns__engine_server_info(pdns__engine *e, size_t k, pdns_server_info *out);
+void pdns__engine_ctl_view(const pdns__engine *e, size_t k, pdns__ctl_view *out);
+double pdns__engine_elapsed(const pdns__engine *e);
+time_t pdns__engine_started(const pdns__engine *e);
+
+/* Close the engine's handles (a run still going is abandoned: no record is reported from
+ * here on). Its memory is released by the last close callback, or at once when it
+ * has no handle open; the caller runs the loop for the callbacks. */
+void pdns__engine_close(pdns__engine *e);
+
+#endif

@@ -1,0 +1,33 @@
+/* report.h - the stats JSON document, built from plain figures (one engine or a pool).
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_REPORT_H
+#define PDNS_REPORT_H
+
+#include <time.h>
+
+#include "aimd.h"
+#include "pacedns.h"
+#include "stats.h"
+
+typedef struct pdns__report {
+    time_t started;
+    double duration_s;
+    unsigned threads;
+    int aimd;            /* controller on */
+    double fixed_qps;    /* when off */
+    const char *profile; /* the profile's name or path */
+    const pdns__aimd_params *params;
+    const pdns_totals *totals;
+    size_t n_servers;
+    const pdns__server_stats *const *servers; /* [n_servers] */
+    /* a pool's breakdown (n_threads > 1): thread i's totals and its server k's figures
+     * at thread_servers[i * n_servers + k] */
+    unsigned n_threads;
+    const pdns_totals *thread_totals;
+    const pdns__server_stats *const *thread_servers;
+} pdns__report;
+
+/* The document as text (caller frees with free()), or NULL on no memory. */
+char *pdns__report_json(const pdns__report *rep, int pretty);
+
+#endif
