@@ -40,6 +40,13 @@
 #define PDNS__RCODE_REFUSED  5
 #define PDNS__RCODE_BADVERS  16
 
+/* Whether an rcode says the server, not the name, failed: SERVFAIL or REFUSED (ask
+ * elsewhere; a load signal). One definition for the engine, the controller and stats. */
+static inline int pdns__rcode_server_failure(int rcode)
+{
+    return rcode == PDNS__RCODE_SERVFAIL || rcode == PDNS__RCODE_REFUSED;
+}
+
 /* OPCODEs (RFC 1035 4.1.1) */
 #define PDNS__OPCODE_QUERY 0
 

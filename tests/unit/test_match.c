@@ -90,6 +90,8 @@ static void test_wire_accessors(void)
     pdns__wire_set_flags(h, PDNS__WIRE_RD);
     CHECK(h[2] == 0x01 && h[3] == 0x00);
     CHECK(pdns__wire_get_qr(h) == 0 && pdns__wire_get_tc(h) == 0 && pdns__wire_get_rcode(h) == 0);
+    for (int rc = -1; rc <= 23; rc++)
+        CHECK(pdns__rcode_server_failure(rc) == (rc == 2 || rc == 5));
 }
 
 /* Encode name; expect the wire bytes want[0..wlen), or rejection when want is NULL. */
