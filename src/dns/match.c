@@ -13,6 +13,8 @@ int pdns__dns_wname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_
     /* length bytes are 1..63, below 'A': folding every byte leaves them alone */
     if (alen != blen)
         return 0;
+    if (memcmp(a, b, alen) == 0) /* the usual case: the server echoes our bytes */
+        return 1;
     for (size_t i = 0; i < alen; i++)
         if (lower(a[i]) != lower(b[i]))
             return 0;
@@ -54,14 +56,6 @@ const char *pdns__dns_match_name(pdns__dns_match m)
     return "unknown verdict";
 }
 
-/* Set r->why to the verdict's text unless already set, and return the verdict. */
-static pdns__dns_match verdict(pdns__dns_match_result *r, pdns__dns_match m)
-{
-    if (!r->why)
-        r->why = pdns__dns_match_name(m);
-    return m;
-}
-
 /* Header first (length, ID, QR, QDCOUNT; a header-only error ends there), then the
  * question: labels up to the root (no compression), then type and class. */
 pdns__dns_match pdns__dns_match_answer(const uint8_t *p, size_t n, const pdns__dns_query *q,
@@ -72,9 +66,14 @@ pdns__dns_match pdns__dns_match_answer(const uint8_t *p, size_t n, const pdns__d
     size_t off = PDNS__WIRE_HDR_LEN, qstart = PDNS__WIRE_HDR_LEN;
     uint16_t qtype, qclass;
 
-    memset(r, 0, sizeof *r);
-    if (n < PDNS__WIRE_HDR_LEN)
-        return verdict(r, PDNS__MATCH_SHORT);
+    r->qend = 0;
+    r->why = NULL;
+    if (n < PDNS__WIRE_HDR_LEN) {
+        r->id = r->flags = r->qdcount = r->ancount = 0;
+        r->opcode = 0;
+        r->rcode = r->tc = 0;
+        return PDNS__MATCH_SHORT;
+    }
     r->id = pdns__wire_get_id(p);
     r->flags = pdns__wire_get_flags(p);
     r->qdcount = pdns__wire_get_qdcount(p);
@@ -83,32 +82,32 @@ pdns__dns_match pdns__dns_match_answer(const uint8_t *p, size_t n, const pdns__d
     r->rcode = pdns__wire_get_rcode(p);
     r->tc = pdns__wire_get_tc(p);
     if (r->id != q->id)
-        return verdict(r, PDNS__MATCH_OTHER_ID);
+        return PDNS__MATCH_OTHER_ID;
     if (!(r->flags & PDNS__WIRE_QR))
-        return verdict(r, PDNS__MATCH_NOT_RESPONSE);
+        return PDNS__MATCH_NOT_RESPONSE;
     if (r->qdcount > 1)
-        return verdict(r, PDNS__MATCH_QDCOUNT);
+        return PDNS__MATCH_QDCOUNT;
     if (r->qdcount == 0) {
         /* some servers send error answers without the question */
         const char *why = header_only_error(r->rcode);
         if (!why || r->ancount)
-            return verdict(r, PDNS__MATCH_QDCOUNT);
+            return PDNS__MATCH_QDCOUNT;
         r->why = why;
         return PDNS__MATCH_HEADER_ERROR;
     }
     while (off < n && p[off] != 0) {
         if (p[off] & PDNS__WIRE_PTR_MASK)
-            return verdict(r, PDNS__MATCH_COMPRESSED);
+            return PDNS__MATCH_COMPRESSED;
         off += (size_t)p[off] + 1;
     }
     if (off >= n || n - off < 1 + PDNS__WIRE_QFIXED)
-        return verdict(r, PDNS__MATCH_QUESTION_CUT);
+        return PDNS__MATCH_QUESTION_CUT;
     off++; /* the root label */
     qtype = pdns__wire_read_u16(p + off);
     qclass = pdns__wire_read_u16(p + off + 2);
     if (qtype != q->qtype || qclass != PDNS__CLASS_IN ||
         !pdns__dns_wname_equal(p + qstart, off - qstart, q->qname, q->qlen))
-        return verdict(r, PDNS__MATCH_OTHER_QUESTION);
+        return PDNS__MATCH_OTHER_QUESTION;
     r->qend = off + PDNS__WIRE_QFIXED;
-    return verdict(r, PDNS__MATCH_ANSWER);
+    return PDNS__MATCH_ANSWER;
 }

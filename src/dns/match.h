@@ -38,15 +38,16 @@ typedef enum pdns__dns_match {
     PDNS__MATCH_N_VERDICTS
 } pdns__dns_match;
 
-/* What the header and question said (the fields are set as far as the check got:
- * all of them for ANSWER, the header ones once the datagram has a header). */
+/* What the header and question said: the header fields once the datagram has a header
+ * (zero before), qend for ANSWER only (else 0). */
 typedef struct pdns__dns_match_result {
     uint16_t id, flags, qdcount, ancount;
     unsigned opcode; /* not checked: kept for the caller */
     int rcode;       /* the header's 4-bit rcode */
     int tc;          /* 1 when TC is set */
     size_t qend;     /* ANSWER: offset just past the question */
-    const char *why; /* static text of the verdict */
+    const char *why; /* HEADER_ERROR: static text saying which (else NULL; the verdict's
+                        own text is pdns__dns_match_name) */
 } pdns__dns_match_result;
 
 /* Check datagram p[0..n) against q (the bytes are only read). Returns the verdict and
