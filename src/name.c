@@ -8,10 +8,12 @@
 #include <string.h>
 #include <strings.h>
 #include <idn2.h>
+#include "dns/wire.h"
 #include "name.h"
 
-#define PDNS__LABEL_MAX   63
-#define PDNS__NAME_OCTETS 253 /* presentation length without the trailing dot */
+/* presentation length without the trailing dot: the wire name less its first length
+ * byte and the root label */
+#define PDNS__NAME_OCTETS (PDNS__WIRE_NAME_MAX - 2)
 
 /* Static reasons for each printable ASCII character 0x20..0x7e. */
 static const char *const pdns__bad_char[] = {
@@ -112,7 +114,7 @@ static const char *pdns__idn_label(const char *s, size_t len, char *out, size_t 
     size_t alen = strlen(alabel);
     if (alen == 0)
         why = "invalid IDN label";
-    else if (alen > PDNS__LABEL_MAX)
+    else if (alen > PDNS__WIRE_LABEL_MAX)
         why = "label longer than 63 octets";
     for (size_t i = 0; !why && i < alen; i++)
         if (!pdns__ldh((unsigned char)alabel[i]))
@@ -150,7 +152,7 @@ static const char *pdns__label(const char *s, size_t len, int first, char *out, 
     }
     if (utf8)
         return pdns__idn_label(s, len, out, pos);
-    if (len > PDNS__LABEL_MAX)
+    if (len > PDNS__WIRE_LABEL_MAX)
         return "label longer than 63 octets";
     if (*pos + len > PDNS__NAME_OCTETS)
         return "name longer than 253 octets";

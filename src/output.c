@@ -6,23 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "dns/wire.h"
 #include "input.h"
 #include "name.h"
 #include "output.h"
 
 #define PDNS__OUT_INITIAL 4096
-
-/* RR types the writers treat specially (wire values) */
-#define PDNS__T_A     1
-#define PDNS__T_NS    2
-#define PDNS__T_CNAME 5
-#define PDNS__T_PTR   12
-#define PDNS__T_MX    15
-#define PDNS__T_AFSDB 18
-#define PDNS__T_AAAA  28
-#define PDNS__T_SRV   33
-#define PDNS__T_KX    36
-#define PDNS__T_DNAME 39
 
 pdns_status pdns__format_from_name(const char *name, pdns__format *fmt)
 {
@@ -291,7 +280,7 @@ static pdns_status pdns__fmt_hosts(pdns__output *o, const pdns_result *r, size_t
     }
     for (size_t i = 0; i < r->n_answers; i++) {
         const pdns_answer *a = &r->answers[i];
-        if (a->type != PDNS__T_A && a->type != PDNS__T_AAAA)
+        if (a->type != PDNS__TYPE_A && a->type != PDNS__TYPE_AAAA)
             continue;
         const char *f[] = {a->data ? a->data : "", name, NULL};
         if (pdns__out_row(o, len, f) != PDNS_OK)
@@ -397,18 +386,18 @@ static pdns_status pdns__zone_rdata(pdns__output *o, size_t *len, uint16_t type,
 {
     size_t skip; /* fields before the name */
     switch (type) {
-    case PDNS__T_NS:
-    case PDNS__T_CNAME:
-    case PDNS__T_PTR:
-    case PDNS__T_DNAME:
+    case PDNS__TYPE_NS:
+    case PDNS__TYPE_CNAME:
+    case PDNS__TYPE_PTR:
+    case PDNS__TYPE_DNAME:
         skip = 0;
         break;
-    case PDNS__T_MX:
-    case PDNS__T_KX:
-    case PDNS__T_AFSDB:
+    case PDNS__TYPE_MX:
+    case PDNS__TYPE_KX:
+    case PDNS__TYPE_AFSDB:
         skip = 1;
         break;
-    case PDNS__T_SRV:
+    case PDNS__TYPE_SRV:
         skip = 3;
         break;
     default:
@@ -469,7 +458,7 @@ static pdns_status pdns__fmt_zone(pdns__output *o, const pdns_result *r, size_t 
     const char *qname = r->qname ? r->qname : r->name ? r->name : "";
     /* the chain: qname CNAME c0, c0 CNAME c1, ... (their TTLs are not kept: 0) */
     for (size_t i = 0; i < r->n_cname; i++)
-        if (pdns__zone_rr(o, len, i ? r->cname[i - 1] : qname, 0, PDNS__T_CNAME, r->cname[i]) !=
+        if (pdns__zone_rr(o, len, i ? r->cname[i - 1] : qname, 0, PDNS__TYPE_CNAME, r->cname[i]) !=
             PDNS_OK)
             return PDNS_ERR_NOMEM;
     size_t written = 0;

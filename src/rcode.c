@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include "pacedns.h"
+#include "dns/wire.h"
 
 const char *pdns_strerror(pdns_status st)
 {
@@ -64,7 +65,7 @@ const char *pdns_rcode_name(int rcode)
     static _Thread_local char buf[16];
     if (rcode >= 0 && (size_t)rcode < sizeof names / sizeof names[0])
         return names[rcode];
-    if (rcode == 16)
+    if (rcode == PDNS__RCODE_BADVERS)
         return "BADVERS";
     snprintf(buf, sizeof buf, "RCODE%d", rcode);
     return buf;
@@ -73,17 +74,17 @@ const char *pdns_rcode_name(int rcode)
 pdns_rstatus pdns__rstatus_from_rcode(int rc)
 {
     switch (rc) {
-    case 0:
+    case PDNS__RCODE_NOERROR:
         return PDNS_R_NOERROR;
-    case 1:
+    case PDNS__RCODE_FORMERR:
         return PDNS_R_FORMERR;
-    case 2:
+    case PDNS__RCODE_SERVFAIL:
         return PDNS_R_SERVFAIL;
-    case 3:
+    case PDNS__RCODE_NXDOMAIN:
         return PDNS_R_NXDOMAIN;
-    case 4:
+    case PDNS__RCODE_NOTIMP:
         return PDNS_R_NOTIMP;
-    case 5:
+    case PDNS__RCODE_REFUSED:
         return PDNS_R_REFUSED;
     default:
         return PDNS_R_RCODE;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dns/wire.h"
 #include "pacedns.h"
 #include "stats.h"
 
@@ -66,7 +67,7 @@ void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rt
         s->tc++;
         s->iv_tc++;
     }
-    if (rcode == 2 || rcode == 5) {
+    if (pdns__rcode_server_failure(rcode)) {
         s->errors++;
         s->iv_errors++;
     }

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <uv.h>
 
+#include "dns/match.h"
+#include "dns/query.h"
 #include "gdloop.h"
 #include "gdrecords.h"
-#include "name.h"
 #include "transport.h"
 
 /* IMPLEMENTATION NOTES
@@ -25,7 +26,11 @@
  *   lets queued queries time out (getdns #257, #406). The engine admits queries itself.
  * - getdns does not retransmit lost UDP queries; the engine retries.
  * - Reply records are turned into text by getdns_rr_dict2str; we split its
- *   "owner ttl class type rdata" line. */
+ *   "owner ttl class type rdata" line.
+ * - getdns does not check that an answer is for our question: the reply's question
+ *   name (wire format in the dict) is compared with the name we asked, encoded once
+ *   at send time (dns/query.c), by the UDP transport's wire comparison (dns/match.c).
+ *   Wire form, not text: a name's text can be up to 4 x 255 characters ("\DDD"). */
 
 struct pdns__transport {
     uv_loop_t *loop;
@@ -40,7 +45,8 @@ typedef struct gd_query {
     void *arg;
     uint16_t qtype;
     uint64_t sent_ns; /* taken right before getdns_general */
-    char qname[256];
+    size_t qlen;
+    uint8_t qname[PDNS__WIRE_NAME_MAX]; /* the name asked, wire format */
 } gd_query;
 
 static pdns_status gd_context(pdns__transport *t, int tcp, char *err, size_t errcap)
@@ -137,12 +143,10 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
     {
         getdns_bindata *qn = NULL;
         uint32_t qt = 0;
-        char *fq = NULL;
         int ok = getdns_dict_get_bindata(reply, "/question/qname", &qn) == GETDNS_RETURN_GOOD &&
                  getdns_dict_get_int(reply, "/question/qtype", &qt) == GETDNS_RETURN_GOOD &&
-                 qt == q->qtype && getdns_convert_dns_name_to_fqdn(qn, &fq) == GETDNS_RETURN_GOOD &&
-                 fq && pdns__name_equal(fq, q->qname);
-        free(fq);
+                 qt == q->qtype && qn &&
+                 pdns__dns_wname_equal(qn->data, qn->size, q->qname, q->qlen);
         if (!ok) {
             rep.kind = PDNS__T_MALFORMED;
             rep.error = "answer for another question";
@@ -191,6 +195,7 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
     getdns_transaction_t tid;
     getdns_return_t rc;
     char err[128];
+    int qlen;
 
     if (!t->ctx[tcp ? 1 : 0]) {
         pdns_status st = gd_context(t, tcp ? 1 : 0, err, sizeof err);
@@ -199,10 +204,14 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
     }
     if (!(q = malloc(sizeof *q)))
         return PDNS_ERR_NOMEM;
+    if ((qlen = pdns__dns_name_to_wire(qname, q->qname, sizeof q->qname)) < 0) {
+        free(q);
+        return PDNS_ERR_INVALID;
+    }
+    q->qlen = (size_t)qlen;
     q->cb = cb;
     q->arg = arg;
     q->qtype = qtype;
-    snprintf(q->qname, sizeof q->qname, "%s", qname);
     q->sent_ns = uv_hrtime();
     rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, NULL, q, &tid, gd_callback);
     if (rc != GETDNS_RETURN_GOOD) {

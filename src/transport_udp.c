@@ -7,6 +7,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "dns/match.h"
+#include "dns/query.h"
 #include "gdrecords.h"
 #include "transport.h"
 
@@ -32,7 +34,9 @@
  *   the timeout, still comes. An error answer without the question (header-only
  *   FORMERR, SERVFAIL, NOTIMP, REFUSED: some servers send those) proves nothing but
  *   the ID: it ends the attempt as MALFORMED, i.e. "retry elsewhere", never a final
- *   status.
+ *   status. That check is the pure dns/match.c (unit-tested, fuzzed: fuzz_match);
+ *   the query datagram comes from dns/query.c. This file only finds the pending query
+ *   by the datagram's ID and acts on the verdict.
  * - Timeouts: every query has the same per-attempt timeout, so deadlines are in send
  *   order: one FIFO list and one timer armed for its head. O(1) per query. The send
  *   time is taken right before the send (the RTT covers the network and the server
@@ -58,22 +62,9 @@
 #define SOCK_TABLE   512  /* ID table slots per socket (a power of two, 2 x SOCK_PENDING) */
 #define SOCK_QUERIES 1000 /* queries from one source port before it is replaced */
 #define ID_BATCH     256  /* IDs drawn per getrandom() call */
-#define RXBUF_SIZE   (64 * 1024 * 16) /* room for 16 datagrams per recvmmsg call */
-#define QWIRE_MAX    256
+#define RXBUF_SIZE   (64 * 1024 * 16)          /* room for 16 datagrams per recvmmsg call */
+#define QWIRE_MAX    (PDNS__WIRE_NAME_MAX + 1) /* room for a name, with a byte to spare */
 #define EDNS_UDP_SZ  1232
-
-/* wire values */
-#define DNS_HDR_LEN    12
-#define DNS_FLAG_QR    0x8000
-#define DNS_FLAG_TC    0x0200
-#define DNS_FLAG_RD    0x01 /* in the third header byte */
-#define DNS_RCODE_MASK 0x000F
-#define DNS_CLASS_IN   1
-#define DNS_TYPE_OPT   41
-#define RCODE_FORMERR  1
-#define RCODE_SERVFAIL 2
-#define RCODE_NOTIMP   4
-#define RCODE_REFUSED  5
 
 typedef struct usock usock;
 
@@ -466,105 +457,42 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = RXBUF_SIZE;
 }
 
-/* Compare wire names case-insensitively (the question is never compressed). */
-static int qname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-    if (alen != blen)
-        return 0;
-    for (size_t i = 0; i < alen; i++) {
-        uint8_t x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (uint8_t)(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = (uint8_t)(y + 32);
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-/* Text of a header-only error answer (static), or NULL when the rcode is not one. */
-static const char *header_only_error(int rcode)
-{
-    switch (rcode) {
-    case RCODE_FORMERR:
-        return "FORMERR answer without the question";
-    case RCODE_SERVFAIL:
-        return "SERVFAIL answer without the question";
-    case RCODE_NOTIMP:
-        return "NOTIMP answer without the question";
-    case RCODE_REFUSED:
-        return "REFUSED answer without the question";
-    default:
-        return NULL;
-    }
-}
-
-/* Check one datagram against the socket's pending queries; deliver when it matches. */
+/* Check one datagram against the socket's pending queries (dns/match.c decides);
+ * deliver when it answers one. */
 static void on_datagram(usock *s, uint8_t *p, size_t n)
 {
     pdns__transport *t = s->t;
-    uint16_t id, flags, qd, an, qtype, qclass;
-    size_t k, off = DNS_HDR_LEN, qstart;
+    pdns__dns_match_result mr;
+    pdns__dns_match m;
+    size_t k;
     uq *q;
 
-    if (n < DNS_HDR_LEN) {
-        t->stray++;
-        return;
-    }
-    id = (uint16_t)(p[0] << 8 | p[1]);
-    flags = (uint16_t)(p[2] << 8 | p[3]);
-    qd = (uint16_t)(p[4] << 8 | p[5]);
-    an = (uint16_t)(p[6] << 8 | p[7]);
-    if (!(flags & DNS_FLAG_QR) || qd > 1 || (k = table_find(s, id)) == (size_t)-1) {
+    if (n < PDNS__WIRE_HDR_LEN || (k = table_find(s, pdns__wire_get_id(p))) == (size_t)-1) {
         t->stray++;
         return;
     }
     q = s->slots[k];
-    if (qd == 0) {
-        /* some servers send error answers without the question; matched on the ID
-         * alone, such an answer may only make us ask elsewhere, never be a result */
-        const char *why = header_only_error(flags & DNS_RCODE_MASK);
-        if (!why || an) {
-            t->stray++;
-            return;
-        }
-        table_del(s, k);
-        to_unlink(t, q);
-        pdns__reply er = {
-            .kind = PDNS__T_MALFORMED, .rcode = -1, .error = why, .sent_ns = q->sent_ns};
-        finish(t, q, &er);
-        return;
-    }
-    /* the question: labels up to the root, then type and class */
-    qstart = off;
-    while (off < n && p[off] != 0) {
-        if (p[off] & 0xC0) { /* a compressed question is not ours */
-            t->stray++;
-            return;
-        }
-        off += (size_t)p[off] + 1;
-    }
-    if (off + 5 > n) {
-        t->stray++;
-        return;
-    }
-    off++;
-    qtype = (uint16_t)(p[off] << 8 | p[off + 1]);
-    qclass = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
-    if (qtype != q->qtype || qclass != DNS_CLASS_IN ||
-        !qname_equal(p + qstart, off - qstart, q->qname, q->qlen)) {
+    m = pdns__dns_match_answer(
+        p, n,
+        &(pdns__dns_query){.id = q->id, .qtype = q->qtype, .qname = q->qname, .qlen = q->qlen},
+        &mr);
+    if (m != PDNS__MATCH_ANSWER && m != PDNS__MATCH_HEADER_ERROR) {
         t->stray++;
         return;
     }
     table_del(s, k);
     to_unlink(t, q);
+    if (m == PDNS__MATCH_HEADER_ERROR) {
+        /* matched on the ID alone: such an answer may only make us ask elsewhere */
+        pdns__reply er = {
+            .kind = PDNS__T_MALFORMED, .rcode = -1, .error = mr.why, .sent_ns = q->sent_ns};
+        finish(t, q, &er);
+        return;
+    }
 
-    pdns__reply rep = {.kind = PDNS__T_ANSWER,
-                       .rcode = flags & DNS_RCODE_MASK,
-                       .tc = !!(flags & DNS_FLAG_TC),
-                       .sent_ns = q->sent_ns};
-    if (an == 0 || rep.tc) {
+    pdns__reply rep = {
+        .kind = PDNS__T_ANSWER, .rcode = mr.rcode, .tc = mr.tc, .sent_ns = q->sent_ns};
+    if (mr.ancount == 0 || rep.tc) {
         finish(t, q, &rep);
         return;
     }
@@ -575,7 +503,8 @@ static void on_datagram(usock *s, uint8_t *p, size_t n)
      * after the answer. An authoritative answer often carries NS records and glue (6 of
      * the 7 records of a host's A answer from NSD); getdns still decodes every record
      * that is used. */
-    p[8] = p[9] = p[10] = p[11] = 0;
+    pdns__wire_set_nscount(p, 0);
+    pdns__wire_set_arcount(p, 0);
     if (getdns_wire2msg_dict(p, n, &msg) != GETDNS_RETURN_GOOD || !msg) {
         rep.kind = PDNS__T_MALFORMED;
         rep.error = "malformed answer";
@@ -633,52 +562,6 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 
 /* ---- sending ------------------------------------------------------------------- */
 
-/* Presentation name (absolute, "\\DDD" and "\\X" escapes allowed) to wire format.
- * Returns the length, or -1. */
-static int name_to_wire(const char *name, uint8_t *out, size_t cap)
-{
-    size_t o = 0;
-    const char *p = name;
-    if (!strcmp(name, ".")) {
-        out[0] = 0;
-        return 1;
-    }
-    while (*p) {
-        size_t lenpos = o++;
-        int len = 0;
-        if (o >= cap)
-            return -1;
-        while (*p && *p != '.') {
-            int c = (unsigned char)*p++;
-            if (c == '\\') {
-                if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
-                    p[2] <= '9') {
-                    c = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-                    p += 3;
-                    if (c > 255)
-                        return -1;
-                } else if (*p) {
-                    c = (unsigned char)*p++;
-                } else {
-                    return -1;
-                }
-            }
-            if (o >= cap || ++len > 63)
-                return -1;
-            out[o++] = (uint8_t)c;
-        }
-        if (len == 0)
-            return -1; /* empty label */
-        out[lenpos] = (uint8_t)len;
-        if (*p == '.')
-            p++;
-    }
-    if (o >= cap)
-        return -1;
-    out[o++] = 0;
-    return o > 255 ? -1 : (int)o;
-}
-
 /* Text of a failed send (static). */
 static const char *send_error_text(int err)
 {
@@ -698,7 +581,7 @@ static const char *send_error_text(int err)
 static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                               pdns__reply_cb cb, void *arg)
 {
-    uint8_t pkt[DNS_HDR_LEN + QWIRE_MAX + 4 + 11];
+    uint8_t pkt[PDNS__DNS_QUERY_MAX];
     uq *q;
     usock *s;
     int qlen, rc;
@@ -718,7 +601,7 @@ static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qt
     sweep_retired(t);
     if (!(q = uq_get(t)))
         return PDNS_ERR_NOMEM;
-    if ((qlen = name_to_wire(qname, q->qname, sizeof q->qname)) < 0) {
+    if ((qlen = pdns__dns_name_to_wire(qname, q->qname, sizeof q->qname)) < 0) {
         uq_put(t, q);
         return PDNS_ERR_INVALID;
     }
@@ -738,27 +621,11 @@ static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qt
         }
     } while (table_find(s, q->id) != (size_t)-1);
 
-    /* header: ID, RD, one question, one additional (EDNS0 OPT) */
-    memset(pkt, 0, DNS_HDR_LEN);
-    pkt[0] = (uint8_t)(q->id >> 8);
-    pkt[1] = (uint8_t)q->id;
-    pkt[2] = DNS_FLAG_RD;
-    pkt[5] = 1;
-    pkt[11] = 1;
-    memcpy(pkt + DNS_HDR_LEN, q->qname, q->qlen);
-    len = DNS_HDR_LEN + q->qlen;
-    pkt[len++] = (uint8_t)(qtype >> 8);
-    pkt[len++] = (uint8_t)qtype;
-    pkt[len++] = 0;
-    pkt[len++] = DNS_CLASS_IN;
-    /* OPT: root name, type 41, UDP size, ext-rcode/version/flags 0, no rdata */
-    pkt[len++] = 0;
-    pkt[len++] = 0;
-    pkt[len++] = DNS_TYPE_OPT;
-    pkt[len++] = (uint8_t)(EDNS_UDP_SZ >> 8);
-    pkt[len++] = (uint8_t)(EDNS_UDP_SZ & 0xFF);
-    memset(pkt + len, 0, 6);
-    len += 6;
+    len = pdns__dns_query_encode(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, EDNS_UDP_SZ);
+    if (len == 0) { /* never: pkt has room for the longest name */
+        uq_put(t, q);
+        return PDNS_ERR_INVALID;
+    }
 
     uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
     s->sent++;

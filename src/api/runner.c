@@ -14,7 +14,7 @@
 #include "pool/pool.h"
 #include "profile.h"
 #include "server.h"
-#include "wire.h"
+#include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES
  * While new, the runner only records configuration: options, types, servers, the

@@ -6,7 +6,7 @@
 
 #include "core/job.h"
 #include "name.h"
-#include "wire.h"
+#include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES
  * Retries. A timeout, SERVFAIL, REFUSED, unreachable server or unusable answer is
@@ -22,11 +22,6 @@
  * fcrdns. With cfg->fcrdns, a PTR answer for an address starts phase 1: the first PTR
  * target is resolved to A/AAAA; the record reports the PTR answers, with fcrdns 1 when a
  * forward answer equals the address and 0 otherwise (a failed forward lookup too). */
-
-static int pdns__retryable_rcode(int rc)
-{
-    return rc == PDNS__RCODE_SERVFAIL || rc == PDNS__RCODE_REFUSED;
-}
 
 static pdns__jv pdns__jv_send(void)
 {
@@ -261,7 +256,7 @@ pdns__jv pdns__job_on_answer(pdns__job *j, const pdns__job_cfg *cfg, int rcode, 
         j->tries--; /* a TC answer is not a failed attempt */
         return pdns__jv_send();
     }
-    if (pdns__retryable_rcode(rcode)) {
+    if (pdns__rcode_server_failure(rcode)) {
         if (j->phase == 1)
             return pdns__fc_unconfirmed(j);
         return pdns__retry_or_fail(j, cfg, pdns__rstatus_from_rcode(rcode));

@@ -7,6 +7,7 @@
 #include "aimd.h"
 #include "hist.h"
 #include "engine/engine_int.h"
+#include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES
  * The engine reports sends, answers, timeouts and "could not use the rate" moments per
@@ -118,7 +119,7 @@ void pdns__ctl_on_answer(pdns__engine *r, size_t srv, int rcode, int tc, uint64_
         return;
     cs = &r->ctl->s[srv];
     cs->answered++;
-    if (rcode == 2 || rcode == 5)
+    if (pdns__rcode_server_failure(rcode))
         cs->errors++;
     if (tc)
         cs->tc++;

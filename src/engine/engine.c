@@ -11,7 +11,7 @@
 #include "core/job.h"
 #include "core/split.h"
 #include "name.h"
-#include "wire.h"
+#include "dns/wire.h"
 #include "engine/engine_int.h"
 
 /* IMPLEMENTATION NOTES
@@ -394,11 +394,6 @@ static int send_job(pdns__engine *r, size_t s, job *j, uint64_t now, int hedge)
     return 0;
 }
 
-static int is_retryable_rcode(int rc)
-{
-    return rc == PDNS__RCODE_SERVFAIL || rc == PDNS__RCODE_REFUSED;
-}
-
 /* The settings that shape the jobs' verdicts. */
 static pdns__job_cfg job_cfg(const pdns__engine *r)
 {
@@ -471,8 +466,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
     }
     if (r->abandon) /* pdns__engine_close cancelled it: report nothing */
         return;
-    usable =
-        rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->c.tcp) && !is_retryable_rcode(rep->rcode);
+    usable = rep->kind == PDNS__T_ANSWER && !(rep->tc && !j->c.tcp) &&
+             !pdns__rcode_server_failure(rep->rcode);
     if (live_copies(j) > 0) {
         if (!usable) { /* the other copy may still answer */
             kick(r);

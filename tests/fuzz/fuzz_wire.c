@@ -16,7 +16,7 @@
 #include "output.h"
 #include "gdrecords.h"
 #include "core/job.h"
-#include "wire.h"
+#include "dns/wire.h"
 #include "transport.h"
 
 /* ---- the library's record conversion (src/gdrecords.c, used by both transports) ---- */

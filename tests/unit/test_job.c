@@ -4,7 +4,7 @@
 
 #include "check.h"
 #include "core/job.h"
-#include "wire.h"
+#include "dns/wire.h"
 
 static pdns_answer rr(const char *name, uint16_t type, const char *data)
 {

@@ -1,0 +1,31 @@
+/* dns/query.h - the query encoder: presentation names to wire format, and the query
+ * datagram the UDP transport sends. Pure: no I/O, no allocation, no libuv/getdns.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_DNS_QUERY_H
+#define PDNS_DNS_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dns/wire.h"
+
+/* The longest query pdns__dns_query_encode writes: header, question with the longest
+ * name, one EDNS0 OPT record. */
+#define PDNS__DNS_QUERY_MAX                                                                        \
+    (PDNS__WIRE_HDR_LEN + PDNS__WIRE_NAME_MAX + PDNS__WIRE_QFIXED + PDNS__WIRE_OPT_LEN)
+
+/* Presentation name to wire format in out[0..cap). The name is absolute or relative
+ * to the root (the trailing dot is optional); "." is the root; "\DDD" (decimal, at
+ * most 255) and "\X" escapes stand for one octet of a label. Rejected (-1): the empty
+ * string, an empty label ("a..b", ".a"), a label over 63 octets, a name over 255 wire
+ * octets, a dangling "\" or a "\DDD" over 255, or too small a cap. Returns the wire
+ * length (1..255). */
+int pdns__dns_name_to_wire(const char *name, uint8_t *out, size_t cap);
+
+/* Write a standard query into pkt[0..cap): ID id, RD set, one question (qname: a
+ * wire name of qlen octets as pdns__dns_name_to_wire makes it; qtype; class IN) and
+ * one EDNS0 OPT record offering edns_udp_size (version 0, no flags, no options).
+ * Returns the length, or 0 when it does not fit in cap. */
+size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8_t *qname,
+                              size_t qlen, uint16_t qtype, uint16_t edns_udp_size);
+
+#endif
