@@ -14,7 +14,7 @@ Loopback only, in a private network namespace; Knot is started and stopped by th
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
 import lab  # noqa: E402
 
 lab.isolate_network()
