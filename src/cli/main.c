@@ -18,8 +18,8 @@
 #include <cjson/cJSON.h>
 
 #include "pacedns.h"
-#include "cli_checkpoint.h"
-#include "cli_progress.h"
+#include "checkpoint.h"
+#include "progress.h"
 
 #define EXIT_USAGE   1
 #define EXIT_RUNTIME 2

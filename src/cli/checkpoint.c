@@ -1,4 +1,4 @@
-/* cli_checkpoint.c - --checkpoint / --resume: which input lines are done, on disk.
+/* checkpoint.c - --checkpoint / --resume: which input lines are done, on disk.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "pacedns.h"
-#include "cli_checkpoint.h"
+#include "checkpoint.h"
 
 /* JSON numbers are doubles: every whole number we store stays below 2^53 */
 #define CKPT_MAX_UINT    9007199254740992.0
