@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -13,12 +14,15 @@
 
 /* One option: how it is spelled, which commands take it, what it does, its help. */
 typedef struct cli_option {
-    const char *name;                            /* long name */
-    char short_name;                             /* 0: none */
-    const char *arg;                             /* argument in --help; NULL: takes none */
-    unsigned cmds;                               /* cli_cmd bits of the commands taking it */
-    int (*set)(cli_args *a, const char *optarg); /* 0, 1 (stop: --help) or -1 */
-    const char *help;                            /* lines ('\n'); NULL: not listed */
+    const char *name; /* long name */
+    char short_name;  /* 0: none */
+    const char *arg;  /* argument in --help; NULL: takes none */
+    unsigned cmds;    /* cli_cmd bits of the commands taking it */
+    /* the handler: 0, 1 (stop: --help was printed) or -1 (message printed) */
+    int (*set)(cli_args *a, const struct cli_option *o, const char *optarg);
+    size_t off;       /* set_str, set_flag: offset of the field in cli_args */
+    int val;          /* set_flag: the value stored */
+    const char *help; /* lines ('\n'); NULL: not listed */
 } cli_option;
 
 #define BOTH (CLI_RESOLVE | CLI_PROBE)
@@ -59,7 +63,21 @@ static int parse_uint(const char *opt, const char *v, unsigned lo, unsigned hi, 
     return 0;
 }
 
-static int set_server(cli_args *a, const char *v)
+/* An option that stores its value (text) in the field at o->off. */
+static int set_str(cli_args *a, const cli_option *o, const char *v)
+{
+    *(const char **)(void *)((char *)a + o->off) = v;
+    return 0;
+}
+
+/* An option without a value that stores o->val in the int field at o->off. */
+static int set_flag(cli_args *a, const cli_option *o, const char *v)
+{
+    *(int *)(void *)((char *)a + o->off) = o->val;
+    return 0;
+}
+
+static int set_server(cli_args *a, const cli_option *o, const char *v)
 {
     const char *why;
     if (pdns_server_parse(v, NULL, 0, &why) != PDNS_OK) {
@@ -70,14 +88,8 @@ static int set_server(cli_args *a, const char *v)
     return 0;
 }
 
-static int set_servers_file(cli_args *a, const char *v)
-{
-    a->com.servers_file = v;
-    return 0;
-}
-
 /* -t T[,T...]: at most CLI_MAX_TYPES known types. */
-static int set_types(cli_args *a, const char *v)
+static int set_types(cli_args *a, const cli_option *o, const char *v)
 {
     char buf[512];
     char *save = NULL, *tok;
@@ -107,20 +119,8 @@ static int set_types(cli_args *a, const char *v)
     return 0;
 }
 
-static int set_fcrdns(cli_args *a, const char *v)
-{
-    a->com.opt.fcrdns = 1;
-    return 0;
-}
-
-static int set_output(cli_args *a, const char *v)
-{
-    a->res.output = v;
-    return 0;
-}
-
 /* -f: a format a writer accepts. */
-static int set_format(cli_args *a, const char *v)
+static int set_format(cli_args *a, const cli_option *o, const char *v)
 {
     pdns_writer *w = NULL;
     if (pdns_writer_new(stdout, v, &w) != PDNS_OK) {
@@ -133,20 +133,8 @@ static int set_format(cli_args *a, const char *v)
     return 0;
 }
 
-static int set_stats(cli_args *a, const char *v)
-{
-    a->com.stats = v;
-    return 0;
-}
-
-static int set_profile(cli_args *a, const char *v)
-{
-    a->com.profile = v;
-    return 0;
-}
-
 /* --set KEY=VALUE: kept as text; the value is checked when applied (session.c). */
-static int set_param(cli_args *a, const char *v)
+static int set_param(cli_args *a, const cli_option *o, const char *v)
 {
     if (!strchr(v, '=') || a->com.n_sets == CLI_MAX_SETS) {
         fprintf(stderr, "pacedns: option --set: expected KEY=VALUE, got '%s'\n", v);
@@ -156,32 +144,32 @@ static int set_param(cli_args *a, const char *v)
     return 0;
 }
 
-static int set_qps(cli_args *a, const char *v)
+static int set_qps(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--qps", v, 0.001, 1e7, &a->com.opt.qps);
 }
 
-static int set_max_qps(cli_args *a, const char *v)
+static int set_max_qps(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--max-qps", v, 0.001, 1e8, &a->com.opt.max_total_qps);
 }
 
-static int set_max_inflight(cli_args *a, const char *v)
+static int set_max_inflight(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_uint("--max-inflight", v, 1, 100000, &a->com.opt.max_inflight);
 }
 
-static int set_timeout(cli_args *a, const char *v)
+static int set_timeout(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_uint("--timeout", v, 1, 600000, &a->com.opt.timeout_ms);
 }
 
-static int set_retries(cli_args *a, const char *v)
+static int set_retries(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_uint("--retries", v, 0, 100, &a->com.opt.retries);
 }
 
-static int set_transport(cli_args *a, const char *v)
+static int set_transport(cli_args *a, const cli_option *o, const char *v)
 {
     if (!strcmp(v, "udp")) {
         a->com.opt.transport = PDNS_TRANSPORT_UDP;
@@ -195,7 +183,7 @@ static int set_transport(cli_args *a, const char *v)
 }
 
 /* -j N|auto: auto is one thread per core, at most PDNS_MAX_THREADS. */
-static int set_threads(cli_args *a, const char *v)
+static int set_threads(cli_args *a, const cli_option *o, const char *v)
 {
     if (strcmp(v, "auto") != 0)
         return parse_uint("--threads", v, 1, PDNS_MAX_THREADS, &a->com.opt.threads);
@@ -205,128 +193,91 @@ static int set_threads(cli_args *a, const char *v)
     return 0;
 }
 
-static int set_interval(cli_args *a, const char *v)
+static int set_interval(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--interval", v, 0.01, 3600, &a->com.opt.interval_s);
 }
 
-static int set_names(cli_args *a, const char *v)
-{
-    a->probe.names_file = v;
-    return 0;
-}
-
-static int set_zone(cli_args *a, const char *v)
-{
-    a->probe.zone = v;
-    return 0;
-}
-
-static int set_duration(cli_args *a, const char *v)
+static int set_duration(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--duration", v, 0.1, 86400, &a->probe.duration_s);
 }
 
-static int set_own_server(cli_args *a, const char *v)
-{
-    a->probe.own_servers = 1;
-    return 0;
-}
-
-static int set_checkpoint(cli_args *a, const char *v)
-{
-    a->res.ckpt_path = v;
-    return 0;
-}
-
-static int set_resume(cli_args *a, const char *v)
-{
-    a->res.resume_path = v;
-    return 0;
-}
-
-static int set_quiet(cli_args *a, const char *v)
-{
-    a->com.quiet = 1;
-    return 0;
-}
-
-static int set_progress(cli_args *a, const char *v)
-{
-    a->com.progress = 1;
-    return 0;
-}
-
-static int set_no_progress(cli_args *a, const char *v)
-{
-    a->com.progress = 0;
-    return 0;
-}
-
-static int show_help(cli_args *a, const char *v)
+static int show_help(cli_args *a, const cli_option *o, const char *v)
 {
     cli_usage(stdout);
     return 1;
 }
 
+/* The handler columns of an entry: a text value into field f of cli_args, a flag that
+ * stores v into int field f, or a handler of its own. */
+#define STR(f)     set_str, offsetof(cli_args, f), 0
+#define FLAG(f, v) set_flag, offsetof(cli_args, f), v
+#define FN(fn)     fn, 0, 0
+
 /* Every option, in the order --help lists them. */
 static const cli_option options[] = {
-    {"server", 's', "ADDR[:PORT]", BOTH, set_server,
+    {"server", 's', "ADDR[:PORT]", BOTH, FN(set_server),
      "nameserver (repeatable; IPv6 as [addr]:port)"},
-    {"servers-file", 'S', "FILE", BOTH, set_servers_file,
+    {"servers-file", 'S', "FILE", BOTH, STR(com.servers_file),
      "nameservers, one per line, '#' comments\n"
      "(resolve default: nameservers of /etc/resolv.conf)"},
-    {"type", 't', "T[,T...]", BOTH, set_types,
+    {"type", 't', "T[,T...]", BOTH, FN(set_types),
      "record types (default A): A AAAA MX TXT NS CNAME SOA\n"
      "SRV CAA PTR ... ; PTR turns addresses into .arpa names"},
-    {"fcrdns", 0, NULL, CLI_RESOLVE, set_fcrdns, "with PTR: check the PTR name resolves back"},
-    {"output", 'o', "FILE", CLI_RESOLVE, set_output, "records to FILE (default stdout)"},
-    {"format", 'f', "FMT", CLI_RESOLVE, set_format, "ndjson (default), text, hosts, zone"},
-    {"stats", 0, "FILE", BOTH, set_stats, "write per-server stats JSON to FILE"},
-    {"profile", 'p', "NAME|FILE", BOTH, set_profile,
+    {"fcrdns", 0, NULL, CLI_RESOLVE, FLAG(com.opt.fcrdns, 1),
+     "with PTR: check the PTR name resolves back"},
+    {"output", 'o', "FILE", CLI_RESOLVE, STR(res.output), "records to FILE (default stdout)"},
+    {"format", 'f', "FMT", CLI_RESOLVE, FN(set_format), "ndjson (default), text, hosts, zone"},
+    {"stats", 0, "FILE", BOTH, STR(com.stats), "write per-server stats JSON to FILE"},
+    {"profile", 'p', "NAME|FILE", BOTH, STR(com.profile),
      "controller profile: polite, default, bench, or a\n"
      "JSON file (resolve default: default, but polite\n"
      "for resolv.conf servers or any server outside\n"
      "loopback and private ranges; probe: bench)"},
-    {"set", 0, "KEY=VALUE", BOTH, set_param, "override one profile parameter"},
-    {"qps", 0, "N", BOTH, set_qps, "fixed per-server queries/s (controller off)"},
-    {"max-qps", 0, "N", BOTH, set_max_qps, "cap on the total over all servers"},
-    {"max-inflight", 0, "N", BOTH, set_max_inflight,
+    {"set", 0, "KEY=VALUE", BOTH, FN(set_param), "override one profile parameter"},
+    {"qps", 0, "N", BOTH, FN(set_qps), "fixed per-server queries/s (controller off)"},
+    {"max-qps", 0, "N", BOTH, FN(set_max_qps), "cap on the total over all servers"},
+    {"max-inflight", 0, "N", BOTH, FN(set_max_inflight),
      "per-server in-flight cap (default 100 with --qps,\n"
      "1000 with the controller; probe 2000)"},
-    {"timeout", 0, "MS", BOTH, set_timeout, "per-attempt timeout (default 2000; probe 1000)"},
-    {"retries", 0, "N", BOTH, set_retries,
+    {"timeout", 0, "MS", BOTH, FN(set_timeout), "per-attempt timeout (default 2000; probe 1000)"},
+    {"retries", 0, "N", BOTH, FN(set_retries),
      "retries on timeout/SERVFAIL/REFUSED (default 3;\n"
      "probe 0)"},
-    {"transport", 0, "T", BOTH, set_transport,
+    {"transport", 0, "T", BOTH, FN(set_transport),
      "udp (default: lean sockets, getdns for TCP) or\n"
      "getdns (getdns stub queries for everything)"},
-    {"threads", 'j', "N|auto", BOTH, set_threads,
+    {"threads", 'j', "N|auto", BOTH, FN(set_threads),
      "N event loops on N threads (default 1; auto: one\n"
      "per core); names are shared out, every thread\n"
      "uses every server with 1/N of each rate limit"},
-    {"interval", 0, "S", BOTH, set_interval, "stats time-series interval (default 1; probe 0.25)"},
-    {"names", 0, "FILE", CLI_PROBE, set_names, "probe: query names from FILE (cycled)"},
-    {"zone", 0, "ZONE", CLI_PROBE, set_zone, "probe: random labels under ZONE (uncacheable)"},
-    {"duration", 0, "S", CLI_PROBE, set_duration, "probe: give up after S seconds (default 15)"},
-    {"i-own-this-server", 0, NULL, CLI_PROBE, set_own_server,
+    {"interval", 0, "S", BOTH, FN(set_interval),
+     "stats time-series interval (default 1; probe 0.25)"},
+    {"names", 0, "FILE", CLI_PROBE, STR(probe.names_file), "probe: query names from FILE (cycled)"},
+    {"zone", 0, "ZONE", CLI_PROBE, STR(probe.zone),
+     "probe: random labels under ZONE (uncacheable)"},
+    {"duration", 0, "S", CLI_PROBE, FN(set_duration),
+     "probe: give up after S seconds (default 15)"},
+    {"i-own-this-server", 0, NULL, CLI_PROBE, FLAG(probe.own_servers, 1),
      "probe: allow servers outside loopback and private\n"
      "ranges (probing drives a server to its limit)\n"
      "(probe --qps N: offer N q/s per server for S\n"
      "seconds, controller off, then print a load table)"},
-    {"checkpoint", 0, "FILE", CLI_RESOLVE, set_checkpoint,
+    {"checkpoint", 0, "FILE", CLI_RESOLVE, STR(res.ckpt_path),
      "record which input lines are done (every second;\n"
      "needs -o FILE)"},
-    {"resume", 0, "FILE", CLI_RESOLVE, set_resume,
+    {"resume", 0, "FILE", CLI_RESOLVE, STR(res.resume_path),
      "continue an interrupted run from its checkpoint,\n"
      "appending to its output; refused unless the output,\n"
      "inputs, -t, -f and --fcrdns are the same"},
-    {"quiet", 'q', NULL, BOTH, set_quiet, "no summary and no progress on stderr"},
-    {"progress", 0, NULL, BOTH, set_progress, "progress line on stderr even when not a terminal"},
-    {"no-progress", 0, NULL, BOTH, set_no_progress,
+    {"quiet", 'q', NULL, BOTH, FLAG(com.quiet, 1), "no summary and no progress on stderr"},
+    {"progress", 0, NULL, BOTH, FLAG(com.progress, 1),
+     "progress line on stderr even when not a terminal"},
+    {"no-progress", 0, NULL, BOTH, FLAG(com.progress, 0),
      "no progress line (default when stderr is not a\n"
      "terminal)"},
-    {"help", 'h', NULL, BOTH, show_help, NULL},
+    {"help", 'h', NULL, BOTH, FN(show_help), NULL},
 };
 
 #define N_OPTIONS   (sizeof options / sizeof options[0])
@@ -454,7 +405,7 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
                     argv[optind - 1], cmd_name(o->cmds));
             return -1;
         }
-        if ((rc = o->set(a, optarg)) != 0)
+        if ((rc = o->set(a, o, optarg)) != 0)
             return rc;
     }
     a->operands = (const char **)(argv + optind);

@@ -178,7 +178,7 @@ static int open_source(probe *c)
 static int configure(probe *c)
 {
     const char *resolv_conf, *public;
-    int rc, uvrc;
+    int rc;
     if (!c->a.com.n_servers && !c->a.com.servers_file) {
         fprintf(stderr, "pacedns: probe: give the servers to probe with -s or -S\n");
         return EXIT_USAGE;
@@ -199,17 +199,8 @@ static int configure(probe *c)
     cli_session_raise_nofile(&c->s, &c->a.com.opt);
     if ((rc = cli_session_signals(&c->s)) != 0)
         return rc;
-    if ((uvrc = uv_timer_init(&c->s.loop, &c->timer)) != 0)
-        goto fail;
-    c->timer_init = 1;
-    c->timer.data = c;
-    if ((uvrc = uv_timer_start(&c->timer, check, PROBE_CHECK_MS, PROBE_CHECK_MS)) != 0)
-        goto fail;
-    uv_unref((uv_handle_t *)&c->timer);
-    return 0;
-fail:
-    fprintf(stderr, "pacedns: probe timer: %s\n", uv_strerror(uvrc));
-    return EXIT_RUNTIME;
+    return cli_session_timer(&c->s, &c->timer, check, c, PROBE_CHECK_MS, &c->timer_init,
+                             "probe timer");
 }
 
 /* After the run: input errors, the stats file, the table and the summary. Returns the

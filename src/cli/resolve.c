@@ -316,23 +316,15 @@ static int configure(resolve *c)
     return cli_session_signals(&c->s);
 }
 
+#define CKPT_EVERY_MS 1000 /* checkpoints are written every second */
+
 /* The checkpoint timer: one now (a run killed in its first second can be resumed too),
  * then every second. Returns 0 or an exit code. */
 static int start_checkpoints(resolve *c)
 {
-    int uvrc;
-    if ((uvrc = uv_timer_init(&c->s.loop, &c->ckpt_timer)) != 0)
-        goto fail;
-    c->ckpt_timer.data = c;
-    c->ckpt_timer_init = 1;
     checkpoint_now(c);
-    if ((uvrc = uv_timer_start(&c->ckpt_timer, checkpoint_tick, 1000, 1000)) != 0)
-        goto fail;
-    uv_unref((uv_handle_t *)&c->ckpt_timer);
-    return 0;
-fail:
-    fprintf(stderr, "pacedns: checkpoint timer: %s\n", uv_strerror(uvrc));
-    return EXIT_RUNTIME;
+    return cli_session_timer(&c->s, &c->ckpt_timer, checkpoint_tick, c, CKPT_EVERY_MS,
+                             &c->ckpt_timer_init, "checkpoint timer");
 }
 
 /* After the run: the last checkpoint, the output flushed, input and write errors,

@@ -206,6 +206,23 @@ fail:
     return EXIT_RUNTIME;
 }
 
+int cli_session_timer(cli_session *s, uv_timer_t *t, uv_timer_cb cb, void *data, uint64_t ms,
+                      int *init, const char *what)
+{
+    int uvrc;
+    if ((uvrc = uv_timer_init(&s->loop, t)) != 0)
+        goto fail;
+    *init = 1;
+    t->data = data;
+    if ((uvrc = uv_timer_start(t, cb, ms, ms)) != 0)
+        goto fail;
+    uv_unref((uv_handle_t *)t);
+    return 0;
+fail:
+    fprintf(stderr, "pacedns: %s: %s\n", what, uv_strerror(uvrc));
+    return EXIT_RUNTIME;
+}
+
 int cli_session_run(cli_session *s, const cli_common *com, const char *const *inputs,
                     size_t n_inputs)
 {

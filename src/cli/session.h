@@ -47,6 +47,12 @@ void cli_session_raise_nofile(cli_session *s, const pdns_options *opt);
  * Returns 0 or an exit code. */
 int cli_session_signals(cli_session *s);
 
+/* Start t on the loop: cb(t) every ms, t->data = data, unref'd (the run does not wait
+ * for it); *init is set once t must be closed. Returns 0 or an exit code (message names
+ * what). */
+int cli_session_timer(cli_session *s, uv_timer_t *t, uv_timer_cb cb, void *data, uint64_t ms,
+                      int *init, const char *what);
+
 /* Start the progress line (per com: forced, off or when stderr is a terminal; total
  * names counted from inputs, 0 unknown), run the runner and its loop to the end, stop
  * the progress line. Returns 0 or an exit code (run_failed set when the run did not
