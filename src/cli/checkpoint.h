@@ -1,4 +1,4 @@
-/* cli_checkpoint.h - --checkpoint / --resume: which input lines are done, on disk.
+/* checkpoint.h - --checkpoint / --resume: which input lines are done, on disk.
  * SPDX-License-Identifier: MIT */
 #ifndef PDNS_CLI_CHECKPOINT_H
 #define PDNS_CLI_CHECKPOINT_H

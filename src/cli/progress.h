@@ -1,4 +1,4 @@
-/* cli_progress.h - the CLI's live progress line on stderr (a terminal).
+/* progress.h - the CLI's live progress line on stderr (a terminal).
  * SPDX-License-Identifier: MIT */
 #ifndef PDNS_CLI_PROGRESS_H
 #define PDNS_CLI_PROGRESS_H

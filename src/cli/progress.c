@@ -1,4 +1,4 @@
-/* cli_progress.c - the CLI's live progress line on stderr (a terminal).
+/* progress.c - the CLI's live progress line on stderr (a terminal).
  * SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_progress.h"
+#include "progress.h"
 
 uint64_t cli_progress_count(const char *const *paths, size_t n)
 {

@@ -1,4 +1,4 @@
-/* cli_checkpoint.c - --checkpoint / --resume: which input lines are done, on disk.
+/* checkpoint.c - --checkpoint / --resume: which input lines are done, on disk.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "pacedns.h"
-#include "cli_checkpoint.h"
+#include "checkpoint.h"
 
 /* JSON numbers are doubles: every whole number we store stays below 2^53 */
 #define CKPT_MAX_UINT    9007199254740992.0
@@ -490,19 +490,18 @@ static int fp_valid(const cJSON *fp)
     return 1;
 }
 
-int cli_ckpt_load(cli_ckpt *c, const char *path, char *err, size_t errcap)
+/* Read and parse the checkpoint file at path (at most CKPT_MAX_FILE bytes, a JSON
+ * object). Returns the document, or NULL with a message naming the file in err. */
+static cJSON *read_doc(const char *path, char *err, size_t errcap)
 {
     FILE *fp = fopen(path, "r");
     char *text = NULL;
     long len;
-    cJSON *doc = NULL, *v, *arr;
-    uint64_t u, ver, bytes, prev = 0;
-    size_t i = 0;
-    int rc = -1;
+    cJSON *doc = NULL;
 
     if (!fp) {
         snprintf(err, errcap, "cannot open %s: %s", path, strerror(errno));
-        return -1;
+        return NULL;
     }
     if (fseek(fp, 0, SEEK_END) != 0 || (len = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
         snprintf(err, errcap, "cannot read %s: %s", path, strerror(errno));
@@ -518,25 +517,85 @@ int cli_ckpt_load(cli_ckpt *c, const char *path, char *err, size_t errcap)
     }
     text[len] = '\0';
     if (!(doc = cJSON_Parse(text)) || !cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        doc = NULL;
         snprintf(err, errcap, "%s: not a pacedns checkpoint (invalid or truncated JSON)", path);
-        goto out;
     }
+out:
+    free(text);
+    fclose(fp);
+    return doc;
+}
+
+/* Check the document's version is CLI_CKPT_VERSION. Returns 0 or -1 with err set. */
+static int check_version(const cJSON *doc, const char *path, char *err, size_t errcap)
+{
+    uint64_t ver;
     if (get_uint(doc, "version", 1000, &ver, path, err, errcap) != 0)
-        goto out;
-    if (ver != CLI_CKPT_VERSION) {
-        if (ver < CLI_CKPT_VERSION)
-            snprintf(err, errcap,
-                     "%s: checkpoint version %llu was written by an older pacedns and lacks "
-                     "what resume now checks (the output's identity, the inputs and options); "
-                     "start the run again",
-                     path, (unsigned long long)ver);
-        else
-            snprintf(err, errcap,
-                     "%s: checkpoint version %llu is not supported (this pacedns "
-                     "reads version %d)",
-                     path, (unsigned long long)ver, CLI_CKPT_VERSION);
-        goto out;
+        return -1;
+    if (ver == CLI_CKPT_VERSION)
+        return 0;
+    if (ver < CLI_CKPT_VERSION)
+        snprintf(err, errcap,
+                 "%s: checkpoint version %llu was written by an older pacedns and lacks "
+                 "what resume now checks (the output's identity, the inputs and options); "
+                 "start the run again",
+                 path, (unsigned long long)ver);
+    else
+        snprintf(err, errcap,
+                 "%s: checkpoint version %llu is not supported (this pacedns "
+                 "reads version %d)",
+                 path, (unsigned long long)ver, CLI_CKPT_VERSION);
+    return -1;
+}
+
+/* Load 'not_done' (increasing line numbers in [1, done_through], at most
+ * CKPT_MAX_NOTDONE) into c->prev_todo. Returns 0 or -1 with err set. */
+static int load_not_done(cli_ckpt *c, const cJSON *arr, const char *path, char *err, size_t errcap)
+{
+    const cJSON *v;
+    uint64_t u, prev = 0;
+    size_t i = 0;
+    if (!cJSON_IsArray(arr) || (unsigned)cJSON_GetArraySize(arr) > CKPT_MAX_NOTDONE) {
+        snprintf(err, errcap, "%s: field 'not_done' is not a list of at most %u line numbers", path,
+                 CKPT_MAX_NOTDONE);
+        return -1;
     }
+    c->n_prev_todo = (size_t)cJSON_GetArraySize(arr);
+    if (c->n_prev_todo && !(c->prev_todo = calloc(c->n_prev_todo, sizeof *c->prev_todo))) {
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
+    cJSON_ArrayForEach(v, arr)
+    {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 1 ||
+            v->valuedouble > (double)c->prev_high || v->valuedouble != floor(v->valuedouble)) {
+            snprintf(err, errcap,
+                     "%s: field 'not_done': entry %zu is not a line number in [1, done_through]",
+                     path, i + 1);
+            return -1;
+        }
+        u = (uint64_t)v->valuedouble;
+        if (u <= prev) {
+            snprintf(err, errcap, "%s: field 'not_done': entry %zu is not in increasing order",
+                     path, i + 1);
+            return -1;
+        }
+        c->prev_todo[i++] = prev = u;
+    }
+    return 0;
+}
+
+int cli_ckpt_load(cli_ckpt *c, const char *path, char *err, size_t errcap)
+{
+    cJSON *doc, *v;
+    uint64_t bytes;
+    int rc = -1;
+
+    if (!(doc = read_doc(path, err, errcap)))
+        return -1;
+    if (check_version(doc, path, err, errcap) != 0)
+        goto out;
     v = cJSON_GetObjectItemCaseSensitive(doc, "output");
     if (!cJSON_IsString(v) || v->valuestring[0] != '/' ||
         strlen(v->valuestring) >= sizeof c->output) {
@@ -562,38 +621,10 @@ int cli_ckpt_load(cli_ckpt *c, const char *path, char *err, size_t errcap)
         snprintf(err, errcap, "out of memory");
         goto out;
     }
-    arr = cJSON_GetObjectItemCaseSensitive(doc, "not_done");
-    if (!cJSON_IsArray(arr) || (unsigned)cJSON_GetArraySize(arr) > CKPT_MAX_NOTDONE) {
-        snprintf(err, errcap, "%s: field 'not_done' is not a list of at most %u line numbers", path,
-                 CKPT_MAX_NOTDONE);
+    if (load_not_done(c, cJSON_GetObjectItemCaseSensitive(doc, "not_done"), path, err, errcap))
         goto out;
-    }
-    c->n_prev_todo = (size_t)cJSON_GetArraySize(arr);
-    if (c->n_prev_todo && !(c->prev_todo = calloc(c->n_prev_todo, sizeof *c->prev_todo))) {
-        snprintf(err, errcap, "out of memory");
-        goto out;
-    }
-    cJSON_ArrayForEach(v, arr)
-    {
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 1 ||
-            v->valuedouble > (double)c->prev_high || v->valuedouble != floor(v->valuedouble)) {
-            snprintf(err, errcap,
-                     "%s: field 'not_done': entry %zu is not a line number in [1, done_through]",
-                     path, i + 1);
-            goto out;
-        }
-        u = (uint64_t)v->valuedouble;
-        if (u <= prev) {
-            snprintf(err, errcap, "%s: field 'not_done': entry %zu is not in increasing order",
-                     path, i + 1);
-            goto out;
-        }
-        c->prev_todo[i++] = prev = u;
-    }
     rc = 0;
 out:
     cJSON_Delete(doc);
-    free(text);
-    fclose(fp);
     return rc;
 }

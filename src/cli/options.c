@@ -1,0 +1,422 @@
+/* options.c - the one option table of the command line: getopt_long's array, the
+ * --help text and the "option X is for resolve only" check all come from it (as
+ * Knot's kdig_params.c does).
+ * SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "options.h"
+
+/* One option: how it is spelled, which commands take it, what it does, its help. */
+typedef struct cli_option {
+    const char *name; /* long name */
+    char short_name;  /* 0: none */
+    const char *arg;  /* argument in --help; NULL: takes none */
+    unsigned cmds;    /* cli_cmd bits of the commands taking it */
+    /* the handler: 0, 1 (stop: --help was printed) or -1 (message printed) */
+    int (*set)(cli_args *a, const struct cli_option *o, const char *optarg);
+    size_t off;       /* set_str, set_flag: offset of the field in cli_args */
+    int val;          /* set_flag: the value stored */
+    const char *help; /* lines ('\n'); NULL: not listed */
+} cli_option;
+
+#define BOTH (CLI_RESOLVE | CLI_PROBE)
+
+/* Parse a number in [lo, hi] for option opt. Returns 0 or -1 (message printed). */
+static int parse_double(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double d;
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(d) || d < lo || d > hi) {
+        fprintf(stderr, "pacedns: option %s: '%s' is not a number in [%g, %g]\n", opt, v, lo, hi);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Parse a whole number in [lo, hi] for option opt. Returns 0 or -1 (message printed). */
+static int parse_uint(const char *opt, const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long u;
+    errno = 0;
+    if (!*v || *v == '-') {
+        fprintf(stderr, "pacedns: option %s: '%s' is not a whole number in [%u, %u]\n", opt, v, lo,
+                hi);
+        return -1;
+    }
+    u = strtoul(v, &end, 10);
+    if (errno || *end || u < lo || u > hi) {
+        fprintf(stderr, "pacedns: option %s: '%s' is not a whole number in [%u, %u]\n", opt, v, lo,
+                hi);
+        return -1;
+    }
+    *out = (unsigned)u;
+    return 0;
+}
+
+/* An option that stores its value (text) in the field at o->off. */
+static int set_str(cli_args *a, const cli_option *o, const char *v)
+{
+    *(const char **)(void *)((char *)a + o->off) = v;
+    return 0;
+}
+
+/* An option without a value that stores o->val in the int field at o->off. */
+static int set_flag(cli_args *a, const cli_option *o, const char *v)
+{
+    *(int *)(void *)((char *)a + o->off) = o->val;
+    return 0;
+}
+
+static int set_server(cli_args *a, const cli_option *o, const char *v)
+{
+    const char *why;
+    if (pdns_server_parse(v, NULL, 0, &why) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --server: bad address '%s': %s\n", v, why);
+        return -1;
+    }
+    a->com.servers[a->com.n_servers++] = v;
+    return 0;
+}
+
+/* -t T[,T...]: at most CLI_MAX_TYPES known types. */
+static int set_types(cli_args *a, const cli_option *o, const char *v)
+{
+    char buf[512];
+    char *save = NULL, *tok;
+    size_t n = 0;
+    if (strlen(v) >= sizeof buf) {
+        fprintf(stderr, "pacedns: option --type: list too long\n");
+        return -1;
+    }
+    strcpy(buf, v);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == CLI_MAX_TYPES) {
+            fprintf(stderr, "pacedns: option --type: at most 32 types\n");
+            return -1;
+        }
+        if (pdns_rrtype_from_name(tok, &a->com.types[n]) != PDNS_OK) {
+            fprintf(stderr, "pacedns: option --type: unknown record type '%s'\n", tok);
+            return -1;
+        }
+        n++;
+    }
+    if (n == 0) {
+        fprintf(stderr, "pacedns: option --type: empty type list\n");
+        return -1;
+    }
+    a->com.opt.types = a->com.types;
+    a->com.opt.n_types = n;
+    return 0;
+}
+
+/* -f: a format a writer accepts. */
+static int set_format(cli_args *a, const cli_option *o, const char *v)
+{
+    pdns_writer *w = NULL;
+    if (pdns_writer_new(stdout, v, &w) != PDNS_OK) {
+        fprintf(stderr,
+                "pacedns: option --format: unknown format '%s' (ndjson, text, hosts, zone)\n", v);
+        return -1;
+    }
+    pdns_writer_free(w);
+    a->res.fmt = v;
+    return 0;
+}
+
+/* --set KEY=VALUE: kept as text; the value is checked when applied (session.c). */
+static int set_param(cli_args *a, const cli_option *o, const char *v)
+{
+    if (!strchr(v, '=') || a->com.n_sets == CLI_MAX_SETS) {
+        fprintf(stderr, "pacedns: option --set: expected KEY=VALUE, got '%s'\n", v);
+        return -1;
+    }
+    a->com.sets[a->com.n_sets++] = v;
+    return 0;
+}
+
+static int set_qps(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--qps", v, 0.001, 1e7, &a->com.opt.qps);
+}
+
+static int set_max_qps(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--max-qps", v, 0.001, 1e8, &a->com.opt.max_total_qps);
+}
+
+static int set_max_inflight(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_uint("--max-inflight", v, 1, 100000, &a->com.opt.max_inflight);
+}
+
+static int set_timeout(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_uint("--timeout", v, 1, 600000, &a->com.opt.timeout_ms);
+}
+
+static int set_retries(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_uint("--retries", v, 0, 100, &a->com.opt.retries);
+}
+
+static int set_transport(cli_args *a, const cli_option *o, const char *v)
+{
+    if (!strcmp(v, "udp")) {
+        a->com.opt.transport = PDNS_TRANSPORT_UDP;
+    } else if (!strcmp(v, "getdns")) {
+        a->com.opt.transport = PDNS_TRANSPORT_GETDNS;
+    } else {
+        fprintf(stderr, "pacedns: option --transport: '%s' is not udp or getdns\n", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* -j N|auto: auto is one thread per core, at most PDNS_MAX_THREADS. */
+static int set_threads(cli_args *a, const cli_option *o, const char *v)
+{
+    if (strcmp(v, "auto") != 0)
+        return parse_uint("--threads", v, 1, PDNS_MAX_THREADS, &a->com.opt.threads);
+    a->com.opt.threads = uv_available_parallelism();
+    if (a->com.opt.threads > PDNS_MAX_THREADS) /* -j auto on a big machine */
+        a->com.opt.threads = PDNS_MAX_THREADS;
+    return 0;
+}
+
+static int set_interval(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--interval", v, 0.01, 3600, &a->com.opt.interval_s);
+}
+
+static int set_duration(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--duration", v, 0.1, 86400, &a->probe.duration_s);
+}
+
+static int show_help(cli_args *a, const cli_option *o, const char *v)
+{
+    cli_usage(stdout);
+    return 1;
+}
+
+/* The handler columns of an entry: a text value into field f of cli_args, a flag that
+ * stores v into int field f, or a handler of its own. */
+#define STR(f)     set_str, offsetof(cli_args, f), 0
+#define FLAG(f, v) set_flag, offsetof(cli_args, f), v
+#define FN(fn)     fn, 0, 0
+
+/* Every option, in the order --help lists them. */
+static const cli_option options[] = {
+    {"server", 's', "ADDR[:PORT]", BOTH, FN(set_server),
+     "nameserver (repeatable; IPv6 as [addr]:port)"},
+    {"servers-file", 'S', "FILE", BOTH, STR(com.servers_file),
+     "nameservers, one per line, '#' comments\n"
+     "(resolve default: nameservers of /etc/resolv.conf)"},
+    {"type", 't', "T[,T...]", BOTH, FN(set_types),
+     "record types (default A): A AAAA MX TXT NS CNAME SOA\n"
+     "SRV CAA PTR ... ; PTR turns addresses into .arpa names"},
+    {"fcrdns", 0, NULL, CLI_RESOLVE, FLAG(com.opt.fcrdns, 1),
+     "with PTR: check the PTR name resolves back"},
+    {"output", 'o', "FILE", CLI_RESOLVE, STR(res.output), "records to FILE (default stdout)"},
+    {"format", 'f', "FMT", CLI_RESOLVE, FN(set_format), "ndjson (default), text, hosts, zone"},
+    {"stats", 0, "FILE", BOTH, STR(com.stats), "write per-server stats JSON to FILE"},
+    {"profile", 'p', "NAME|FILE", BOTH, STR(com.profile),
+     "controller profile: polite, default, bench, or a\n"
+     "JSON file (resolve default: default, but polite\n"
+     "for resolv.conf servers or any server outside\n"
+     "loopback and private ranges; probe: bench)"},
+    {"set", 0, "KEY=VALUE", BOTH, FN(set_param), "override one profile parameter"},
+    {"qps", 0, "N", BOTH, FN(set_qps), "fixed per-server queries/s (controller off)"},
+    {"max-qps", 0, "N", BOTH, FN(set_max_qps), "cap on the total over all servers"},
+    {"max-inflight", 0, "N", BOTH, FN(set_max_inflight),
+     "per-server in-flight cap (default 100 with --qps,\n"
+     "1000 with the controller; probe 2000)"},
+    {"timeout", 0, "MS", BOTH, FN(set_timeout), "per-attempt timeout (default 2000; probe 1000)"},
+    {"retries", 0, "N", BOTH, FN(set_retries),
+     "retries on timeout/SERVFAIL/REFUSED (default 3;\n"
+     "probe 0)"},
+    {"transport", 0, "T", BOTH, FN(set_transport),
+     "udp (default: lean sockets, getdns for TCP) or\n"
+     "getdns (getdns stub queries for everything)"},
+    {"threads", 'j', "N|auto", BOTH, FN(set_threads),
+     "N event loops on N threads (default 1; auto: one\n"
+     "per core); names are shared out, every thread\n"
+     "uses every server with 1/N of each rate limit"},
+    {"interval", 0, "S", BOTH, FN(set_interval),
+     "stats time-series interval (default 1; probe 0.25)"},
+    {"names", 0, "FILE", CLI_PROBE, STR(probe.names_file), "probe: query names from FILE (cycled)"},
+    {"zone", 0, "ZONE", CLI_PROBE, STR(probe.zone),
+     "probe: random labels under ZONE (uncacheable)"},
+    {"duration", 0, "S", CLI_PROBE, FN(set_duration),
+     "probe: give up after S seconds (default 15)"},
+    {"i-own-this-server", 0, NULL, CLI_PROBE, FLAG(probe.own_servers, 1),
+     "probe: allow servers outside loopback and private\n"
+     "ranges (probing drives a server to its limit)\n"
+     "(probe --qps N: offer N q/s per server for S\n"
+     "seconds, controller off, then print a load table)"},
+    {"checkpoint", 0, "FILE", CLI_RESOLVE, STR(res.ckpt_path),
+     "record which input lines are done (every second;\n"
+     "needs -o FILE)"},
+    {"resume", 0, "FILE", CLI_RESOLVE, STR(res.resume_path),
+     "continue an interrupted run from its checkpoint,\n"
+     "appending to its output; refused unless the output,\n"
+     "inputs, -t, -f and --fcrdns are the same"},
+    {"quiet", 'q', NULL, BOTH, FLAG(com.quiet, 1), "no summary and no progress on stderr"},
+    {"progress", 0, NULL, BOTH, FLAG(com.progress, 1),
+     "progress line on stderr even when not a terminal"},
+    {"no-progress", 0, NULL, BOTH, FLAG(com.progress, 0),
+     "no progress line (default when stderr is not a\n"
+     "terminal)"},
+    {"help", 'h', NULL, BOTH, FN(show_help), NULL},
+};
+
+#define N_OPTIONS   (sizeof options / sizeof options[0])
+#define LONG_VAL0   1000 /* getopt value of an option with no short name: LONG_VAL0 + index */
+#define HELP_INDENT 29   /* column of the help text */
+
+void cli_usage(FILE *fp)
+{
+    fputs("usage: pacedns resolve [OPTIONS] [FILE...]\n"
+          "       pacedns probe -s SERVER [-s ...] [--names FILE | --zone ZONE] [OPTIONS]\n"
+          "       pacedns --version | --help\n"
+          "\n"
+          "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
+          "paced per server. Blank lines and '#' comments are skipped.\n"
+          "probe: drive each server with its AIMD controller until its optimal rate is\n"
+          "found (stable within 3 %) or --duration ends; print the rates found.\n"
+          "\n",
+          fp);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const cli_option *o = &options[i];
+        char left[64];
+        const char *h = o->help;
+        if (!h)
+            continue;
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(fp, "  %-*s", HELP_INDENT - 2, left);
+        for (;;) {
+            const char *nl = strchr(h, '\n');
+            int len = nl ? (int)(nl - h) : (int)strlen(h);
+            fprintf(fp, "%.*s\n", len, h);
+            if (!nl)
+                break;
+            h = nl + 1;
+            fprintf(fp, "%*s", HELP_INDENT, "");
+        }
+    }
+    fputs("\n"
+          "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
+          "          CNAME_LOOP INVALID_NAME ERROR UNREACHABLE\n"
+          "Exit status: 0 the run completed (whatever the names' statuses); 1 usage or\n"
+          "configuration error; 2 runtime failure; 130/143 interrupted by SIGINT/SIGTERM\n"
+          "(in-flight queries finished, their records and the stats written).\n",
+          fp);
+}
+
+int cli_args_init(cli_args *a, cli_cmd cmd, int argc)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    pdns_options_init(&a->com.opt);
+    a->com.progress = -1;
+    a->com.servers = calloc((size_t)argc + 1, sizeof *a->com.servers);
+    return a->com.servers ? 0 : -1;
+}
+
+void cli_args_free(cli_args *a)
+{
+    free(a->com.servers);
+    a->com.servers = NULL;
+}
+
+/* The option getopt_long returned as ch, or NULL (not an option of the table). */
+static const cli_option *option_of(int ch)
+{
+    if (ch >= LONG_VAL0 && (size_t)(ch - LONG_VAL0) < N_OPTIONS)
+        return &options[ch - LONG_VAL0];
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].short_name && options[i].short_name == ch)
+            return &options[i];
+    return NULL;
+}
+
+/* getopt_long's arrays from the table: longopts (N_OPTIONS + 1 entries) and the
+ * short-option string (':' first: a missing value is reported as ':'). */
+static void getopt_tables(struct option *longopts, char *shortopts)
+{
+    char *p = shortopts;
+    *p++ = ':';
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const cli_option *o = &options[i];
+        longopts[i] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+                                      o->short_name ? o->short_name : LONG_VAL0 + (int)i};
+        if (o->short_name) {
+            *p++ = o->short_name;
+            if (o->arg)
+                *p++ = ':';
+        }
+    }
+    longopts[N_OPTIONS] = (struct option){NULL, 0, NULL, 0};
+    *p = '\0';
+}
+
+static const char *cmd_name(unsigned cmd)
+{
+    return cmd == CLI_PROBE ? "probe" : "resolve";
+}
+
+int cli_args_parse(cli_args *a, int argc, char **argv)
+{
+    struct option longopts[N_OPTIONS + 1];
+    char shortopts[2 + 2 * N_OPTIONS];
+    int ch, rc;
+
+    getopt_tables(longopts, shortopts);
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const cli_option *o = option_of(ch);
+        if (ch == ':') {
+            fprintf(stderr, "pacedns: option %s needs a value\n", argv[optind - 1]);
+            return -1;
+        }
+        if (!o) {
+            fprintf(stderr, "pacedns: unknown option '%s' (see pacedns --help)\n",
+                    argv[optind - 1]);
+            return -1;
+        }
+        if (!(o->cmds & a->cmd)) {
+            fprintf(stderr, "pacedns: %s: option '%s' is for %s only\n", cmd_name(a->cmd),
+                    argv[optind - 1], cmd_name(o->cmds));
+            return -1;
+        }
+        if ((rc = o->set(a, o, optarg)) != 0)
+            return rc;
+    }
+    a->operands = (const char **)(argv + optind);
+    a->n_operands = (size_t)(argc - optind);
+    if (a->com.opt.threads > 1 && a->com.opt.max_inflight &&
+        a->com.opt.max_inflight < a->com.opt.threads) {
+        fprintf(stderr,
+                "pacedns: option --max-inflight: %u is less than --threads %u (each thread "
+                "takes its share of the in-flight limit; give at least one per thread)\n",
+                a->com.opt.max_inflight, a->com.opt.threads);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,410 @@
+/* resolve.c - "pacedns resolve": every input name through the runner, records to the
+ * output, with --checkpoint/--resume.
+ * SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "options.h"
+#include "session.h"
+#include "summary.h"
+
+/* The state of one resolve run. */
+typedef struct resolve {
+    cli_args a;
+    cli_session s;
+    const char *output;    /* -o, or the checkpoint's output on --resume */
+    const char *ckpt_path; /* --checkpoint, or the --resume file */
+    pdns_reader *in;
+    pdns_writer *w; /* records to s.out_fp */
+    int out_error;  /* errno of a failed write (under s.mu) */
+    cli_ckpt ckpt;
+    int use_ckpt;
+    int ckpt_timer_init;
+    uv_timer_t ckpt_timer;
+    FILE *ms;        /* with a checkpoint: one record is formatted here first */
+    char *ms_buf;    /* open_memstream buffer of ms */
+    size_t ms_size;  /* */
+    pdns_writer *mw; /* writer on ms */
+} resolve;
+
+/* Records the runner gives for one input line: one for "NAME TYPE", else one per -t
+ * type (an unusable line too: it gets one INVALID_NAME record per type). */
+static unsigned records_of_line(const resolve *c, const char *text)
+{
+    char name[1024];
+    uint16_t type;
+    if (pdns_query_line_parse(text, name, sizeof name, &type, NULL) == PDNS_OK && type)
+        return 1;
+    return c->a.com.opt.n_types ? (unsigned)c->a.com.opt.n_types : 1;
+}
+
+/* The next input line not done by an interrupted run (under s.mu). */
+static int source_next(resolve *c, char *name, size_t cap, uint64_t *line)
+{
+    for (;;) {
+        int rc = pdns_reader_next(c->in, name, cap, line);
+        if (rc != 1 || !c->use_ckpt)
+            return rc;
+        if (cli_ckpt_skip(&c->ckpt, *line))
+            continue; /* done by the interrupted run */
+        if (cli_ckpt_admit(&c->ckpt, *line, records_of_line(c, name)) != 0)
+            return -1;
+        return 1;
+    }
+}
+
+static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
+{
+    resolve *c = user;
+    int rc;
+    uv_mutex_lock(&c->s.mu);
+    rc = source_next(c, name, cap, line);
+    uv_mutex_unlock(&c->s.mu);
+    return rc;
+}
+
+/* Flush the records and get them to disk (fdatasync), then record which lines they
+ * cover. After a write error nothing is recorded: the last good checkpoint stays. */
+static void checkpoint_now(resolve *c)
+{
+    FILE *fp = c->s.out_fp;
+    long long bytes;
+    uv_mutex_lock(&c->s.mu);
+    if (c->out_error) {
+        /* records may be missing from the output: keep the last good checkpoint */
+    } else if (fflush(fp) != 0 ||
+               (fdatasync(fileno(fp)) != 0 && errno != EINVAL && errno != EROFS) ||
+               (bytes = ftello(fp)) < 0) {
+        c->out_error = errno ? errno : EIO;
+    } else if (cli_ckpt_write(&c->ckpt, c->ckpt_path, bytes) != 0) {
+        fprintf(stderr, "pacedns: cannot write checkpoint %s: %s\n", c->ckpt_path, strerror(errno));
+        c->out_error = errno ? errno : EIO;
+        pdns_runner_stop(c->s.runner);
+    }
+    uv_mutex_unlock(&c->s.mu);
+}
+
+static void checkpoint_tick(uv_timer_t *t)
+{
+    checkpoint_now(t->data);
+}
+
+/* With a checkpoint (under s.mu): format the record, then let the checkpoint decide. A
+ * line's records are written together once all are in, so the output never holds part
+ * of a line that a resume would redo. A failure that only ended because the run was
+ * stopping (it would have been retried) drops its line: the line stays not done and a
+ * resume redoes it. Returns 0 or -1 (errno). */
+static int ckpt_record(resolve *c, const pdns_result *res)
+{
+    const char *p = NULL;
+    size_t n = 0;
+    off_t len;
+    int act,
+        cut = c->s.stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
+                                 res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR ||
+                                 res->status == PDNS_R_UNREACHABLE);
+    if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
+        fflush(c->ms) != 0 || (len = ftello(c->ms)) < 0)
+        return -1;
+    act = cli_ckpt_record(&c->ckpt, res->line, c->ms_buf, (size_t)len, cut, &p, &n);
+    if (act < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (act == CLI_CKPT_WRITE && n && fwrite(p, 1, n, c->s.out_fp) != n)
+        return -1;
+    return 0;
+}
+
+static void on_result(const pdns_result *res, void *user)
+{
+    resolve *c = user;
+    uv_mutex_lock(&c->s.mu);
+    if (c->out_error) {
+        /* dropped: the run is stopping with an error */
+    } else if (c->use_ckpt ? ckpt_record(c, res) != 0 : pdns_writer_write(c->w, res) != PDNS_OK) {
+        c->out_error = errno ? errno : EIO;
+        pdns_runner_stop(c->s.runner);
+    }
+    uv_mutex_unlock(&c->s.mu);
+}
+
+/* Politeness by default: the polite profile (one line on stderr says so) when the
+ * servers come from resolv.conf (usually an ISP's or a public resolver) or any server
+ * is outside loopback and private ranges, unless -p or a fixed --qps is given. Returns
+ * the profile to use (NULL: the compiled-in defaults). */
+static const char *choose_profile(resolve *c, const char *resolv_conf)
+{
+    const char *public = cli_session_public_server(&c->s);
+    if (c->a.com.profile || c->a.com.opt.qps > 0 || (!resolv_conf && !public))
+        return c->a.com.profile;
+    if (!c->a.com.quiet) {
+        if (resolv_conf)
+            fprintf(stderr,
+                    "pacedns: servers from %s: using the polite profile (-p NAME to choose)\n",
+                    resolv_conf);
+        else
+            fprintf(stderr,
+                    "pacedns: server %s is not on loopback or a private network: using the "
+                    "polite profile (-p NAME to choose)\n",
+                    public);
+    }
+    return "polite";
+}
+
+/* The record writer on the output and, with a checkpoint, the one that formats a
+ * record in memory first (see ckpt_record). Returns 0 or an exit code. */
+static int open_writers(resolve *c)
+{
+    if (c->ckpt_path) {
+        c->use_ckpt = 1;
+        if (!(c->ms = open_memstream(&c->ms_buf, &c->ms_size)) ||
+            pdns_writer_new(c->ms, c->a.res.fmt, &c->mw) != PDNS_OK) {
+            fprintf(stderr, "pacedns: out of memory\n");
+            return EXIT_RUNTIME;
+        }
+    }
+    if (pdns_writer_new(c->s.out_fp, c->a.res.fmt, &c->w) != PDNS_OK) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    pdns_runner_set_source(c->s.runner, source_fn, c);
+    return 0;
+}
+
+/* The inputs and record-shaping options as the checkpoint's fingerprint (checked
+ * against a loaded one when path is its file). Returns 0 or -1 with err set. */
+static int fingerprint(resolve *c, const char *path, char *err, size_t errcap)
+{
+    const pdns_options *o = &c->a.com.opt;
+    return cli_ckpt_fingerprint(&c->ckpt, c->a.operands, c->a.n_operands, o->types, o->n_types,
+                                c->a.res.fmt, o->fcrdns, path, err, errcap);
+}
+
+/* --resume: load the checkpoint and reopen the output it names (its absolute path),
+ * refusing when it is not the same file (device/inode), is shorter than recorded or
+ * does not end a record at the recorded size, or when the inputs or record-shaping
+ * options differ. Only then are the records written after the checkpoint cut off.
+ * Returns 0 or an exit code. */
+static int open_resume(resolve *c)
+{
+    char err[2048];
+    const char *ck = c->a.res.resume_path, *out;
+    struct stat st;
+    int fd = -1;
+    char last;
+
+    if (cli_ckpt_load(&c->ckpt, ck, err, sizeof err) != 0) {
+        fprintf(stderr, "pacedns: option --resume: %s\n", err);
+        return EXIT_USAGE;
+    }
+    out = c->ckpt.output;
+    if (c->output && (!strcmp(c->output, "-") || stat(c->output, &st) != 0 ||
+                      (unsigned long long)st.st_dev != c->ckpt.out_dev ||
+                      (unsigned long long)st.st_ino != c->ckpt.out_ino)) {
+        fprintf(stderr,
+                "pacedns: option --resume: -o %s is not the output of checkpoint %s (%s); "
+                "leave -o out to append to it\n",
+                c->output, ck, out);
+        return EXIT_USAGE;
+    }
+    if ((fd = open(out, O_RDWR | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+        fprintf(stderr, "pacedns: option --resume: checkpoint %s: cannot open its output %s: %s\n",
+                ck, out, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_dev != c->ckpt.out_dev ||
+        (unsigned long long)st.st_ino != c->ckpt.out_ino) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: %s is not the output file it was "
+                "written for (device/inode differ: the file was replaced); not resuming\n",
+                ck, out);
+        goto fail;
+    }
+    if ((long long)st.st_size < c->ckpt.out_bytes) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: output %s has %lld bytes, fewer than "
+                "the %lld recorded: records were lost; not resuming (start the run again)\n",
+                ck, out, (long long)st.st_size, c->ckpt.out_bytes);
+        goto fail;
+    }
+    if (c->ckpt.out_bytes > 0 &&
+        (pread(fd, &last, 1, (off_t)(c->ckpt.out_bytes - 1)) != 1 || last != '\n')) {
+        fprintf(stderr,
+                "pacedns: option --resume: checkpoint %s: output %s does not end a record at "
+                "the recorded %lld bytes: the file was changed; not resuming\n",
+                ck, out, c->ckpt.out_bytes);
+        goto fail;
+    }
+    if (fingerprint(c, ck, err, sizeof err) != 0) {
+        fprintf(stderr, "pacedns: option --resume: %s; not resuming\n", err);
+        goto fail;
+    }
+    /* records written after the checkpoint are cut off and redone */
+    if (ftruncate(fd, (off_t)c->ckpt.out_bytes) != 0 || !(c->s.out_fp = fdopen(fd, "r+"))) {
+        fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", out, strerror(errno));
+        goto fail;
+    }
+    fd = -1; /* the stream owns it now */
+    if (fseeko(c->s.out_fp, 0, SEEK_END) != 0) {
+        fprintf(stderr, "pacedns: option --resume: cannot reopen %s: %s\n", out, strerror(errno));
+        goto fail;
+    }
+    c->output = out;
+    if (!c->ckpt_path)
+        c->ckpt_path = ck;
+    return open_writers(c);
+fail:
+    if (fd >= 0)
+        close(fd);
+    return EXIT_USAGE;
+}
+
+/* Open the inputs and the output (or resume). Returns 0 or an exit code. */
+static int open_io(resolve *c)
+{
+    char err[512];
+    if (pdns_reader_open(c->a.operands, c->a.n_operands, &c->in, err, sizeof err) != PDNS_OK) {
+        fprintf(stderr, "pacedns: input: %s\n", err);
+        return EXIT_USAGE;
+    }
+    cli_ckpt_init(&c->ckpt);
+    if (c->a.res.resume_path)
+        return open_resume(c);
+    if (c->ckpt_path && (!c->output || !strcmp(c->output, "-"))) {
+        fprintf(stderr, "pacedns: option --checkpoint: needs -o FILE (on resume, records "
+                        "after the checkpoint are cut from that file)\n");
+        return EXIT_USAGE;
+    }
+    c->s.out_fp = stdout;
+    if (c->output && strcmp(c->output, "-") != 0 && !(c->s.out_fp = fopen(c->output, "w"))) {
+        fprintf(stderr, "pacedns: option --output: cannot open %s: %s\n", c->output,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (c->ckpt_path) {
+        struct stat st;
+        if (fstat(fileno(c->s.out_fp), &st) != 0 || !realpath(c->output, c->ckpt.output)) {
+            fprintf(stderr, "pacedns: option --output: %s: %s\n", c->output, strerror(errno));
+            return EXIT_USAGE;
+        }
+        c->ckpt.out_dev = (unsigned long long)st.st_dev;
+        c->ckpt.out_ino = (unsigned long long)st.st_ino;
+        if (fingerprint(c, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "pacedns: option --checkpoint: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    return open_writers(c);
+}
+
+/* Servers, profile, input and output. Returns 0 or an exit code. */
+static int configure(resolve *c)
+{
+    const char *resolv_conf;
+    int rc;
+    if ((rc = cli_session_add_servers(&c->s, &c->a.com, &resolv_conf)) != 0 ||
+        (rc = cli_session_set_profile(&c->s, &c->a.com, choose_profile(c, resolv_conf))) != 0 ||
+        (rc = open_io(c)) != 0)
+        return rc;
+    cli_session_raise_nofile(&c->s, &c->a.com.opt);
+    return cli_session_signals(&c->s);
+}
+
+#define CKPT_EVERY_MS 1000 /* checkpoints are written every second */
+
+/* The checkpoint timer: one now (a run killed in its first second can be resumed too),
+ * then every second. Returns 0 or an exit code. */
+static int start_checkpoints(resolve *c)
+{
+    checkpoint_now(c);
+    return cli_session_timer(&c->s, &c->ckpt_timer, checkpoint_tick, c, CKPT_EVERY_MS,
+                             &c->ckpt_timer_init, "checkpoint timer");
+}
+
+/* After the run: the last checkpoint, the output flushed, input and write errors,
+ * the stats file and the summary. Returns the exit status given rc of the run. */
+static int finish(resolve *c, int rc)
+{
+    pdns_totals tot;
+    if (c->ckpt_timer_init) {
+        uv_timer_stop(&c->ckpt_timer);
+        checkpoint_now(c);
+        if (c->ckpt.n_cut && !c->a.com.quiet)
+            fprintf(stderr,
+                    "pacedns: %llu line(s) whose queries were cut short by the interrupt were "
+                    "not written; --resume %s redoes them\n",
+                    (unsigned long long)c->ckpt.n_cut, c->ckpt_path);
+    }
+    if (c->s.out_fp && fflush(c->s.out_fp) != 0 && !c->out_error)
+        c->out_error = errno;
+    if (c->out_error) {
+        fprintf(stderr, "pacedns: writing records: %s\n", strerror(c->out_error));
+        rc = EXIT_RUNTIME;
+    }
+    pdns_runner_totals(c->s.runner, &tot);
+    if (tot.input_error) {
+        fprintf(stderr, "pacedns: reading input: %s\n", pdns_reader_error(c->in));
+        rc = EXIT_RUNTIME;
+    }
+    if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats) != 0 && rc == 0)
+        rc = EXIT_RUNTIME;
+    if (!c->a.com.quiet && !c->s.run_failed)
+        cli_print_summary(c->s.runner);
+    if (rc == 0 && c->s.signo)
+        rc = 128 + c->s.signo;
+    return rc;
+}
+
+/* Release what the run opened (the loop still runs their close callbacks). */
+static void release(resolve *c)
+{
+    if (c->ckpt_timer_init)
+        uv_close((uv_handle_t *)&c->ckpt_timer, NULL);
+    cli_session_close_handles(&c->s);
+    cli_ckpt_free(&c->ckpt);
+    pdns_writer_free(c->mw);
+    if (c->ms)
+        fclose(c->ms);
+    free(c->ms_buf);
+    pdns_writer_free(c->w);
+    if (c->s.out_fp && c->s.out_fp != stdout)
+        fclose(c->s.out_fp);
+    pdns_reader_close(c->in);
+}
+
+int cli_resolve_main(int argc, char **argv)
+{
+    resolve *c = calloc(1, sizeof *c);
+    int rc;
+
+    if (!c || cli_args_init(&c->a, CLI_RESOLVE, argc) != 0) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        free(c);
+        return EXIT_RUNTIME;
+    }
+    if ((rc = cli_args_parse(&c->a, argc, argv)) != 0) {
+        rc = rc > 0 ? 0 : EXIT_USAGE;
+        goto out_args;
+    }
+    c->output = c->a.res.output;
+    c->ckpt_path = c->a.res.ckpt_path;
+    c->a.com.opt.on_result = on_result;
+    c->a.com.opt.user = c;
+    if ((rc = cli_session_open(&c->s, &c->a.com.opt)) == 0 && (rc = configure(c)) == 0 &&
+        (!c->use_ckpt || (rc = start_checkpoints(c)) == 0)) {
+        rc = cli_session_run(&c->s, &c->a.com, c->a.operands, c->a.n_operands);
+        rc = finish(c, rc);
+    }
+    release(c);
+    rc = cli_session_end(&c->s, rc);
+out_args:
+    cli_args_free(&c->a);
+    free(c);
+    return rc;
+}
