@@ -137,9 +137,15 @@ typedef struct pdns_result {
  * \param user the user pointer of the runner options */
 typedef void (*pdns_result_cb)(const pdns_result *res, void *user);
 
+/** Returned by a pdns_source_fn that has no name yet but will have (a pipe whose writer
+ * is slow): the runner asks again a few milliseconds later and never waits in between. */
+#define PDNS_SOURCE_AGAIN 2
+
 /** Pull-style input: fill \p name (NUL-terminated, at most \p cap bytes) with the next
- * input name and \p line with its line number.
- * \return 1 when a name was produced, 0 at end of input, -1 on a read error */
+ * input name and \p line with its line number. Called on the loop's thread: it must not
+ * block (return PDNS_SOURCE_AGAIN instead).
+ * \return 1 when a name was produced, 0 at end of input, -1 on a read error, or
+ *         PDNS_SOURCE_AGAIN */
 typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line);
 
 /** How queries travel. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pipein.h"
 #include "checkpoint.h"
 #include "options.h"
 #include "session.h"
@@ -20,8 +21,10 @@ typedef struct resolve {
     const char *output;    /* -o, or the checkpoint's output on --resume */
     const char *ckpt_path; /* --checkpoint, or the --resume file */
     pdns_reader *in;
-    pdns_writer *w; /* records to s.out_fp */
-    int out_error;  /* errno of a failed write (under s.mu) */
+    cli_pipein *pipe; /* reads `in` on a thread of its own when an input is a pipe */
+    int pipe_flushed; /* the output was flushed since the pipe last went silent */
+    pdns_writer *w;   /* records to s.out_fp */
+    int out_error;    /* errno of a failed write (under s.mu) */
     cli_ckpt ckpt;
     int use_ckpt;
     int ckpt_timer_init;
@@ -47,8 +50,9 @@ static unsigned records_of_line(const resolve *c, const char *text)
 static int source_next(resolve *c, char *name, size_t cap, uint64_t *line)
 {
     for (;;) {
-        int rc = pdns_reader_next(c->in, name, cap, line);
-        if (rc != 1 || !c->use_ckpt)
+        int rc = c->pipe ? cli_pipein_next(c->pipe, name, cap, line)
+                         : pdns_reader_next(c->in, name, cap, line);
+        if (rc != 1 || !c->use_ckpt) /* 2 (a pipe has no line yet) goes to the runner */
             return rc;
         if (cli_ckpt_skip(&c->ckpt, *line))
             continue; /* done by the interrupted run */
@@ -64,6 +68,15 @@ static int source_fn(void *user, char *name, size_t cap, uint64_t *line)
     int rc;
     uv_mutex_lock(&c->s.mu);
     rc = source_next(c, name, cap, line);
+    /* the input went silent: what is resolved so far reaches the output now, not when
+     * the stdio buffer fills (the records stay whole: a flush writes whole lines) */
+    if (rc == PDNS_SOURCE_AGAIN && !c->pipe_flushed && c->s.out_fp && !c->out_error) {
+        if (fflush(c->s.out_fp) != 0)
+            c->out_error = errno ? errno : EIO;
+        c->pipe_flushed = 1;
+    } else if (rc == 1) {
+        c->pipe_flushed = 0;
+    }
     uv_mutex_unlock(&c->s.mu);
     return rc;
 }
@@ -265,6 +278,20 @@ fail:
     return EXIT_USAGE;
 }
 
+/* Whether an input is stdin or another file that is not a regular one (a pipe, a FIFO, a
+ * terminal): reads of those can block for as long as the writer likes. */
+static int input_may_block(const resolve *c)
+{
+    struct stat sb;
+    if (c->a.n_operands == 0)
+        return 1;
+    for (size_t i = 0; i < c->a.n_operands; i++)
+        if (!strcmp(c->a.operands[i], "-") || stat(c->a.operands[i], &sb) != 0 ||
+            !S_ISREG(sb.st_mode))
+            return 1;
+    return 0;
+}
+
 /* Open the inputs and the output (or resume). Returns 0 or an exit code. */
 static int open_io(resolve *c)
 {
@@ -273,6 +300,10 @@ static int open_io(resolve *c)
         fprintf(stderr, "pacedns: input: %s\n", err);
         return EXIT_USAGE;
     }
+    /* a pipe is read on a thread of its own: a stalled writer must not stall the loop
+     * (signals, timers, checkpoints); without the thread, read it directly */
+    if (input_may_block(c) && cli_pipein_start(&c->pipe, c->in) != 0)
+        c->pipe = NULL;
     cli_ckpt_init(&c->ckpt);
     if (c->a.res.resume_path)
         return open_resume(c);
@@ -349,7 +380,8 @@ static int finish(resolve *c, int rc)
     }
     pdns_runner_totals(c->s.runner, &tot);
     if (tot.input_error) {
-        fprintf(stderr, "pacedns: reading input: %s\n", pdns_reader_error(c->in));
+        fprintf(stderr, "pacedns: reading input: %s\n",
+                c->pipe ? cli_pipein_error(c->pipe) : pdns_reader_error(c->in));
         rc = EXIT_RUNTIME;
     }
     if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats) != 0 && rc == 0)
@@ -375,7 +407,10 @@ static void release(resolve *c)
     pdns_writer_free(c->w);
     if (c->s.out_fp && c->s.out_fp != stdout)
         fclose(c->s.out_fp);
-    pdns_reader_close(c->in);
+    if (c->pipe) /* it owns the reader */
+        cli_pipein_release(c->pipe);
+    else
+        pdns_reader_close(c->in);
 }
 
 int cli_resolve_main(int argc, char **argv)

@@ -47,8 +47,9 @@
  *
  * CNAME chasing and loop detection: see core/job.c. */
 
-#define SCAN_LIMIT           64
-#define PDNS__ADMIT_PER_TURN 1024
+#define SCAN_LIMIT            64
+#define PDNS__SOURCE_RETRY_MS 5 /* a source with no name yet is asked again after this */
+#define PDNS__ADMIT_PER_TURN  1024
 
 typedef struct job job;
 struct job {
@@ -300,6 +301,10 @@ static int pull_input(pdns__engine *r)
         if (rc == 1) {
             admit_name(r, r->namebuf, line, NULL);
             return 1;
+        }
+        if (rc == PDNS_SOURCE_AGAIN) { /* nothing yet: asked again in a few ms */
+            r->source_again = 1;
+            return 0;
         }
         r->source_eof = 1;
         if (rc < 0)
@@ -636,6 +641,7 @@ static void dispatch(pdns__engine *r)
         return;
     r->admit_left = PDNS__ADMIT_PER_TURN;
     r->admit_yield = 0;
+    r->source_again = 0;
     r->rr_next = (r->rr_next + 1) % (r->n_srv ? r->n_srv : 1);
     while (progress && input_pending(r)) {
         progress = 0;
@@ -691,6 +697,8 @@ static void dispatch(pdns__engine *r)
         }
         if (wait != UINT64_MAX) {
             uint64_t ms = (wait + 999999) / 1000000;
+            if (r->source_again && !r->ready_head && ms < PDNS__SOURCE_RETRY_MS)
+                ms = PDNS__SOURCE_RETRY_MS; /* only the source to wait for */
             uv_timer_start(&r->tick, tick_cb, ms ? ms : 1, 0);
         }
         /* else every server is at its in-flight cap: a completion will kick */

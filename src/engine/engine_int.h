@@ -69,6 +69,7 @@ struct pdns__engine {
     int handles_open;
     unsigned admit_left; /* input lines this dispatch turn may still admit */
     int admit_yield;     /* the turn stopped admitting: continue on the next turn */
+    int source_again;    /* the source had no name yet (PDNS_SOURCE_AGAIN) this turn */
     pdns__rstate state;
     int stopping;
     int abandon;
