@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "aimd.h"
+#include "core/pending.h"
 #include "engine/engine.h"
 #include "format/report.h"
 #include "pacedns.h"
@@ -26,13 +27,6 @@
  * is open, and the memory of the engine or pool goes in their close callbacks, which
  * the caller's next uv_run runs (with the runner's own loop, it runs that loop). */
 
-typedef struct pending {
-    struct pending *next;
-    uint64_t line;
-    void *user;
-    char name[];
-} pending;
-
 typedef enum rstate { RS_NEW = 0, RS_RUNNING, RS_FAILED } rstate;
 
 struct pdns_runner {
@@ -45,7 +39,7 @@ struct pdns_runner {
     size_t n_srv, cap_srv;
     pdns__aimd_params prof;
     char origin[256];
-    pending *pend_head, *pend_tail;
+    pdns__pendq pend; /* submitted while new */
     pdns_source_fn source;
     void *source_user;
     rstate state;
@@ -230,25 +224,13 @@ pdns_status pdns_runner_set_source(pdns_runner *r, pdns_source_fn fn, void *user
 
 pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, void *user)
 {
-    pending *p;
     if (!r || !name)
         return PDNS_ERR_INVALID;
     if (r->eng)
         return pdns__engine_submit(r->eng, name, line, user);
     if (r->pool || r->state != RS_NEW)
         return PDNS_ERR_STATE; /* a pool's loops belong to its threads */
-    if (!(p = malloc(sizeof *p + strlen(name) + 1)))
-        return PDNS_ERR_NOMEM;
-    p->next = NULL;
-    p->line = line;
-    p->user = user;
-    strcpy(p->name, name);
-    if (r->pend_tail)
-        r->pend_tail->next = p;
-    else
-        r->pend_head = p;
-    r->pend_tail = p;
-    return PDNS_OK;
+    return pdns__pendq_push(&r->pend, name, line, user);
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -256,16 +238,14 @@ pdns_status pdns_runner_submit(pdns_runner *r, const char *name, uint64_t line, 
 /* Hand the submissions made while new to the engine or pool. */
 static pdns_status hand_over(pdns_runner *r)
 {
-    while (r->pend_head) {
-        pending *p = r->pend_head;
+    pdns__pending *p;
+    while ((p = pdns__pendq_pop(&r->pend))) {
         pdns_status st = r->eng ? pdns__engine_submit(r->eng, p->name, p->line, p->user)
                                 : pdns__pool_submit(r->pool, p->name, p->line, p->user);
+        free(p);
         if (st != PDNS_OK)
             return st;
-        r->pend_head = p->next;
-        free(p);
     }
-    r->pend_tail = NULL;
     return PDNS_OK;
 }
 
@@ -358,11 +338,7 @@ void pdns_runner_free(pdns_runner *r)
         (void)uv_loop_close(r->own_loop);
         free(r->own_loop);
     }
-    while (r->pend_head) {
-        pending *p = r->pend_head;
-        r->pend_head = p->next;
-        free(p);
-    }
+    pdns__pendq_clear(&r->pend);
     free(r->srv);
     free(r->types);
     free(r);

@@ -149,20 +149,11 @@ const char *pdns__engine_error(const pdns__engine *r)
 
 pdns_status pdns__engine_submit(pdns__engine *r, const char *name, uint64_t line, void *user)
 {
-    pdns__pending *p;
+    pdns_status st;
     if (r->state == PDNS__RS_CLOSING || r->state == PDNS__RS_DONE)
         return PDNS_ERR_STATE;
-    if (!(p = malloc(sizeof *p + strlen(name) + 1)))
-        return PDNS_ERR_NOMEM;
-    p->next = NULL;
-    p->line = line;
-    p->user = user;
-    strcpy(p->name, name);
-    if (r->pend_tail)
-        r->pend_tail->next = p;
-    else
-        r->pend_head = p;
-    r->pend_tail = p;
+    if ((st = pdns__pendq_push(&r->pend, name, line, user)) != PDNS_OK)
+        return st;
     if (r->state == PDNS__RS_RUNNING)
         kick(r);
     return PDNS_OK;
@@ -286,11 +277,8 @@ static int pull_input(pdns__engine *r)
         return 0;
     }
     r->admit_left--;
-    if (r->pend_head) {
-        pdns__pending *p = r->pend_head;
-        r->pend_head = p->next;
-        if (!r->pend_head)
-            r->pend_tail = NULL;
+    if (r->pend.head) {
+        pdns__pending *p = pdns__pendq_pop(&r->pend);
         admit_name(r, p->name, p->line, p->user);
         free(p);
         return 1;
@@ -561,7 +549,7 @@ static void tick_cb(uv_timer_t *t);
 
 static int input_pending(const pdns__engine *r)
 {
-    return r->ready_head || (!r->stopping && (r->pend_head || (r->source && !r->source_eof)));
+    return r->ready_head || (!r->stopping && (r->pend.head || (r->source && !r->source_eof)));
 }
 
 static void maybe_finish(pdns__engine *r);
@@ -825,7 +813,7 @@ pdns_status pdns__engine_run(pdns__engine *r)
 
     if (r->state != PDNS__RS_NEW)
         return PDNS_ERR_STATE;
-    if (!r->source && !r->pend_head)
+    if (!r->source && !r->pend.head)
         r->source_eof = 1;
     r->tvt =
         r->opt.transport == PDNS_TRANSPORT_GETDNS ? &pdns__transport_getdns : &pdns__transport_udp;
@@ -897,11 +885,7 @@ static void release(pdns__engine *r)
         r->if_head = j->if_next;
         free_job(j);
     }
-    while (r->pend_head) {
-        pdns__pending *p = r->pend_head;
-        r->pend_head = p->next;
-        free(p);
-    }
+    pdns__pendq_clear(&r->pend);
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__stats_free(&r->srv[s].st);
     pdns__ctl_free(r);

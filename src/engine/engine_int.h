@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "pacedns.h"
+#include "core/pending.h"
 #include "engine/engine.h"
 #include "pacer.h"
 #include "server.h"
@@ -27,13 +28,6 @@ typedef struct pdns__srv {
     uint64_t hedge_ns;       /* tail hedging delay for this server's queries */
     uint64_t last_answer_ns; /* when it last answered (0: never) */
 } pdns__srv;
-
-typedef struct pdns__pending {
-    struct pdns__pending *next;
-    uint64_t line;
-    void *user;
-    char name[];
-} pdns__pending;
 
 typedef enum pdns__rstate {
     PDNS__RS_NEW = 0,
@@ -77,7 +71,7 @@ struct pdns__engine {
     struct job *ready_head, *ready_tail;
     struct job *if_head, *if_tail;     /* jobs with a live query, oldest first */
     struct job *zomb_head, *zomb_tail; /* reported jobs whose stale copy is in flight */
-    pdns__pending *pend_head, *pend_tail;
+    pdns__pendq pend;                  /* submitted names not admitted yet */
     pdns_source_fn source;
     void *source_user;
     int source_eof;
