@@ -102,9 +102,45 @@ static double us_to_ms(double us)
 
 /* Appends {t, target_qps, interval counters, p50/p99 of lat_iv (-1 if none)} and resets
  * the interval counters and histogram, also when the append fails. */
+/* Merge b (the later point) into a: the pair becomes one point ending at b's time. */
+static void ts_merge_pair(pdns__ts_point *a, const pdns__ts_point *b)
+{
+    double na = (double)a->answered, nb = (double)b->answered;
+    if (a->p50_ms < 0 || b->p50_ms < 0)
+        a->p50_ms = a->p50_ms < 0 ? b->p50_ms : a->p50_ms;
+    else if (na + nb > 0)
+        a->p50_ms = (a->p50_ms * na + b->p50_ms * nb) / (na + nb);
+    a->p99_ms = a->p99_ms > b->p99_ms ? a->p99_ms : b->p99_ms;
+    a->t = b->t;
+    a->target_qps = b->target_qps;
+    a->sent += b->sent;
+    a->answered += b->answered;
+    a->lost += b->lost;
+    a->errors += b->errors;
+    a->tc += b->tc;
+}
+
+/* A full series keeps its memory: adjacent points are merged in pairs (older data
+ * coarser; every point keeps its own end time, counts are exact). */
+static void ts_compact(pdns__server_stats *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < s->ts_len; i += 2) {
+        s->ts[n] = s->ts[i];
+        ts_merge_pair(&s->ts[n], &s->ts[i + 1]);
+        n++;
+    }
+    if (s->ts_len % 2)
+        s->ts[n++] = s->ts[s->ts_len - 1];
+    s->ts_len = n;
+}
+
 int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps)
 {
-    int rc = grow((void **)&s->ts, &s->ts_cap, s->ts_len, sizeof *s->ts);
+    int rc;
+    if (s->ts_len >= PDNS__TS_MAX)
+        ts_compact(s);
+    rc = grow((void **)&s->ts, &s->ts_cap, s->ts_len, sizeof *s->ts);
     if (rc == 0) {
         pdns__ts_point *pt = &s->ts[s->ts_len++];
         pt->t = t;

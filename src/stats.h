@@ -12,6 +12,9 @@
  * the JSON export allocate (once per interval / at the end), never per query. */
 
 #define PDNS__RCODE_SLOTS 24 /* rcodes 0..22 counted by value, slot 23 = "other" */
+/* Time-series points kept at most: a full series merges its points in pairs, so memory
+ * does not grow with the run's length (a day at 1 s intervals: 21 s per point). */
+#define PDNS__TS_MAX 4096
 
 typedef struct pdns__ts_point {
     double t;          /* seconds since start, end of the interval */

@@ -324,6 +324,28 @@ static void test_errors(void)
     CHECK(pdns_runner_new(NULL, &o, &r) == PDNS_OK);
     CHECK(pdns_runner_run(r) == PDNS_ERR_NOSERVER);
     pdns_runner_free(r);
+    /* the documented ranges of pdns_options */
+    {
+        pdns_options b = o;
+        b.threads = PDNS_MAX_THREADS + 1;
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_ERR_RANGE);
+        b = o;
+        b.retries = PDNS_MAX_RETRIES + 1;
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_ERR_RANGE);
+        b = o;
+        b.interval_s = 0.001;
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_ERR_RANGE);
+        b = o;
+        b.timeout_ms = PDNS_MAX_TIMEOUT_MS + 1;
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_ERR_RANGE);
+        b = o;
+        b.threads = 4;
+        b.max_inflight = 3; /* less than one per thread */
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_ERR_RANGE);
+        b.max_inflight = 4;
+        CHECK(pdns_runner_new(NULL, &b, &r) == PDNS_OK);
+        pdns_runner_free(r);
+    }
     for (int st = PDNS_OK; st <= PDNS_ERR_NOSERVER; st++)
         CHECK(pdns_strerror((pdns_status)st) && *pdns_strerror((pdns_status)st));
     CHECK(pdns_server_parse("[::1]:5300", out, sizeof out, &why) == PDNS_OK &&

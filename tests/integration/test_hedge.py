@@ -35,15 +35,17 @@ def base_rules():
             ok("c.test.", "198.51.100.3")]
 
 
-def run_case(L, C, what, rules, names, extra=(), want_max_s=3.0):
-    p1, p2 = lab.free_port(), lab.free_port()
+def run_case(L, C, what, rules, names, extra=(), want_max_s=3.0, n_ports=2):
+    ports = [lab.free_port() for _ in range(n_ports)]
     log = L.path("q-%s.log" % what.replace(" ", "_"))
-    ch = scripted.start(L, rules, [p1, p2], log=log)
+    ch = scripted.start(L, rules, ports, log=log)
+    servers = []
+    for p in ports:
+        servers += ["-s", "127.0.0.1:%d" % p]
     t0 = time.monotonic()
     try:
         rc, out, err = L.run_pacedns(
-            ["resolve", "-s", "127.0.0.1:%d" % p1, "-s", "127.0.0.1:%d" % p2, "--timeout",
-             str(TIMEOUT_MS), "--qps", "200"] + list(extra),
+            ["resolve"] + servers + ["--timeout", str(TIMEOUT_MS), "--qps", "200"] + list(extra),
             input_text="".join(n + "\n" for n in names), timeout=20)
     except lab.LabError as e:  # a hang: the later cases still run
         rc, out, err = None, "", str(e)
@@ -74,6 +76,25 @@ def run():
         xq = [e for e in q if e["qname"] == "x.test."]
         C.eq(len(xq), 2, "hedge wins: queries for x (original + one copy)")
         C.check(len({e["port"] for e in xq}) == 2, "hedge wins: the copy went to the other server")
+
+        # hedges obey --max-qps: at 5 queries/s in total, no two queries (copies included)
+        # less than 1/5 s apart (the copies of x and y, both due when the input ends, used
+        # to go out together). Three servers, so that the names go round all of them and
+        # every one has answered.
+        rules = base_rules() + [{"qname": n, "qtype": "A", "actions": [
+            "drop", {"answers": [[n, "A", 60, "198.51.100.9"]]}]} for n in ("x.test.", "y.test.")]
+        by, q = run_case(L, C, "hedge under --max-qps", rules, names + ["y.test"],
+                         extra=["--max-qps", "5"], want_max_s=3.0, n_ports=3)
+        ts = sorted(e["t"] for e in q)
+        gaps = [b - a for a, b in zip(ts, ts[1:])]
+        print("hedge under --max-qps: %d queries, smallest gap %.3f s; %s" % (len(ts), min(gaps or [0]), [(e["qname"], e["port"], round(e["t"] - ts[0], 3)) for e in q]))
+        C.check(len(ts) == 7, "hedge under --max-qps: the 5 names and two copies (%d)" % len(ts))
+        for n in ("x.test.", "y.test."):
+            C.check(len({e["port"] for e in q if e["qname"] == n}) == 2,
+                    "hedge under --max-qps: %s asked on two servers (a copy, not a retry)" % n)
+        C.check(gaps and min(gaps) >= 0.15, "hedge under --max-qps: gaps %s" % [round(g, 3) for g in gaps])
+        C.eq(by.get("x.test", {}).get("status"), "NOERROR", "hedge under --max-qps: status")
+        C.eq(by.get("y.test", {}).get("status"), "NOERROR", "hedge under --max-qps: status of y")
 
         # hedge loses: the original answers after 150 ms, the copy after 1500 ms
         rules = base_rules() + [{"qname": "x.test.", "qtype": "A", "actions": [

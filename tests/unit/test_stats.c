@@ -362,8 +362,36 @@ static void test_unreachable(void)
     pdns__stats_free(&b);
 }
 
+/* A run of 10,000 intervals keeps at most PDNS__TS_MAX points, with every count. */
+static void test_series_bounded(void)
+{
+    pdns__server_stats st;
+    uint64_t sent = 0, answered = 0;
+    pdns__stats_init(&st, "127.0.0.1:53");
+    for (int i = 1; i <= 10000; i++) {
+        for (int k = 0; k < i % 7; k++) {
+            pdns__stats_on_send(&st, 0);
+            pdns__stats_on_answer(&st, 0, 0, 1000000);
+            sent++;
+            answered++;
+        }
+        CHECK(pdns__stats_close_interval(&st, i * 0.5, 100) == 0);
+    }
+    CHECK(st.ts_len <= PDNS__TS_MAX && st.ts_len >= PDNS__TS_MAX / 2);
+    uint64_t s2 = 0, a2 = 0;
+    for (size_t i = 0; i < st.ts_len; i++) {
+        s2 += st.ts[i].sent;
+        a2 += st.ts[i].answered;
+        CHECK(i == 0 || st.ts[i].t > st.ts[i - 1].t);
+    }
+    CHECK(s2 == sent && a2 == answered);
+    CHECK(st.ts[st.ts_len - 1].t == 5000.0);
+    pdns__stats_free(&st);
+}
+
 int main(void)
 {
+    test_series_bounded();
     test_unreachable();
     test_merge();
     test_scripted();
