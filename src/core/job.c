@@ -1,6 +1,7 @@
 /* job.c - the state machine of one (name, type) query (pure; see job.h).
  * SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,8 @@ static pdns__jv pdns__jv_done(pdns_rstatus st, const pdns_answer *ans, size_t n,
 
 pdns_status pdns__job_init(pdns__job *j, const char *name, uint16_t qtype, const char **why)
 {
-    memset(j, 0, sizeof *j);
+    memset(j, 0, offsetof(pdns__job, addr)); /* the buffers need no zeroing (2 KB) */
+    j->qname[0] = '\0';
     j->qtype = j->cur_type = qtype;
     j->srv = j->avoid = -1;
     j->rcode = -1;

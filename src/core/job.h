@@ -17,32 +17,33 @@
 #define PDNS__JOB_ANS  16 /* answers kept without an allocation */
 
 typedef struct pdns__job {
-    char qname[PDNS__NAME_MAX];    /* first query name (absolute) */
-    char cur[PDNS__NAME_TEXT_MAX]; /* current hop's name (a target: any escaped name) */
-    uint16_t qtype;                /* asked type (record type) */
-    uint16_t cur_type;             /* type of the current hop's query (fcrdns: A/AAAA) */
-    int hops;                      /* CNAME targets followed in new hops */
-    int tries;                     /* attempts in the current hop */
-    int srv;                       /* server of the last attempt, -1 none (engine's) */
-    int avoid;                     /* server to avoid for the next attempt, -1 none */
-    int tcp;                       /* next attempt over TCP */
-    int rcode;                     /* rcode of the last answer, -1 none */
-    double rtt_ms;                 /* RTT of the last answer, -1 none */
-    char **cname;                  /* CNAME chain targets */
+    uint16_t qtype;    /* asked type (record type) */
+    uint16_t cur_type; /* type of the current hop's query (fcrdns: A/AAAA) */
+    int hops;          /* CNAME targets followed in new hops */
+    int tries;         /* attempts in the current hop */
+    int srv;           /* server of the last attempt, -1 none (engine's) */
+    int avoid;         /* server to avoid for the next attempt, -1 none */
+    int tcp;           /* next attempt over TCP */
+    int rcode;         /* rcode of the last answer, -1 none */
+    double rtt_ms;     /* RTT of the last answer, -1 none */
+    char **cname;      /* CNAME chain targets */
     size_t n_cname;
     /* forward-confirmed reverse DNS: phase 1 resolves the PTR target forward */
     int phase;
     int addr_family;
-    unsigned char addr[16];
     pdns_answer *saved; /* the PTR answers (phase 1 reports them) */
     size_t n_saved;
     int fcrdns;
     size_t fc_chain_base; /* chain length when the forward phase began */
     int ptr_rcode;        /* rcode of the PTR answer (the record reports it) */
     const char *error;    /* static text of the last failure */
-    pdns_answer ansbuf[PDNS__JOB_ANS];
-    pdns_answer *ans; /* the final record's answers: ansbuf or heap */
+    pdns_answer *ans;     /* the final record's answers: ansbuf or heap */
     size_t ans_cap;
+    /* the buffers last: pdns__job_init leaves them uninitialised but for a NUL */
+    unsigned char addr[16];
+    char qname[PDNS__NAME_MAX];    /* first query name (absolute) */
+    char cur[PDNS__NAME_TEXT_MAX]; /* current hop's name (a target: any escaped name) */
+    pdns_answer ansbuf[PDNS__JOB_ANS];
 } pdns__job;
 
 /* What the engine must do next. */

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,7 +58,6 @@ struct job {
     char *name; /* input name as given */
     uint64_t line;
     void *user;
-    pdns__job c;      /* the query's state machine (core/job.c) */
     int attempts;     /* all queries sent for the job (copies too) */
     uint64_t sent_ns; /* send time of the current hop's live attempt */
     /* queries in flight for this job: the current attempt, and at the tail of a run
@@ -76,6 +76,7 @@ struct job {
     int in_zomb;            /* on the zombie list */
     job *if_prev, *if_next; /* in-flight list (live attempt, oldest first) or zombies */
     pdns__engine *r_owner;
+    pdns__job c; /* the query's state machine (core/job.c); last: see new_job */
 };
 
 static void kick(pdns__engine *r);
@@ -202,6 +203,16 @@ static void free_job(job *j)
     free(j);
 }
 
+/* A job with its engine fields zeroed; pdns__job_init sets up the rest (not calloc: the
+ * state machine's name buffers are 2 KB that need no zeroing). */
+static job *new_job(void)
+{
+    job *j = malloc(sizeof *j);
+    if (j)
+        memset(j, 0, offsetof(job, c));
+    return j;
+}
+
 /* Report a record for (line, type) before any job exists: INVALID_NAME or ERROR. */
 static void report_early(pdns__engine *r, const char *name, uint64_t line, void *user,
                          uint16_t qtype, pdns_rstatus st, const char *why)
@@ -249,7 +260,7 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
         n_types = 1;
     }
     for (size_t t = 0; t < n_types; t++) {
-        job *j = calloc(1, sizeof *j);
+        job *j = new_job();
         if (!j || !(j->name = strdup(name))) {
             free(j);
             report_early(r, name, line, user, types[t], PDNS_R_ERROR, "out of memory");
