@@ -9,7 +9,6 @@
 #include "stats.h"
 
 #define STATS_INITIAL_CAP 16
-#define RCODE_OTHER       (PDNS__RCODE_SLOTS - 1)
 
 /* Grow *arr (elements of size elem) so that one more fits after *len; doubles the capacity.
  * Returns 0, or -1 on allocation failure (the array is left as it was). */
@@ -62,7 +61,7 @@ void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rt
 {
     s->answered++;
     s->iv_answered++;
-    s->rcodes[rcode >= 0 && rcode < RCODE_OTHER ? rcode : RCODE_OTHER]++;
+    s->rcodes[rcode >= 0 && rcode < PDNS__RCODE_OTHER ? rcode : PDNS__RCODE_OTHER]++;
     if (tc) {
         s->tc++;
         s->iv_tc++;
@@ -226,139 +225,4 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps)
         return -1;
     s->edges[s->n_edges++] = qps;
     return 0;
-}
-
-/* ---- JSON export ---- */
-
-struct hist_ctx {
-    cJSON *arr;
-    int fail;
-};
-
-static void hist_row(uint64_t lo_us, uint64_t hi_us, uint64_t count, void *ud)
-{
-    struct hist_ctx *c = ud;
-    if (c->fail)
-        return;
-    const double row[3] = {(double)lo_us / 1000.0, (double)hi_us / 1000.0, (double)count};
-    cJSON *r = cJSON_CreateDoubleArray(row, 3);
-    if (!r || !cJSON_AddItemToArray(c->arr, r)) {
-        cJSON_Delete(r);
-        c->fail = 1;
-    }
-}
-
-static int add_num(cJSON *o, const char *key, double v)
-{
-    return cJSON_AddNumberToObject(o, key, v) ? 0 : -1;
-}
-
-static int add_latency(cJSON *root, const pdns__hist *h)
-{
-    cJSON *l = cJSON_AddObjectToObject(root, "latency_ms");
-    if (!l)
-        return -1;
-    int fail = 0;
-    fail |= add_num(l, "min", us_to_ms((double)h->min_us));
-    fail |= add_num(l, "mean", us_to_ms(pdns__hist_mean(h)));
-    fail |= add_num(l, "p50", us_to_ms((double)pdns__hist_quantile(h, 0.50)));
-    fail |= add_num(l, "p90", us_to_ms((double)pdns__hist_quantile(h, 0.90)));
-    fail |= add_num(l, "p99", us_to_ms((double)pdns__hist_quantile(h, 0.99)));
-    fail |= add_num(l, "p999", us_to_ms((double)pdns__hist_quantile(h, 0.999)));
-    fail |= add_num(l, "max", us_to_ms((double)h->max_us));
-    return fail;
-}
-
-static int add_rcodes(cJSON *root, const pdns__server_stats *s)
-{
-    cJSON *r = cJSON_AddObjectToObject(root, "rcodes");
-    if (!r)
-        return -1;
-    for (int i = 0; i < PDNS__RCODE_SLOTS; i++) {
-        if (!s->rcodes[i])
-            continue;
-        const char *name = i == RCODE_OTHER ? "OTHER" : pdns_rcode_name(i);
-        if (add_num(r, name, (double)s->rcodes[i]))
-            return -1;
-    }
-    return 0;
-}
-
-static int add_timeseries(cJSON *root, const pdns__server_stats *s)
-{
-    cJSON *arr = cJSON_AddArrayToObject(root, "timeseries");
-    if (!arr)
-        return -1;
-    for (size_t i = 0; i < s->ts_len; i++) {
-        const pdns__ts_point *p = &s->ts[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            return -1;
-        }
-        int fail = 0;
-        fail |= add_num(o, "t", p->t);
-        fail |= add_num(o, "target_qps", p->target_qps);
-        fail |= add_num(o, "sent", (double)p->sent);
-        fail |= add_num(o, "answered", (double)p->answered);
-        fail |= add_num(o, "lost", (double)p->lost);
-        fail |= add_num(o, "errors", (double)p->errors);
-        fail |= add_num(o, "tc", (double)p->tc);
-        fail |= add_num(o, "p50_ms", p->p50_ms);
-        fail |= add_num(o, "p99_ms", p->p99_ms);
-        if (fail)
-            return -1;
-    }
-    return 0;
-}
-
-/* Builds the per-server object documented in stats.h. Latency figures are in ms rounded to
- * the microsecond (3 decimals), all 0 when nothing was answered; rcodes lists only non-zero
- * slots, keyed by pdns_rcode_name() ("OTHER" for rcodes > 22); optimal_qps, edges and
- * converged_after_s appear only when known (>= 0, non-empty, >= 0). */
-cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
-{
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return NULL;
-    int fail = 0;
-    fail |= !cJSON_AddStringToObject(root, "server", s->server);
-    fail |= add_num(root, "sent", (double)s->sent);
-    fail |= add_num(root, "answered", (double)s->answered);
-    fail |= add_num(root, "timeouts", (double)s->timeouts);
-    fail |= add_num(root, "retries", (double)s->retries);
-    fail |= add_rcodes(root, s);
-    fail |= add_num(root, "tc", (double)s->tc);
-    fail |= add_num(root, "errors", (double)s->errors);
-    fail |= add_num(root, "malformed", (double)s->malformed);
-    fail |= add_num(root, "ignored", (double)s->ignored);
-    fail |= add_num(root, "unreachable", (double)s->unreachable);
-    fail |= add_num(root, "send_errors", (double)s->send_errors);
-    fail |= add_latency(root, &s->lat);
-    fail |=
-        add_num(root, "answered_qps", duration_s > 0.0 ? (double)s->answered / duration_s : 0.0);
-    if (!fail) {
-        struct hist_ctx hc = {cJSON_AddArrayToObject(root, "histogram"), 0};
-        if (hc.arr)
-            pdns__hist_foreach(&s->lat, hist_row, &hc);
-        fail |= !hc.arr || hc.fail;
-    }
-    if (!fail)
-        fail |= add_timeseries(root, s);
-    if (!fail && s->optimal_qps >= 0.0)
-        fail |= add_num(root, "optimal_qps", s->optimal_qps);
-    if (!fail && s->n_edges > 0) {
-        cJSON *e = cJSON_CreateDoubleArray(s->edges, (int)s->n_edges);
-        if (!e || !cJSON_AddItemToObject(root, "edges", e)) {
-            cJSON_Delete(e);
-            fail = 1;
-        }
-    }
-    if (!fail && s->converged_after_s >= 0.0)
-        fail |= add_num(root, "converged_after_s", s->converged_after_s);
-    if (fail) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
 }

@@ -1,17 +1,18 @@
-/* stats.h - per-server counters, latency histograms and time series; JSON export.
+/* stats.h - per-server counters, latency histograms and time series (pure; the JSON of
+ * one server is format/report.c's).
  * SPDX-License-Identifier: MIT */
 #ifndef PDNS_STATS_H
 #define PDNS_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <cjson/cJSON.h>
 #include "hist.h"
 
 /* Pure: no clock reads; the engine passes times in. Only pdns__stats_close_interval and
  * the JSON export allocate (once per interval / at the end), never per query. */
 
 #define PDNS__RCODE_SLOTS 24 /* rcodes 0..22 counted by value, slot 23 = "other" */
+#define PDNS__RCODE_OTHER (PDNS__RCODE_SLOTS - 1)
 /* Time-series points kept at most: a full series merges its points in pairs, so memory
  * does not grow with the run's length (a day at 1 s intervals: 21 s per point). */
 #define PDNS__TS_MAX 4096
@@ -67,13 +68,5 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps);
  * a server's limit at the same moment). Returns 0, or -1 on allocation failure (dst
  * then lacks some points or edges). */
 int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src);
-
-/* {"server","sent","answered","timeouts","retries","rcodes":{"NOERROR":n,...},"tc",
- *  "errors","malformed","ignored","unreachable","send_errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
- *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
- *  "answered","lost","errors","tc","p50_ms","p99_ms"}],"optimal_qps","edges",
- *  "converged_after_s"} -- optimal/edges/converged only when known.
- * duration_s is used for answered_qps. Returns NULL on no memory. */
-cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef PDNS_REPORT_H
 #define PDNS_REPORT_H
 
+#include <cjson/cJSON.h>
 #include <time.h>
 
 #include "aimd.h"
@@ -26,6 +27,15 @@ typedef struct pdns__report {
     const pdns_totals *thread_totals;
     const pdns__server_stats *const *thread_servers;
 } pdns__report;
+
+/* One server as JSON:
+ * {"server","sent","answered","timeouts","retries","rcodes":{"NOERROR":n,...},"tc",
+ *  "errors","malformed","ignored","unreachable","send_errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
+ *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
+ *  "answered","lost","errors","tc","p50_ms","p99_ms"}],"optimal_qps","edges",
+ *  "converged_after_s"} -- optimal/edges/converged only when known.
+ * duration_s is used for answered_qps. Returns NULL on no memory. */
+cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s);
 
 /* The document as text (caller frees with free()), or NULL on no memory. */
 char *pdns__report_json(const pdns__report *rep, int pretty);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <cjson/cJSON.h>
 #include "check.h"
+#include "format/report.h"
 #include "stats.h"
 
 #define MS UINT64_C(1000000)
