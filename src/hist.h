@@ -3,6 +3,7 @@
 #ifndef PDNS_HIST_H
 #define PDNS_HIST_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,12 @@ typedef struct pdns__hist {
     uint64_t min_us, max_us;
     uint64_t buckets[PDNS__HIST_NBUCKETS];
 } pdns__hist;
+
+/* Microseconds as milliseconds, rounded to 1 ns (how figures are reported). */
+static inline double pdns__us_to_ms(double us)
+{
+    return round(us) / 1000.0;
+}
 
 void pdns__hist_reset(pdns__hist *h);
 void pdns__hist_add(pdns__hist *h, uint64_t value_us);

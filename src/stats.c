@@ -94,11 +94,6 @@ void pdns__stats_on_timeout(pdns__server_stats *s)
     s->iv_lost++;
 }
 
-static double us_to_ms(double us)
-{
-    return round(us) / 1000.0;
-}
-
 /* Appends {t, target_qps, interval counters, p50/p99 of lat_iv (-1 if none)} and resets
  * the interval counters and histogram, also when the append fails. */
 /* Merge b (the later point) into a: the pair becomes one point ending at b's time. */
@@ -150,8 +145,8 @@ int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qp
         pt->errors = s->iv_errors;
         pt->tc = s->iv_tc;
         if (s->lat_iv.count) {
-            pt->p50_ms = us_to_ms((double)pdns__hist_quantile(&s->lat_iv, 0.50));
-            pt->p99_ms = us_to_ms((double)pdns__hist_quantile(&s->lat_iv, 0.99));
+            pt->p50_ms = pdns__us_to_ms((double)pdns__hist_quantile(&s->lat_iv, 0.50));
+            pt->p99_ms = pdns__us_to_ms((double)pdns__hist_quantile(&s->lat_iv, 0.99));
         } else {
             pt->p50_ms = pt->p99_ms = -1.0;
         }

@@ -727,8 +727,6 @@ static void stats_cb(uv_timer_t *t)
         pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
 }
 
-static void release(pdns__engine *r);
-
 static void on_handle_closed(uv_handle_t *h)
 {
     pdns__engine *r = h->data;
@@ -934,18 +932,6 @@ const pdns__server_stats *pdns__engine_server_stats(pdns__engine *r, size_t k)
     if (r->srv[k].tp && r->tvt->ignored)
         r->srv[k].st.ignored = r->tvt->ignored(r->srv[k].tp);
     return &r->srv[k].st;
-}
-
-double pdns__engine_server_rate(const pdns__engine *r, size_t k)
-{
-    return r->srv[k].pacer.rate;
-}
-
-void pdns__engine_ctl_view(const pdns__engine *r, size_t k, pdns__ctl_view *out)
-{
-    memset(out, 0, sizeof *out);
-    out->controlled = pdns__ctl_server(r, k, &out->optimal_qps, &out->converged,
-                                       &out->converged_after_s, &out->phase);
 }
 
 void pdns__engine_server_info(pdns__engine *r, size_t k, pdns_server_info *out)

@@ -35,15 +35,6 @@ typedef struct pdns__engine_cfg {
     void *source_user;
 } pdns__engine_cfg;
 
-/* The controller's view of one server (for the summaries and the stats). */
-typedef struct pdns__ctl_view {
-    int controlled; /* 0: a fixed rate */
-    double optimal_qps;
-    int converged;
-    double converged_after_s;
-    const char *phase;
-} pdns__ctl_view;
-
 pdns_status pdns__engine_new(struct uv_loop_s *loop, const pdns__engine_cfg *cfg,
                              pdns__engine **out, char *err, size_t errcap);
 /* Queue a name before or during the run. */
@@ -58,10 +49,8 @@ const char *pdns__engine_error(const pdns__engine *e);
 void pdns__engine_totals(const pdns__engine *e, pdns_totals *out);
 /* Server k's figures (k < n_servers); stats valid until the engine is freed. */
 const pdns__server_stats *pdns__engine_server_stats(pdns__engine *e, size_t k);
-double pdns__engine_server_rate(const pdns__engine *e, size_t k);
 /* Server k's figures as the public summary gives them. */
 void pdns__engine_server_info(pdns__engine *e, size_t k, pdns_server_info *out);
-void pdns__engine_ctl_view(const pdns__engine *e, size_t k, pdns__ctl_view *out);
 double pdns__engine_elapsed(const pdns__engine *e);
 time_t pdns__engine_started(const pdns__engine *e);
 

@@ -6,12 +6,6 @@
 #include "format/report.h"
 #include "profile.h"
 
-/* Microseconds as milliseconds, rounded to 1 ns. */
-static double us_to_ms(double us)
-{
-    return round(us) / 1000.0;
-}
-
 /* ---- one server ---- */
 
 struct hist_ctx {
@@ -43,13 +37,13 @@ static int add_latency(cJSON *root, const pdns__hist *h)
     if (!l)
         return -1;
     int fail = 0;
-    fail |= add_num(l, "min", us_to_ms((double)h->min_us));
-    fail |= add_num(l, "mean", us_to_ms(pdns__hist_mean(h)));
-    fail |= add_num(l, "p50", us_to_ms((double)pdns__hist_quantile(h, 0.50)));
-    fail |= add_num(l, "p90", us_to_ms((double)pdns__hist_quantile(h, 0.90)));
-    fail |= add_num(l, "p99", us_to_ms((double)pdns__hist_quantile(h, 0.99)));
-    fail |= add_num(l, "p999", us_to_ms((double)pdns__hist_quantile(h, 0.999)));
-    fail |= add_num(l, "max", us_to_ms((double)h->max_us));
+    fail |= add_num(l, "min", pdns__us_to_ms((double)h->min_us));
+    fail |= add_num(l, "mean", pdns__us_to_ms(pdns__hist_mean(h)));
+    fail |= add_num(l, "p50", pdns__us_to_ms((double)pdns__hist_quantile(h, 0.50)));
+    fail |= add_num(l, "p90", pdns__us_to_ms((double)pdns__hist_quantile(h, 0.90)));
+    fail |= add_num(l, "p99", pdns__us_to_ms((double)pdns__hist_quantile(h, 0.99)));
+    fail |= add_num(l, "p999", pdns__us_to_ms((double)pdns__hist_quantile(h, 0.999)));
+    fail |= add_num(l, "max", pdns__us_to_ms((double)h->max_us));
     return fail;
 }
 

@@ -88,7 +88,6 @@ struct pdns__pool {
     uint64_t start_ns, end_ns;
     time_t started_wall;
     pdns__server_stats *merged; /* per server, once done */
-    double *rates;              /* per server: the engines' rates summed, once done */
     pdns_totals total;          /* once done */
     char errbuf[256];
 };
@@ -138,8 +137,7 @@ pdns_status pdns__pool_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, unsigne
         goto fail_uv;
     g->mutexes = 2;
     if (!(g->sh = calloc(n, sizeof *g->sh)) || !(g->names = calloc(g->n_srv + 1, 64)) ||
-        !(g->merged = calloc(g->n_srv + 1, sizeof *g->merged)) ||
-        !(g->rates = calloc(g->n_srv + 1, sizeof *g->rates)))
+        !(g->merged = calloc(g->n_srv + 1, sizeof *g->merged)))
         goto fail;
     g->n = n;
     for (size_t k = 0; k < g->n_srv; k++) {
@@ -251,7 +249,6 @@ static void absorb(pdns__pool *g)
         dst->converged_after_s = 0;
         for (unsigned i = 0; i < g->n; i++) {
             (void)pdns__stats_merge(dst, pdns__engine_server_stats(g->sh[i].e, k));
-            g->rates[k] += pdns__engine_server_rate(g->sh[i].e, k);
         }
     }
     memset(&g->total, 0, sizeof g->total);
@@ -498,7 +495,6 @@ static void pool_release(pdns__pool *g)
     for (size_t k = 0; g->merged && k < g->n_srv; k++)
         pdns__stats_free(&g->merged[k]);
     free(g->merged);
-    free(g->rates);
     free(g->names);
     free(g->sh);
     if (g->mutexes > 0)
