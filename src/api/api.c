@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "pacedns.h"
-#include "input.h"
-#include "name.h"
-#include "output.h"
-#include "server.h"
+#include "format/input.h"
+#include "dns/name.h"
+#include "format/output.h"
+#include "format/server.h"
 
 struct pdns_reader {
     pdns__input *in;

@@ -7,14 +7,14 @@
 #include <string.h>
 #include <uv.h>
 
-#include "aimd.h"
+#include "core/aimd.h"
 #include "core/pending.h"
 #include "engine/engine.h"
 #include "format/report.h"
 #include "pacedns.h"
 #include "pool/pool.h"
-#include "profile.h"
-#include "server.h"
+#include "format/profile.h"
+#include "format/server.h"
 #include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/job.h"
-#include "name.h"
+#include "dns/name.h"
 #include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES

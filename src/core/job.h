@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "name.h"
+#include "dns/name.h"
 #include "pacedns.h"
 
 #define PDNS__MAX_HOPS 8  /* CNAME targets followed at most */

@@ -3,7 +3,7 @@
 #ifndef PDNS_CORE_SPLIT_H
 #define PDNS_CORE_SPLIT_H
 
-#include "aimd.h"
+#include "core/aimd.h"
 #include "pacedns.h"
 
 /* The in-flight cap per server when the options give none: 100 with a fixed rate, 1000

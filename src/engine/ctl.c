@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aimd.h"
-#include "hist.h"
+#include "core/aimd.h"
+#include "core/hist.h"
 #include "engine/engine_int.h"
 #include "dns/wire.h"
 

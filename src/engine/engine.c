@@ -11,7 +11,7 @@
 #include "pacedns.h"
 #include "core/job.h"
 #include "core/split.h"
-#include "name.h"
+#include "dns/name.h"
 #include "dns/wire.h"
 #include "engine/engine_int.h"
 

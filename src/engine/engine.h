@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "aimd.h"
+#include "core/aimd.h"
 #include "pacedns.h"
-#include "server.h"
-#include "stats.h"
+#include "format/server.h"
+#include "core/stats.h"
 
 struct uv_loop_s;
 typedef struct pdns__engine pdns__engine;

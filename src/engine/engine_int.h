@@ -11,10 +11,10 @@
 #include "pacedns.h"
 #include "core/pending.h"
 #include "engine/engine.h"
-#include "pacer.h"
-#include "server.h"
-#include "stats.h"
-#include "transport.h"
+#include "core/pacer.h"
+#include "format/server.h"
+#include "core/stats.h"
+#include "transport/transport.h"
 
 typedef struct pdns__ctl pdns__ctl; /* controller state (ctl.c) */
 

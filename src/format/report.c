@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "format/report.h"
-#include "profile.h"
+#include "format/profile.h"
 
 /* ---- one server ---- */
 

@@ -6,9 +6,9 @@
 #include <cjson/cJSON.h>
 #include <time.h>
 
-#include "aimd.h"
+#include "core/aimd.h"
 #include "pacedns.h"
-#include "stats.h"
+#include "core/stats.h"
 
 typedef struct pdns__report {
     time_t started;

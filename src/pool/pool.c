@@ -9,7 +9,7 @@
 
 #include "core/split.h"
 #include "engine/engine.h"
-#include "hist.h"
+#include "core/hist.h"
 #include "pool/pool.h"
 
 /* IMPLEMENTATION NOTES

@@ -11,7 +11,7 @@
 
 #include "engine/engine.h"
 #include "pacedns.h"
-#include "stats.h"
+#include "core/stats.h"
 
 struct uv_loop_s;
 typedef struct pdns__pool pdns__pool;

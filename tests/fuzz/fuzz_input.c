@@ -2,8 +2,8 @@
  * (pdns__name_normalize) + PTR name builder (pdns__name_ptr), with oracles.
  * SPDX-License-Identifier: MIT */
 #include "fuzz_common.h"
-#include "input.h"
-#include "name.h"
+#include "format/input.h"
+#include "dns/name.h"
 
 static void check_name(const char *line)
 {

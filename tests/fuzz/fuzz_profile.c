@@ -1,7 +1,7 @@
 /* fuzz_profile.c - controller profile parser (pdns__profile_parse), with oracles.
  * SPDX-License-Identifier: MIT */
 #include "fuzz_common.h"
-#include "profile.h"
+#include "format/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

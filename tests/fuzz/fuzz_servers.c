@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: MIT */
 #include <sys/socket.h>
 #include "fuzz_common.h"
-#include "server.h"
+#include "format/server.h"
 
 #define MAX_SEEN 64
 

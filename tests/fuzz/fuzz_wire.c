@@ -3,7 +3,7 @@
  * -> the engine's job state machine (src/core/job.c, the real one) -> a pdns_result
  * through every output formatter, with oracles on the formatted text.
  *
- * Records come from the library's pdns__gdrecs_from_reply (src/gdrecords.c, which both
+ * Records come from the library's pdns__gdrecs_from_reply (src/transport/gdrecords.c, which both
  * transports use). A verdict that asks for another query (a new CNAME hop, TCP after TC,
  * the fcrdns forward lookup) is followed by a timeout with no retries left, so every
  * input ends in the record the engine would write.
@@ -12,14 +12,14 @@
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
 #include "fuzz_common.h"
-#include "name.h"
-#include "output.h"
-#include "gdrecords.h"
+#include "dns/name.h"
+#include "format/output.h"
+#include "transport/gdrecords.h"
 #include "core/job.h"
 #include "dns/wire.h"
-#include "transport.h"
+#include "transport/transport.h"
 
-/* ---- the library's record conversion (src/gdrecords.c, used by both transports) ---- */
+/* ---- the library's record conversion (src/transport/gdrecords.c, used by both transports) ---- */
 typedef pdns__gdrecs records;
 
 /* ---- formatting and oracles ----------------------------------------------------- */

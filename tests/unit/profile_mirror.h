@@ -5,7 +5,7 @@
 #ifndef PDNS_PROFILE_MIRROR_H
 #define PDNS_PROFILE_MIRROR_H
 
-#include "aimd.h"
+#include "core/aimd.h"
 
 /* profiles/polite.json */
 static void params_polite(pdns__aimd_params *p)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "aimd.h"
+#include "core/aimd.h"
 #include "check.h"
 #include "profile_mirror.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "hist.h"
+#include "core/hist.h"
 
 #define N_MAX 100000
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
-#include "input.h"
+#include "format/input.h"
 
 typedef struct expect {
     uint64_t line;

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include <string.h>
 #include "check.h"
-#include "name.h"
+#include "dns/name.h"
 
 typedef struct name_case {
     const char *in;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "check.h"
-#include "output.h"
+#include "format/output.h"
 
 #define T_A    1
 #define T_MX   15

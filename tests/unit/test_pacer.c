@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "check.h"
-#include "pacer.h"
+#include "core/pacer.h"
 
 #define MS  UINT64_C(1000000)
 #define SEC UINT64_C(1000000000)

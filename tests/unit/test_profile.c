@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "profile.h"
+#include "format/profile.h"
 #include "check.h"
 #include "profile_mirror.h"
 

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 #include "check.h"
 #include "format/report.h"
-#include "stats.h"
+#include "core/stats.h"
 
 #define MS UINT64_C(1000000)
 

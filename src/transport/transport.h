@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pacedns.h"
-#include "server.h"
+#include "format/server.h"
 
 struct uv_loop_s;
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 #include "dns/wire.h"
-#include "input.h"
-#include "name.h"
-#include "output.h"
+#include "format/input.h"
+#include "dns/name.h"
+#include "format/output.h"
 
 #define PDNS__OUT_INITIAL 4096
 

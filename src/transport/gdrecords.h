@@ -5,7 +5,7 @@
 
 #include <getdns/getdns.h>
 
-#include "transport.h"
+#include "transport/transport.h"
 
 /* Converted answer records; owns their text. */
 typedef struct pdns__gdrecs {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "dns/wire.h"
 #include "pacedns.h"
-#include "stats.h"
+#include "core/stats.h"
 
 #define STATS_INITIAL_CAP 16
 

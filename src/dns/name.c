@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <idn2.h>
 #include "dns/wire.h"
-#include "name.h"
+#include "dns/name.h"
 
 /* presentation length without the trailing dot: the wire name less its first length
  * byte and the root label */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdrecords.h"
+#include "transport/gdrecords.h"
 
 /* Split getdns's "owner ttl class type rdata" text in place into rr. */
 static int split_rr(char *line, pdns__rr *rr)

@@ -29,7 +29,7 @@
  */
 #include <limits.h>
 #include <math.h>
-#include "pacer.h"
+#include "core/pacer.h"
 
 #define PACER_DEFAULT_BURST_S 0.005
 #define PACER_MIN_RATE        1e-3

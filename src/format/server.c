@@ -1,6 +1,6 @@
 /* server.c - nameserver addresses: parsing "ADDR[:PORT]", servers files, resolv.conf.
  * SPDX-License-Identifier: MIT */
-#include "server.h"
+#include "format/server.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

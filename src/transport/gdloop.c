@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdloop.h"
+#include "transport/gdloop.h"
 
 /* IMPLEMENTATION NOTES
  * Why not getdns_extension_set_libuv_loop: Debian's libgetdns_ex_uv (getdns 1.6.0)

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include "pacedns.h"
-#include "aimd.h"
+#include "core/aimd.h"
 
 /* A profile is a JSON object whose keys are the field names of pdns__aimd_params (plus
  * an optional "description" string), each a number ("converge_edges" an integer);

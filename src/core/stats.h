@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "hist.h"
+#include "core/hist.h"
 
 /* Pure: no clock reads; the engine passes times in. Only pdns__stats_close_interval and
  * the JSON export allocate (once per interval / at the end), never per query. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "profile.h"
+#include "format/profile.h"
 
 #define PDNS__PROFILE_MAX_BYTES (1u << 20) /* a profile is a few hundred bytes */
 #define PDNS__PROFILE_PATH_MAX  4096

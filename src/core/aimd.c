@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <string.h>
-#include "aimd.h"
+#include "core/aimd.h"
 
 /* IMPLEMENTATION NOTES
  *

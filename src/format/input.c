@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "input.h"
+#include "format/input.h"
 
 #define PDNS__INPUT_BUFSZ 65536
 

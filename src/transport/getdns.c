@@ -9,9 +9,9 @@
 
 #include "dns/match.h"
 #include "dns/query.h"
-#include "gdloop.h"
-#include "gdrecords.h"
-#include "transport.h"
+#include "transport/gdloop.h"
+#include "transport/gdrecords.h"
+#include "transport/transport.h"
 
 /* IMPLEMENTATION NOTES
  * - Contexts run on the runner's libuv loop through gdloop.c (our own event-loop

@@ -24,7 +24,7 @@
  * threads' or shards' histograms, may put more than 4 G samples in one bucket.
  */
 #include <math.h>
-#include "hist.h"
+#include "core/hist.h"
 
 #define SUB_BITS 6 /* log2(PDNS__HIST_SUB) */
 

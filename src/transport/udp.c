@@ -9,8 +9,8 @@
 
 #include "dns/match.h"
 #include "dns/query.h"
-#include "gdrecords.h"
-#include "transport.h"
+#include "transport/gdrecords.h"
+#include "transport/transport.h"
 
 /* IMPLEMENTATION NOTES
  * Why: the getdns stub path opens a UDP socket per query (about 21 syscalls, 12 of
