@@ -54,7 +54,8 @@ _pacedns_configure_pc()
 install(FILES ${PROJECT_BINARY_DIR}/pacedns.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # CMake package: find_package(pacedns) gives pacedns::pacedns and pacedns::pacedns_static
-# (whose link interface needs getdns, libuv and libcjson: the config finds them with
+# (whose link interface needs getdns, libuv, libcjson, libidn2, libknot, libcurl and
+# OpenSSL: the config finds them with
 # pkg-config, as the build does).
 install(EXPORT pacednsTargets NAMESPACE pacedns:: DESTINATION ${PACEDNS_CMAKE_DIR})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/pacednsConfig.cmake.in

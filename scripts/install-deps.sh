@@ -13,6 +13,10 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config libgetdns-dev libuv1-dev libcjson-dev libidn2-dev
   libunistring-dev # static links of libidn2 (pkg-config --static pacedns)
+  libkrb5-dev libldap2-dev liblmdb-dev libnghttp2-dev libp11-kit-dev libpsl-dev librtmp-dev
+  libssh2-1-dev libzstd-dev # static links of libknot and libcurl (pkg-config --static pacedns)
+  libknot-dev libcurl4-openssl-dev libssl-dev # packet codec; DoH; TLS
+  ldnsutils openssl chromium # test-time zone signing and certificates; report rendering
   nsd unbound knot dnsdist dnsperf adns-tools
   gnuplot-nox python3 jq time iproute2 nftables util-linux
   clang libclang-rt-14-dev valgrind file ca-certificates man-db groff-base
