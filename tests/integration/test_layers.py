@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The source folders are layers that call one way, checked twice: on the includes
+(source text) and on the calls (the linker's view: which object file's undefined
+symbols another object file defines, from `nm` on libpacedns.a).
+
+    cli -> (include/pacedns.h) -> api -> pool -> engine -> transport -> format -> core -> dns
+
+A folder may use its own files and any folder to its right, never one to its left; no
+two source files form an include or call circle; the pure layers (core, dns) include
+neither libuv, getdns nor cJSON; the CLI includes the public header and its own only."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
+import lab  # noqa: E402
+
+ORDER = ["cli", "api", "pool", "engine", "transport", "format", "core", "dns"]
+RANK = {name: i for i, name in enumerate(ORDER)}
+PURE = {"core", "dns"}
+IMPURE_HEADERS = re.compile(r"^(uv\.h|uv/|getdns/|cjson/|cJSON\.h)")
+
+
+def sources(src):
+    out = []
+    for layer in ORDER:
+        d = os.path.join(src, "src", layer)
+        for f in sorted(os.listdir(d)):
+            if f.endswith((".c", ".h")):
+                out.append("%s/%s" % (layer, f))
+    return out
+
+
+def includes(src, rel):
+    with open(os.path.join(src, "src", rel), encoding="utf-8") as f:
+        text = f.read()
+    return (re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M),
+            re.findall(r"^\s*#\s*include\s+<([^>]+)>", text, re.M))
+
+
+def find_cycle(edges):
+    """A cycle in the directed graph {node: set(nodes)} as a list, or None."""
+    state, stack = {}, []
+
+    def visit(n):
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(edges.get(n, ())):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state:
+                c = visit(m)
+                if c:
+                    return c
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(edges):
+        if n not in state:
+            c = visit(n)
+            if c:
+                return c
+    return None
+
+
+def check_includes(C, src):
+    files = sources(src)
+    known = set(files)
+    edges = {}
+    for rel in files:
+        layer = rel.split("/")[0]
+        local, system = includes(src, rel)
+        for h in local:
+            if h == "pacedns.h":
+                continue
+            if layer == "cli":
+                C.check("/" not in h and os.path.exists(os.path.join(src, "src", "cli", h)),
+                        "%s includes %s: the CLI uses the public header and its own only", rel, h)
+                continue
+            target = h if "/" in h else "%s/%s" % (layer, h)
+            C.check(target in known, "%s includes %s, not a source header", rel, h)
+            tl = target.split("/")[0]
+            C.check(tl in RANK and RANK[tl] >= RANK[layer],
+                    "%s (layer %s) includes %s (layer %s): upward", rel, layer, h, tl)
+            edges.setdefault(rel, set()).add(target)
+        if layer in PURE:
+            for h in system:
+                C.check(not IMPURE_HEADERS.match(h), "%s (pure layer) includes <%s>", rel, h)
+    # A .c and its own .h are one module; a header with no .c of its own (wire.h,
+    # transport.h, engine_int.h) belongs to every module that includes it, so it is
+    # looked through. Circles are looked for between modules.
+    mod = lambda f: f[:-2]  # noqa: E731
+    has_c = {mod(f) for f in files if f.endswith(".c")}
+
+    def reach(f, seen):
+        out = set()
+        for t in edges.get(f, ()):
+            if mod(t) in has_c:
+                out.add(mod(t))
+            elif t not in seen:
+                seen.add(t)
+                out |= reach(t, seen)
+        return out
+
+    medges = {}
+    for f in files:
+        if mod(f) in has_c:
+            for m in reach(f, set()):
+                if m != mod(f):
+                    medges.setdefault(mod(f), set()).add(m)
+    cyc = find_cycle(medges)
+    C.check(cyc is None, "include circle: %s", " -> ".join(cyc or []))
+    print("includes: %d files, %d module edges" % (len(files), sum(len(v) for v in medges.values())))
+
+
+def nm_members(archive):
+    """{member: (defined set, undefined set)} from `nm -A` on a static archive."""
+    out = subprocess.run(["nm", "-A", archive], capture_output=True, text=True, check=True).stdout
+    res = {}
+    for ln in out.splitlines():
+        m = re.match(r"^[^:]+:([^:]+):\s*(?:[0-9a-f]+)?\s+([A-Za-z])\s+(\S+)$", ln)
+        if not m:
+            continue
+        member, kind, sym = m.groups()
+        d, u = res.setdefault(member, (set(), set()))
+        if kind == "U":
+            u.add(sym)
+        elif kind in "TDBRCV":
+            d.add(sym)
+    return res
+
+
+def check_calls(C, src, build):
+    archive = os.path.join(build, "libpacedns.a")
+    members = nm_members(archive)
+    folder = {}
+    for rel in sources(src):
+        if rel.endswith(".c"):
+            folder[os.path.basename(rel) + ".o"] = rel.split("/")[0]
+    C.check(len(members) >= 20, "libpacedns.a has its objects (%d)" % len(members))
+    definer = {}
+    for member, (d, _) in members.items():
+        for s in d:
+            definer[s] = member
+    edges = {}
+    for member, (_, u) in members.items():
+        C.check(member in folder, "object %s maps to a source folder", member)
+        la = folder.get(member)
+        for s in u:
+            other = definer.get(s)
+            if not other or other == member:
+                continue
+            lb = folder.get(other)
+            if la and lb:
+                C.check(RANK[lb] >= RANK[la], "%s (%s) calls %s in %s (%s): upward",
+                        member, la, s, other, lb)
+            edges.setdefault(member, set()).add(other)
+    cyc = find_cycle(edges)
+    C.check(cyc is None, "call circle between objects: %s", " -> ".join(cyc or []))
+    print("calls: %d objects, %d edges" % (len(members), sum(len(v) for v in edges.values())))
+
+
+def run():
+    C = lab.Checker("test_layers")
+    src = os.environ.get("PACEDNS_SRC") or os.path.join(os.path.dirname(__file__), "..", "..")
+    build = os.path.dirname(lab.pacedns_path())
+    check_includes(C, src)
+    check_calls(C, src, build)
+    return C.done()
+
+
+if __name__ == "__main__":
+    sys.exit(lab.main(run))
