@@ -620,10 +620,31 @@ static int hedge(pdns__engine *r, uint64_t now)
 
 static void dispatch(pdns__engine *r);
 
-static void more_cb(uv_idle_t *h)
+/* The kick: dispatch once after the loop's current turn. IMPLEMENTATION NOTES: a
+ * check handle runs after the turn's I/O callbacks, so the completions of one poll are
+ * all counted before one dispatch serves them (a 0-ms timer ran dispatch on the next
+ * turn, and re-armed the timer heap at every completion). An active idle handle makes
+ * that turn's poll return at once, so a kick from a timer or from the run's start does
+ * not wait for I/O. Signals and timers still run between two dispatches. */
+static void after_cb(uv_check_t *h)
 {
-    uv_idle_stop(h);
-    dispatch(h->data);
+    pdns__engine *r = h->data;
+    uv_check_stop(&r->after);
+    uv_idle_stop(&r->nosleep);
+    r->kicked = 0;
+    dispatch(r);
+}
+
+static void nosleep_cb(uv_idle_t *h)
+{
+    (void)h; /* being active is its job */
+}
+
+static void kick_stop(pdns__engine *r)
+{
+    uv_check_stop(&r->after);
+    uv_idle_stop(&r->nosleep);
+    r->kicked = 0;
 }
 
 /* Serve servers round-robin, one send each per round, while any can send. Then arm
@@ -674,10 +695,9 @@ static void dispatch(pdns__engine *r)
     maybe_finish(r);
     if (r->state != PDNS__RS_RUNNING)
         return;
-    /* more lines to admit: after this turn's I/O and signals (the tick armed below is
-     * the fallback should the idle handle not start) */
-    if (r->admit_yield && uv_idle_start(&r->more, more_cb) != 0)
-        uv_timer_start(&r->tick, tick_cb, 1, 0);
+    /* more lines to admit: after this turn's I/O and signals */
+    if (r->admit_yield)
+        kick(r);
     if (input_pending(r)) {
         uint64_t wait = UINT64_MAX;
         for (size_t s = 0; s < r->n_srv; s++) {
@@ -713,8 +733,14 @@ static void tick_cb(uv_timer_t *t)
 
 static void kick(pdns__engine *r)
 {
-    if (r->state == PDNS__RS_RUNNING)
-        uv_timer_start(&r->tick, tick_cb, 0, 0);
+    if (r->state != PDNS__RS_RUNNING || r->kicked)
+        return;
+    if (uv_check_start(&r->after, after_cb) != 0 || uv_idle_start(&r->nosleep, nosleep_cb) != 0) {
+        kick_stop(r);
+        uv_timer_start(&r->tick, tick_cb, 0, 0); /* cannot fail on an initialised timer */
+        return;
+    }
+    r->kicked = 1;
 }
 
 /* ---- stats and the end of a run ---------------------------------------------------- */
@@ -757,8 +783,10 @@ static void teardown(pdns__engine *r)
         uv_close((uv_handle_t *)&r->stats_timer, on_handle_closed);
     if (r->h_init & PDNS__H_TEARDOWN)
         uv_close((uv_handle_t *)&r->teardown, on_handle_closed);
-    if (r->h_init & PDNS__H_MORE)
-        uv_close((uv_handle_t *)&r->more, on_handle_closed);
+    if (r->h_init & PDNS__H_AFTER)
+        uv_close((uv_handle_t *)&r->after, on_handle_closed);
+    if (r->h_init & PDNS__H_NOSLEEP)
+        uv_close((uv_handle_t *)&r->nosleep, on_handle_closed);
     r->h_init = 0;
     r->state = PDNS__RS_DONE;
 }
@@ -779,7 +807,7 @@ static void maybe_finish(pdns__engine *r)
         pdns__stats_close_interval(&r->srv[s].st, el, r->srv[s].pacer.rate);
     uv_timer_stop(&r->tick);
     uv_timer_stop(&r->stats_timer);
-    uv_idle_stop(&r->more);
+    kick_stop(r);
     pdns__ctl_stop(r);
     r->state = PDNS__RS_CLOSING;
     /* getdns contexts must not be destroyed from inside their own callbacks */
@@ -806,10 +834,15 @@ static int init_handles(pdns__engine *r)
     r->teardown.data = r;
     r->h_init |= PDNS__H_TEARDOWN;
     r->handles_open++;
-    if ((rc = uv_idle_init(r->loop, &r->more)) != 0)
+    if ((rc = uv_check_init(r->loop, &r->after)) != 0)
         return rc;
-    r->more.data = r;
-    r->h_init |= PDNS__H_MORE;
+    r->after.data = r;
+    r->h_init |= PDNS__H_AFTER;
+    r->handles_open++;
+    if ((rc = uv_idle_init(r->loop, &r->nosleep)) != 0)
+        return rc;
+    r->nosleep.data = r;
+    r->h_init |= PDNS__H_NOSLEEP;
     r->handles_open++;
     return 0;
 }
@@ -913,7 +946,7 @@ void pdns__engine_close(pdns__engine *r)
             pdns__ctl_stop(r);
         }
         uv_timer_stop(&r->teardown);
-        uv_idle_stop(&r->more);
+        kick_stop(r);
         r->state = PDNS__RS_CLOSING;
         r->abandon = 1; /* replies of cancelled queries report nothing */
         teardown(r);

@@ -41,7 +41,8 @@ struct job;
 #define PDNS__H_TICK     1u
 #define PDNS__H_STATS    2u
 #define PDNS__H_TEARDOWN 4u
-#define PDNS__H_MORE     8u
+#define PDNS__H_AFTER    8u
+#define PDNS__H_NOSLEEP  16u
 
 struct pdns__engine {
     uv_loop_t *loop;
@@ -58,8 +59,10 @@ struct pdns__engine {
     pdns__ctl *ctl;
 
     uv_timer_t tick, stats_timer, teardown;
-    uv_idle_t more;  /* continues admission on the next loop turn (see dispatch) */
-    unsigned h_init; /* PDNS__H_* of the handles initialised */
+    uv_check_t after;  /* runs dispatch once after this turn's I/O (see kick) */
+    uv_idle_t nosleep; /* while a kick is due: the loop polls without blocking */
+    int kicked;        /* after/nosleep are started */
+    unsigned h_init;   /* PDNS__H_* of the handles initialised */
     int handles_open;
     unsigned admit_left; /* input lines this dispatch turn may still admit */
     int admit_yield;     /* the turn stopped admitting: continue on the next turn */
