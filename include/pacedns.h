@@ -401,6 +401,14 @@ PDNS_API int pdns_reader_next(pdns_reader *rd, char *buf, size_t cap, uint64_t *
  * \return a string owned by the reader */
 PDNS_API const char *pdns_reader_error(const pdns_reader *rd);
 
+/** How far the reader is through its input, in bytes (for progress displays; the
+ * input is not read twice to count lines). Call from the thread that reads it.
+ * \param rd the reader
+ * \param done receives the bytes consumed so far
+ * \param total receives the total size of the inputs, or 0 when any is not a regular
+ *        file (a pipe or terminal) */
+PDNS_API void pdns_reader_progress(const pdns_reader *rd, uint64_t *done, uint64_t *total);
+
 /** Close the reader.
  * \param rd the reader, or NULL */
 PDNS_API void pdns_reader_close(pdns_reader *rd);

@@ -19,7 +19,7 @@ PACKAGES=(
   ldnsutils openssl chromium # test-time zone signing and certificates; report rendering
   nsd unbound knot dnsdist dnsperf adns-tools
   gnuplot-nox python3 jq time iproute2 nftables util-linux
-  clang libclang-rt-14-dev valgrind file ca-certificates man-db groff-base
+  clang libclang-rt-14-dev valgrind strace file ca-certificates man-db groff-base
 )
 SERVICES=(nsd unbound knot dnsdist)
 

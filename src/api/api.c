@@ -66,6 +66,14 @@ const char *pdns_reader_error(const pdns_reader *rd)
     return rd ? pdns__input_error(rd->in) : "";
 }
 
+void pdns_reader_progress(const pdns_reader *rd, uint64_t *done, uint64_t *total)
+{
+    if (done)
+        *done = rd ? pdns__input_done_bytes(rd->in) : 0;
+    if (total)
+        *total = rd ? pdns__input_total_bytes(rd->in) : 0;
+}
+
 void pdns_reader_close(pdns_reader *rd)
 {
     if (!rd)

@@ -260,7 +260,7 @@ int cli_probe_main(int argc, char **argv)
     opt->on_result = on_result;
     opt->user = c;
     if ((rc = cli_session_open(&c->s, opt)) == 0 && (rc = configure(c)) == 0) {
-        rc = cli_session_run(&c->s, &c->a.com, NULL, 0);
+        rc = cli_session_run(&c->s, &c->a.com, NULL);
         rc = finish(c, rc);
     }
     if (c->timer_init)

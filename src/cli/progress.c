@@ -8,27 +8,6 @@
 
 #include "progress.h"
 
-uint64_t cli_progress_count(const char *const *paths, size_t n)
-{
-    pdns_reader *in = NULL;
-    char err[256], buf[1024];
-    uint64_t line, count = 0;
-    int rc;
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
-            return 0;
-    }
-    if (pdns_reader_open(paths, n, &in, err, sizeof err) != PDNS_OK)
-        return 0;
-    while ((rc = pdns_reader_next(in, buf, sizeof buf, &line)) == 1)
-        count++;
-    pdns_reader_close(in);
-    return rc < 0 ? 0 : count;
-}
-
 static int term_width(FILE *fp)
 {
     struct winsize ws;
@@ -45,18 +24,28 @@ static void draw(cli_progress *p)
     char line[1024];
     size_t len;
     int w = term_width(p->fp);
-    uint64_t done;
+    uint64_t done, in_done = 0, in_total = 0;
     double rate;
 
     pdns_runner_totals(p->r, &t);
     done = p->n_types ? t.records / p->n_types : t.records;
     rate = t.elapsed_s > 0 ? (double)done / t.elapsed_s : 0;
-    if (p->total) {
-        double left = rate > 0 && p->total > done ? (double)(p->total - done) / rate : 0;
-        len = (size_t)snprintf(line, sizeof line, "%llu/%llu names %5.1f%% %6.0f/s ETA %02d:%02d",
-                               (unsigned long long)done, (unsigned long long)p->total,
-                               100.0 * (double)done / (double)p->total, rate, (int)(left / 60),
-                               (int)left % 60);
+    if (p->in)
+        pdns_reader_progress(p->in, &in_done, &in_total);
+    if (in_total && in_done && t.names) {
+        /* names in the input: exact once all of it is read, else scaled from its bytes */
+        int exact = in_done >= in_total;
+        uint64_t total =
+            exact ? t.names : (uint64_t)((double)t.names * (double)in_total / (double)in_done);
+        double left;
+        if (total < done)
+            total = done;
+        left = rate > 0 ? (double)(total - done) / rate : 0;
+        len =
+            (size_t)snprintf(line, sizeof line, "%llu/%s%llu names %5.1f%% %6.0f/s ETA %02d:%02d",
+                             (unsigned long long)done, exact ? "" : "~", (unsigned long long)total,
+                             total ? 100.0 * (double)done / (double)total : 0.0, rate,
+                             (int)(left / 60), (int)left % 60);
     } else {
         len = (size_t)snprintf(line, sizeof line, "%llu names %6.0f/s", (unsigned long long)done,
                                rate);
@@ -81,13 +70,13 @@ static void tick(uv_timer_t *t)
     draw(t->data);
 }
 
-int cli_progress_start(cli_progress *p, uv_loop_t *loop, pdns_runner *r, uint64_t total,
+int cli_progress_start(cli_progress *p, uv_loop_t *loop, pdns_runner *r, const pdns_reader *in,
                        unsigned n_types, FILE *fp)
 {
     int rc;
     memset(p, 0, sizeof *p);
     p->r = r;
-    p->total = total;
+    p->in = in;
     p->n_types = n_types;
     p->fp = fp;
     if ((rc = uv_timer_init(loop, &p->timer)) != 0)

@@ -13,18 +13,16 @@ typedef struct cli_progress {
     uv_timer_t timer;
     int active;
     pdns_runner *r;
-    uint64_t total; /* names in the input; 0 unknown (a pipe) */
+    const pdns_reader *in; /* the input read on the loop's thread, or NULL (a pipe) */
     unsigned n_types;
     FILE *fp;
     int drawn;
 } cli_progress;
 
-/* Count the name lines of regular-file inputs (0 when any input is not a regular
- * file or reading fails). */
-uint64_t cli_progress_count(const char *const *paths, size_t n);
-
-/* Start redrawing every 250 ms (at most 4 times a second) on fp. */
-int cli_progress_start(cli_progress *p, uv_loop_t *loop, pdns_runner *r, uint64_t total,
+/* Start redrawing every 250 ms (at most 4 times a second) on fp. in (may be NULL) is
+ * the reader of regular-file inputs: the total is estimated from its bytes, exact once
+ * it has read everything. */
+int cli_progress_start(cli_progress *p, uv_loop_t *loop, pdns_runner *r, const pdns_reader *in,
                        unsigned n_types, FILE *fp);
 
 /* Draw once more, clear the line and close the timer (run the loop to free it). */

@@ -433,7 +433,7 @@ int cli_resolve_main(int argc, char **argv)
     c->a.com.opt.user = c;
     if ((rc = cli_session_open(&c->s, &c->a.com.opt)) == 0 && (rc = configure(c)) == 0 &&
         (!c->use_ckpt || (rc = start_checkpoints(c)) == 0)) {
-        rc = cli_session_run(&c->s, &c->a.com, c->a.operands, c->a.n_operands);
+        rc = cli_session_run(&c->s, &c->a.com, c->pipe ? NULL : c->in);
         rc = finish(c, rc);
     }
     release(c);

@@ -223,15 +223,14 @@ fail:
     return EXIT_RUNTIME;
 }
 
-int cli_session_run(cli_session *s, const cli_common *com, const char *const *inputs,
-                    size_t n_inputs)
+int cli_session_run(cli_session *s, const cli_common *com, const pdns_reader *in)
 {
     pdns_status st;
     int rc = 0, uvrc;
 
     s->progress = com->progress < 0 ? !com->quiet && isatty(STDERR_FILENO) : com->progress;
     if (s->progress &&
-        cli_progress_start(&s->prog, &s->loop, s->runner, cli_progress_count(inputs, n_inputs),
+        cli_progress_start(&s->prog, &s->loop, s->runner, in,
                            com->opt.n_types ? (unsigned)com->opt.n_types : 1, stderr) != 0)
         s->progress = 0;
     if ((st = pdns_runner_run(s->runner)) != PDNS_OK) {

@@ -53,12 +53,11 @@ int cli_session_signals(cli_session *s);
 int cli_session_timer(cli_session *s, uv_timer_t *t, uv_timer_cb cb, void *data, uint64_t ms,
                       int *init, const char *what);
 
-/* Start the progress line (per com: forced, off or when stderr is a terminal; total
- * names counted from inputs, 0 unknown), run the runner and its loop to the end, stop
- * the progress line. Returns 0 or an exit code (run_failed set when the run did not
- * start). */
-int cli_session_run(cli_session *s, const cli_common *com, const char *const *inputs,
-                    size_t n_inputs);
+/* Start the progress line (per com: forced, off or when stderr is a terminal; its total
+ * estimated from the bytes of `in`, the reader of regular-file inputs read on this
+ * thread, or NULL: no total), run the runner and its loop to the end, stop the progress
+ * line. Returns 0 or an exit code (run_failed set when the run did not start). */
+int cli_session_run(cli_session *s, const cli_common *com, const pdns_reader *in);
 
 /* Stop watching signals (after the run; before the command's own cleanup). */
 void cli_session_close_handles(cli_session *s);
