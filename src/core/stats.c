@@ -221,3 +221,45 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps)
     s->edges[s->n_edges++] = qps;
     return 0;
 }
+
+/* IMPLEMENTATION NOTES (near figures): "near" is a target rate within NEAR_LO..NEAR_HI
+ * of the estimate: the intervals the controller spent holding or probing around it, not
+ * its slow start or its deep backoffs. The medians are of per-interval quantiles (the
+ * per-interval histograms are not kept), so one bad interval does not move them. */
+#define NEAR_LO 0.85
+#define NEAR_HI 1.05
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void pdns__stats_near(const pdns__server_stats *s, double opt, pdns__near_figures *out)
+{
+    double v50[PDNS__TS_MAX], v99[PDNS__TS_MAX], sent = 0, lost = 0;
+    size_t n = 0;
+    out->loss = out->p50_ms = out->p99_ms = -1;
+    if (opt <= 0)
+        return;
+    for (size_t i = 0; i < s->ts_len; i++) {
+        const pdns__ts_point *pt = &s->ts[i];
+        if (pt->target_qps < NEAR_LO * opt || pt->target_qps > NEAR_HI * opt)
+            continue;
+        sent += (double)pt->sent;
+        lost += (double)(pt->lost + pt->errors + pt->tc);
+        if (pt->p50_ms >= 0 && n < PDNS__TS_MAX) {
+            v50[n] = pt->p50_ms;
+            v99[n] = pt->p99_ms;
+            n++;
+        }
+    }
+    if (sent > 0)
+        out->loss = lost / sent;
+    if (n) {
+        qsort(v50, n, sizeof *v50, cmp_double);
+        qsort(v99, n, sizeof *v99, cmp_double);
+        out->p50_ms = v50[n / 2];
+        out->p99_ms = v99[n / 2];
+    }
+}

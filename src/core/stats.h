@@ -69,4 +69,12 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps);
  * then lacks some points or edges). */
 int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src);
 
+/* Figures of the intervals run near a found rate opt (target within [0.85, 1.05] x opt):
+ * loss (lost + errors + TC over sent) and the medians of their p50 and p99 latencies;
+ * each -1 when no interval qualifies (or opt <= 0). */
+typedef struct pdns__near_figures {
+    double loss, p50_ms, p99_ms;
+} pdns__near_figures;
+void pdns__stats_near(const pdns__server_stats *s, double opt, pdns__near_figures *out);
+
 #endif

@@ -985,6 +985,14 @@ void pdns__engine_server_info(pdns__engine *r, size_t k, pdns_server_info *out)
     out->p99_ms = (double)pdns__hist_quantile(&st->lat, 0.99) / 1000.0;
     out->controlled = pdns__ctl_server(r, k, &out->optimal_qps, &out->converged,
                                        &out->converged_after_s, &out->phase);
+    out->edges = st->n_edges;
+    {
+        pdns__near_figures nf;
+        pdns__stats_near(st, out->optimal_qps, &nf);
+        out->near_loss = nf.loss;
+        out->near_p50_ms = nf.p50_ms;
+        out->near_p99_ms = nf.p99_ms;
+    }
 }
 
 void pdns__engine_totals(const pdns__engine *r, pdns_totals *out)

@@ -464,6 +464,15 @@ pdns_status pdns__pool_server_info(const pdns__pool *g, size_t k, pdns_server_in
     out->answered_qps = el > 0 ? (double)out->answered / el : 0;
     out->p50_ms = (double)pdns__hist_quantile(&lat, 0.5) / 1000.0;
     out->p99_ms = (double)pdns__hist_quantile(&lat, 0.99) / 1000.0;
+    out->near_loss = out->near_p50_ms = out->near_p99_ms = -1;
+    if (g->done) { /* the figures of the merged series, as the stats document has them */
+        pdns__near_figures nf;
+        pdns__stats_near(&g->merged[k], out->optimal_qps, &nf);
+        out->edges = g->merged[k].n_edges;
+        out->near_loss = nf.loss;
+        out->near_p50_ms = nf.p50_ms;
+        out->near_p99_ms = nf.p99_ms;
+    }
     return PDNS_OK;
 }
 

@@ -84,6 +84,20 @@ def check_load(C, L, ns):
     print("load: %s" % " ".join(lines[1]), flush=True)
 
 
+def near_figures(ts, opt):
+    """(loss %, median p50, median p99) of the intervals whose target is within
+    0.85..1.05 x opt; None for a figure with no interval."""
+    if not isinstance(opt, (int, float)) or opt <= 0:
+        return None, None, None
+    near = [p for p in ts if 0.85 * opt <= p["target_qps"] <= 1.05 * opt]
+    sent = sum(p["sent"] for p in near)
+    lost = sum(p["lost"] + p["errors"] + p["tc"] for p in near)
+    lat = [p for p in near if p.get("p50_ms") is not None and p["p50_ms"] >= 0]
+    med = lambda v: sorted(v)[len(v) // 2] if v else None  # noqa: E731
+    return (100.0 * lost / sent if sent else None, med([p["p50_ms"] for p in lat]),
+            med([p["p99_ms"] for p in lat]))
+
+
 def run():
     C = lab.Checker("test_probe")
     results = []
@@ -141,6 +155,15 @@ def run():
                         "%s: stats converged_after_s %r vs table %s" % (what, cas, row["converged_s"]))
                 C.check(isinstance(s.get("timeseries"), list) and len(s["timeseries"]) > 0,
                         "%s: empty timeseries" % what)
+                # loss and latency near the found rate: the table's figures (from the
+                # library's structs) are those of the intervals in the stats document
+                # whose target is within 0.85..1.05 of optimal_qps
+                want = near_figures(s.get("timeseries") or [], opt)
+                for col, w in zip(("loss_%", "p50_ms", "p99_ms"), want):
+                    got = num(row[col])
+                    C.check((w is None and row[col] == "-") or
+                            (w is not None and got is not None and abs(got - w) <= 0.006),
+                            "%s: table %s %s vs stats %r" % (what, col, row[col], w))
                 # the cap was what stopped the controller
                 if act == "drop":
                     C.check((s.get("timeouts") or 0) > 0, "%s: no timeouts: the cap was never hit" % what)
