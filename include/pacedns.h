@@ -130,6 +130,9 @@ typedef struct pdns_result {
     const char *error;          /**< detail for ERROR, INVALID_NAME and UNREACHABLE */
     int fcrdns;                 /**< -1 not checked, 0 failed, 1 forward-confirmed */
     void *user;                 /**< user data given at submit */
+    unsigned line_records;      /**< records its input line (or submission) yields in all: 1
+                                     for "NAME TYPE", else one per configured type; each
+                                     is reported exactly once */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.

@@ -76,21 +76,19 @@ static int reserve(cli_ckpt *c)
     return 0;
 }
 
-int cli_ckpt_admit(cli_ckpt *c, uint64_t line, unsigned n)
+int cli_ckpt_admit(cli_ckpt *c, uint64_t line)
 {
     cli_ckpt_line *e;
     if (line <= c->high)
         return 0; /* a line is admitted once; numbers only grow */
     c->high = line;
-    if (n == 0)
-        return 0;
     tidy(c);
     if (reserve(c) != 0)
         return -1;
     e = &c->pend[c->n++];
     memset(e, 0, sizeof *e);
     e->line = line;
-    e->owed = n;
+    e->owed = CLI_CKPT_OWED_UNKNOWN;
     return 0;
 }
 
@@ -125,8 +123,8 @@ static int append(cli_ckpt_line *e, const char *bytes, size_t len)
     return 0;
 }
 
-int cli_ckpt_record(cli_ckpt *c, uint64_t line, const char *bytes, size_t len, int cut,
-                    const char **out, size_t *outlen)
+int cli_ckpt_record(cli_ckpt *c, uint64_t line, unsigned line_records, const char *bytes,
+                    size_t len, int cut, const char **out, size_t *outlen)
 {
     long i = find(c, line);
     cli_ckpt_line *e;
@@ -139,6 +137,8 @@ int cli_ckpt_record(cli_ckpt *c, uint64_t line, const char *bytes, size_t len, i
         return CLI_CKPT_WRITE;
     }
     e = &c->pend[i];
+    if (e->owed == CLI_CKPT_OWED_UNKNOWN)
+        e->owed = line_records ? line_records : 1;
     e->owed--;
     e->cut |= cut;
     if (e->owed > 0) {

@@ -4,6 +4,7 @@
 #define PDNS_CLI_CHECKPOINT_H
 
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,7 +14,8 @@
  * and the bytes of those already formatted (a line is written whole or not at all). */
 typedef struct cli_ckpt_line {
     uint64_t line;
-    unsigned owed; /* records still to come; 0: complete */
+    unsigned owed; /* records still to come; 0: complete; CLI_CKPT_OWED_UNKNOWN until
+                      its first record says how many the line yields */
     int cut;       /* a record failed only because the run was stopping: never written */
     char *buf;     /* formatted records of the line so far */
     size_t len, cap;
@@ -45,21 +47,25 @@ typedef struct cli_ckpt {
     void *fingerprint; /* cJSON object: inputs and record-shaping options */
 } cli_ckpt;
 
+#define CLI_CKPT_OWED_UNKNOWN UINT_MAX
+
 /* What cli_ckpt_record asks the caller to do with a record. */
 typedef enum { CLI_CKPT_HOLD, CLI_CKPT_WRITE, CLI_CKPT_DROP } cli_ckpt_action;
 
 void cli_ckpt_init(cli_ckpt *c);
 void cli_ckpt_free(cli_ckpt *c);
-/* Line `line` was read and owes n records. Returns 0, or -1 on no memory. */
-int cli_ckpt_admit(cli_ckpt *c, uint64_t line, unsigned n);
-/* One record of `line`, formatted as bytes[0..len). cut: it failed only because the
+/* Line `line` was read (it owes records: how many, its first record tells). Returns 0,
+ * or -1 on no memory. */
+int cli_ckpt_admit(cli_ckpt *c, uint64_t line);
+/* One record of `line`, formatted as bytes[0..len); line_records: how many the line
+ * yields in all (pdns_result.line_records). cut: it failed only because the
  * run was stopping (it would have been retried). Returns CLI_CKPT_WRITE with *out,
  * *outlen the bytes of the whole line to write now (valid until the next call; the
  * line counts as done), CLI_CKPT_HOLD when the line owes more records, CLI_CKPT_DROP
  * when the complete line had a cut record (it stays not done: a resume redoes it), or
  * -1 on no memory. */
-int cli_ckpt_record(cli_ckpt *c, uint64_t line, const char *bytes, size_t len, int cut,
-                    const char **out, size_t *outlen);
+int cli_ckpt_record(cli_ckpt *c, uint64_t line, unsigned line_records, const char *bytes,
+                    size_t len, int cut, const char **out, size_t *outlen);
 /* Whether an earlier run already did `line` (lines must be asked in increasing order). */
 int cli_ckpt_skip(cli_ckpt *c, uint64_t line);
 

@@ -35,17 +35,6 @@ typedef struct resolve {
     pdns_writer *mw; /* writer on ms */
 } resolve;
 
-/* Records the runner gives for one input line: one for "NAME TYPE", else one per -t
- * type (an unusable line too: it gets one INVALID_NAME record per type). */
-static unsigned records_of_line(const resolve *c, const char *text)
-{
-    char name[1024];
-    uint16_t type;
-    if (pdns_query_line_parse(text, name, sizeof name, &type, NULL) == PDNS_OK && type)
-        return 1;
-    return c->a.com.opt.n_types ? (unsigned)c->a.com.opt.n_types : 1;
-}
-
 /* The next input line not done by an interrupted run (under s.mu). */
 static int source_next(resolve *c, char *name, size_t cap, uint64_t *line)
 {
@@ -56,7 +45,7 @@ static int source_next(resolve *c, char *name, size_t cap, uint64_t *line)
             return rc;
         if (cli_ckpt_skip(&c->ckpt, *line))
             continue; /* done by the interrupted run */
-        if (cli_ckpt_admit(&c->ckpt, *line, records_of_line(c, name)) != 0)
+        if (cli_ckpt_admit(&c->ckpt, *line) != 0)
             return -1;
         return 1;
     }
@@ -124,7 +113,8 @@ static int ckpt_record(resolve *c, const pdns_result *res)
     if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
         fflush(c->ms) != 0 || (len = ftello(c->ms)) < 0)
         return -1;
-    act = cli_ckpt_record(&c->ckpt, res->line, c->ms_buf, (size_t)len, cut, &p, &n);
+    act = cli_ckpt_record(&c->ckpt, res->line, res->line_records, c->ms_buf, (size_t)len, cut, &p,
+                          &n);
     if (act < 0) {
         errno = ENOMEM;
         return -1;

@@ -58,8 +58,9 @@ struct job {
     char *name; /* input name as given */
     uint64_t line;
     void *user;
-    int attempts;     /* all queries sent for the job (copies too) */
-    uint64_t sent_ns; /* send time of the current hop's live attempt */
+    unsigned line_records; /* records its input line yields in all */
+    int attempts;          /* all queries sent for the job (copies too) */
+    uint64_t sent_ns;      /* send time of the current hop's live attempt */
     /* queries in flight for this job: the current attempt, and at the tail of a run
      * possibly a hedge copy on another server (see IMPLEMENTATION NOTES) */
     struct att {
@@ -215,11 +216,12 @@ static job *new_job(void)
 
 /* Report a record for (line, type) before any job exists: INVALID_NAME or ERROR. */
 static void report_early(pdns__engine *r, const char *name, uint64_t line, void *user,
-                         uint16_t qtype, pdns_rstatus st, const char *why)
+                         unsigned line_records, uint16_t qtype, pdns_rstatus st, const char *why)
 {
     pdns_result res = {.name = name,
                        .qname = NULL,
                        .line = line,
+                       .line_records = line_records,
                        .qtype = qtype,
                        .status = st,
                        .rcode = -1,
@@ -252,7 +254,8 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
         else
             snprintf(r->whybuf, sizeof r->whybuf, "%s", why);
         for (size_t t = 0; t < n_types; t++)
-            report_early(r, text, line, user, types[t], PDNS_R_INVALID_NAME, r->whybuf);
+            report_early(r, text, line, user, (unsigned)n_types, types[t], PDNS_R_INVALID_NAME,
+                         r->whybuf);
         return;
     }
     if (line_type) {
@@ -263,11 +266,13 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
         job *j = new_job();
         if (!j || !(j->name = strdup(name))) {
             free(j);
-            report_early(r, name, line, user, types[t], PDNS_R_ERROR, "out of memory");
+            report_early(r, name, line, user, (unsigned)n_types, types[t], PDNS_R_ERROR,
+                         "out of memory");
             continue;
         }
         j->line = line;
         j->user = user;
+        j->line_records = (unsigned)n_types;
         r->jobs_alive++;
         if (pdns__job_init(&j->c, name, types[t], &why) != PDNS_OK) {
             finish_job(r, j, PDNS_R_INVALID_NAME, NULL, 0, why ? why : "invalid name");
@@ -519,6 +524,7 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     res.name = j->name;
     res.qname = j->c.qname[0] ? j->c.qname : NULL;
     res.line = j->line;
+    res.line_records = j->line_records;
     res.qtype = j->c.qtype;
     res.status = st;
     res.rcode = pdns__job_rcode(&j->c);

@@ -33,32 +33,32 @@ static const pdns_answer a_v6[] = {
 };
 
 /* name, qname, line, qtype, status, rcode, answers, n, cname, n, server, attempts, rtt,
- * error, fcrdns, user */
+ * error, fcrdns, user, line_records */
 static const pdns_result results[] = {
     {"example.com", "example.com.", 1, T_A, PDNS_R_NOERROR, 0, a_two, 2, NULL, 0, "127.0.0.1:53", 1,
-     12.3456, NULL, -1, NULL},
+     12.3456, NULL, -1, NULL, 1},
     {"example.net", "example.net.", 2, T_MX, PDNS_R_NOERROR, 0, a_mx, 2, NULL, 0, "127.0.0.1:53", 1,
-     3.0, NULL, -1, NULL},
+     3.0, NULL, -1, NULL, 1},
     {"www.example.org", "www.example.org.", 3, T_A, PDNS_R_NOERROR, 0, a_chain, 1, chain, 2,
-     "[::1]:5353", 3, 0.25, NULL, -1, NULL},
+     "[::1]:5353", 3, 0.25, NULL, -1, NULL, 1},
     {"nope.example", "nope.example.", 4, T_A, PDNS_R_NXDOMAIN, 3, NULL, 0, NULL, 0, "127.0.0.1:53",
-     1, 1.0, NULL, -1, NULL},
+     1, 1.0, NULL, -1, NULL, 1},
     {"slow.example", "slow.example.", 5, T_A, PDNS_R_TIMEOUT, -1, NULL, 0, NULL, 0, "127.0.0.1:53",
-     4, -1, NULL, -1, NULL},
+     4, -1, NULL, -1, NULL, 1},
     {"a..b", NULL, 6, T_A, PDNS_R_INVALID_NAME, -1, NULL, 0, NULL, 0, NULL, 0, -1, "empty label",
-     -1, NULL},
+     -1, NULL, 1},
     {"192.0.2.1", "1.2.0.192.in-addr.arpa.", 7, T_PTR, PDNS_R_NOERROR, 0, a_ptr, 1, NULL, 0,
-     "127.0.0.1:53", 2, 100.0005, NULL, 1, NULL},
+     "127.0.0.1:53", 2, 100.0005, NULL, 1, NULL, 1},
     {"txt.example", "txt.example.", 8, T_TXT, PDNS_R_NOERROR, 0, a_txt, 1, NULL, 0, "127.0.0.1:53",
-     1, 7.5, NULL, -1, NULL},
+     1, 7.5, NULL, -1, NULL, 1},
     {"v6.example.", "v6.example.", 0, T_AAAA, PDNS_R_NOERROR, 0, a_v6, 2, NULL, 0, "127.0.0.1:53",
-     1, 0.0, NULL, -1, NULL},
+     1, 0.0, NULL, -1, NULL, 1},
     {"b\xc3\xbc"
      "cher.example",
      "xn--bcher-kva.example.", 10, T_AAAA, PDNS_R_NODATA, 0, NULL, 0, NULL, 0, "127.0.0.1:53", 1,
-     2.0, NULL, -1, NULL},
+     2.0, NULL, -1, NULL, 1},
     {"bad\tname\xff", NULL, 11, 65, PDNS_R_ERROR, 2, NULL, 0, NULL, 0, "127.0.0.1:53", 4, -1,
-     "getdns error \"x\"\n", 0, NULL},
+     "getdns error \"x\"\n", 0, NULL, 1},
 };
 
 #define N_RESULTS (sizeof results / sizeof results[0])
@@ -220,13 +220,13 @@ static void test_zone_hostile(void)
     static const pdns_answer stray_ans[] = {{"$INCLUDE/etc/passwd.evil.", T_A, 5, "192.0.2.68"}};
     static const pdns_result r[] = {
         {"x.test", "x.test.", 1, T_A, PDNS_R_NOERROR, 0, evil_ans, 3, evil_chain, 2, "127.0.0.1:53",
-         1, 1.0, NULL, -1, NULL},
+         1, 1.0, NULL, -1, NULL, 1},
         {"a\\.b\\$x\"y(z);w.test", "a\\.b\\$x\"y(z);w.test.", 2, 255, PDNS_R_NOERROR, 0, odd_ans, 3,
-         NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL},
+         NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL, 1},
         {"y.test", "y.test.", 3, T_A, PDNS_R_NOERROR, 0, stray_ans, 1, NULL, 0, "127.0.0.1:53", 1,
-         1.0, NULL, -1, NULL},
+         1.0, NULL, -1, NULL, 1},
         {"z.test", "z.test.", 4, T_A, PDNS_R_NXDOMAIN, 3, NULL, 0, evil_chain, 1, "127.0.0.1:53", 1,
-         1.0, NULL, -1, NULL},
+         1.0, NULL, -1, NULL, 1},
     };
     char *out = write_all(PDNS__FMT_ZONE, r, sizeof r / sizeof r[0]);
     CHECK_STR(out,
@@ -247,7 +247,7 @@ static void test_hosts_alabel(void)
 {
     static const pdns_answer ans[] = {{"xn--fa-hia.de.", T_A, 5, "192.0.2.1"}};
     static const pdns_result r[] = {{"fa\xc3\x9f.de", "xn--fa-hia.de.", 1, T_A, PDNS_R_NOERROR, 0,
-                                     ans, 1, NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL}};
+                                     ans, 1, NULL, 0, "127.0.0.1:53", 1, 1.0, NULL, -1, NULL, 1}};
     char *out = write_all(PDNS__FMT_HOSTS, r, 1);
     CHECK_STR(out, "192.0.2.1\txn--fa-hia.de\n");
     free(out);
