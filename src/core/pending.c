@@ -11,28 +11,18 @@ pdns_status pdns__pendq_push(pdns__pendq *q, const char *name, uint64_t line, vo
     pdns__pending *p = malloc(sizeof *p + n);
     if (!p)
         return PDNS_ERR_NOMEM;
-    p->next = NULL;
+    memset(&p->link, 0, sizeof p->link);
     p->line = line;
     p->user = user;
     memcpy(p->name, name, n);
-    if (q->tail)
-        q->tail->next = p;
-    else
-        q->head = p;
-    q->tail = p;
+    pdns__list_push(&q->q, &p->link);
     return PDNS_OK;
 }
 
 pdns__pending *pdns__pendq_pop(pdns__pendq *q)
 {
-    pdns__pending *p = q->head;
-    if (p) {
-        q->head = p->next;
-        if (!q->head)
-            q->tail = NULL;
-        p->next = NULL;
-    }
-    return p;
+    pdns__link *l = pdns__list_pop(&q->q);
+    return l ? PDNS__ELEM(l, pdns__pending, link) : NULL;
 }
 
 void pdns__pendq_clear(pdns__pendq *q)

@@ -5,18 +5,24 @@
 
 #include <stdint.h>
 
+#include "core/list.h"
 #include "pacedns.h"
 
 typedef struct pdns__pending {
-    struct pdns__pending *next;
+    pdns__link link;
     uint64_t line;
     void *user;
     char name[];
 } pdns__pending;
 
 typedef struct pdns__pendq {
-    pdns__pending *head, *tail;
+    pdns__list q;
 } pdns__pendq;
+
+static inline int pdns__pendq_empty(const pdns__pendq *q)
+{
+    return pdns__list_empty(&q->q);
+}
 
 /* Append a copy of name. Returns PDNS_OK or PDNS_ERR_NOMEM. */
 pdns_status pdns__pendq_push(pdns__pendq *q, const char *name, uint64_t line, void *user);

@@ -54,8 +54,8 @@
 
 typedef struct job job;
 struct job {
-    job *next;
-    char *name; /* input name as given */
+    pdns__link rlink; /* on the ready list */
+    char *name;       /* input name as given */
     uint64_t line;
     void *user;
     unsigned line_records; /* records its input line yields in all */
@@ -70,12 +70,11 @@ struct job {
         int busy;  /* in flight */
         int stale; /* the job moved on: its answer is only counted */
     } att[2];
-    int outstanding;        /* busy attempts */
-    int finished;           /* record reported; freed once nothing is in flight */
-    int hedged;             /* the current hop already has a hedge copy */
-    int in_if;              /* on the in-flight list */
-    int in_zomb;            /* on the zombie list */
-    job *if_prev, *if_next; /* in-flight list (live attempt, oldest first) or zombies */
+    int outstanding;  /* busy attempts */
+    int finished;     /* record reported; freed once nothing is in flight */
+    int hedged;       /* the current hop already has a hedge copy */
+    pdns__link flink; /* on the in-flight list (live attempt) or, in_zomb, the zombies */
+    int in_zomb;
     pdns__engine *r_owner;
     pdns__job c; /* the query's state machine (core/job.c); last: see new_job */
 };
@@ -163,38 +162,13 @@ pdns_status pdns__engine_submit(pdns__engine *r, const char *name, uint64_t line
 
 /* ---- job queue ------------------------------------------------------------------ */
 
+#define READY_JOB(l)  PDNS__ELEM(l, job, rlink)
+#define FLIGHT_JOB(l) PDNS__ELEM(l, job, flink)
+#define IN_FLIGHT(j)  (pdns__linked(&(j)->flink) && !(j)->in_zomb)
+
 static void enqueue(pdns__engine *r, job *j)
 {
-    j->next = NULL;
-    if (r->ready_tail)
-        r->ready_tail->next = j;
-    else
-        r->ready_head = j;
-    r->ready_tail = j;
-}
-
-static void iflist_add(job **head, job **tail, job *j)
-{
-    j->if_next = NULL;
-    j->if_prev = *tail;
-    if (*tail)
-        (*tail)->if_next = j;
-    else
-        *head = j;
-    *tail = j;
-}
-
-static void iflist_del(job **head, job **tail, job *j)
-{
-    if (j->if_prev)
-        j->if_prev->if_next = j->if_next;
-    else
-        *head = j->if_next;
-    if (j->if_next)
-        j->if_next->if_prev = j->if_prev;
-    else
-        *tail = j->if_prev;
-    j->if_prev = j->if_next = NULL;
+    pdns__list_push(&r->ready, &j->rlink);
 }
 
 static void free_job(job *j)
@@ -293,7 +267,7 @@ static int pull_input(pdns__engine *r)
         return 0;
     }
     r->admit_left--;
-    if (r->pend.head) {
+    if (!pdns__pendq_empty(&r->pend)) {
         pdns__pending *p = pdns__pendq_pop(&r->pend);
         admit_name(r, p->name, p->line, p->user);
         free(p);
@@ -322,26 +296,20 @@ static int pull_input(pdns__engine *r)
 static job *take_job(pdns__engine *r, size_t s)
 {
     for (;;) {
-        job *prev = NULL, *j = r->ready_head;
+        pdns__link *l = r->ready.first;
         int scanned = 0;
-        while (j && scanned < SCAN_LIMIT) {
+        while (l && scanned < SCAN_LIMIT) {
+            job *j = READY_JOB(l);
             if (j->c.avoid != (int)s || r->n_srv == 1) {
-                if (prev)
-                    prev->next = j->next;
-                else
-                    r->ready_head = j->next;
-                if (r->ready_tail == j)
-                    r->ready_tail = prev;
-                j->next = NULL;
+                pdns__list_del(&r->ready, l);
                 return j;
             }
-            prev = j;
-            j = j->next;
+            l = l->next;
             scanned++;
         }
-        if (r->ready_head && scanned >= SCAN_LIMIT)
+        if (!pdns__list_empty(&r->ready) && scanned >= SCAN_LIMIT)
             return NULL;
-        if (r->ready_head && !j && scanned) {
+        if (!pdns__list_empty(&r->ready) && !l && scanned) {
             /* only jobs avoiding s are ready; read more input only if we are not
              * holding a big backlog already */
             if (scanned >= 8)
@@ -372,9 +340,8 @@ static int send_job(pdns__engine *r, size_t s, job *j, uint64_t now, int hedge)
         pdns__job_on_send(&j->c, (int)s);
         j->sent_ns = now;
         j->hedged = 0;
-        if (!j->in_if) {
-            iflist_add(&r->if_head, &r->if_tail, j);
-            j->in_if = 1;
+        if (!pdns__linked(&j->flink)) {
+            pdns__list_push(&r->flying, &j->flink);
         }
     } else {
         j->hedged = 1;
@@ -393,10 +360,8 @@ static int send_job(pdns__engine *r, size_t s, job *j, uint64_t now, int hedge)
         j->outstanding--;
         if (hedge)
             return -1; /* the original is still in flight */
-        if (j->in_if) {
-            iflist_del(&r->if_head, &r->if_tail, j);
-            j->in_if = 0;
-        }
+        if (IN_FLIGHT(j))
+            pdns__list_del(&r->flying, &j->flink);
         finish_job(r, j, PDNS_R_ERROR, NULL, 0, pdns_strerror(st));
         return -1;
     }
@@ -467,7 +432,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
     if (stale || j->finished) {
         if (j->finished && j->outstanding == 0) {
             if (j->in_zomb)
-                iflist_del(&r->zomb_head, &r->zomb_tail, j);
+                pdns__list_del(&r->zombies, &j->flink);
             free_job(j);
         }
         kick(r);
@@ -486,10 +451,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
             if (j->att[k].busy)
                 j->att[k].stale = 1;
     }
-    if (j->in_if) {
-        iflist_del(&r->if_head, &r->if_tail, j);
-        j->in_if = 0;
-    }
+    if (IN_FLIGHT(j))
+        pdns__list_del(&r->flying, &j->flink);
     j->c.srv = a->srv;
     j->sent_ns = a->sent_ns;
     cfg = job_cfg(r);
@@ -547,16 +510,14 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
         for (int k = 0; k < 2; k++)
             if (j->att[k].busy)
                 j->att[k].stale = 1;
-        if (j->in_if) {
-            iflist_del(&r->if_head, &r->if_tail, j);
-            j->in_if = 0;
-        }
-        iflist_add(&r->zomb_head, &r->zomb_tail, j);
+        if (IN_FLIGHT(j))
+            pdns__list_del(&r->flying, &j->flink);
+        pdns__list_push(&r->zombies, &j->flink);
         j->in_zomb = 1;
         return;
     }
-    if (j->in_if)
-        iflist_del(&r->if_head, &r->if_tail, j);
+    if (IN_FLIGHT(j))
+        pdns__list_del(&r->flying, &j->flink);
     free_job(j);
 }
 
@@ -566,7 +527,8 @@ static void tick_cb(uv_timer_t *t);
 
 static int input_pending(const pdns__engine *r)
 {
-    return r->ready_head || (!r->stopping && (r->pend.head || (r->source && !r->source_eof)));
+    return !pdns__list_empty(&r->ready) ||
+           (!r->stopping && (!pdns__pendq_empty(&r->pend) || (r->source && !r->source_eof)));
 }
 
 static void maybe_finish(pdns__engine *r);
@@ -577,7 +539,8 @@ static void maybe_finish(pdns__engine *r);
  * its server's hedge delay; NULL if none (the list is in send order). */
 static job *hedge_candidate(pdns__engine *r, size_t s, uint64_t now)
 {
-    for (job *j = r->if_head; j; j = j->if_next) {
+    for (pdns__link *l = r->flying.first; l; l = l->next) {
+        job *j = FLIGHT_JOB(l);
         struct att *a = j->att[0].busy && !j->att[0].stale ? &j->att[0] : &j->att[1];
         if (!a->busy || a->stale)
             continue;
@@ -595,7 +558,7 @@ static job *hedge_candidate(pdns__engine *r, size_t s, uint64_t now)
  * on servers with a free token and slot. Returns 1 when hedging may be due later. */
 static int hedge(pdns__engine *r, uint64_t now)
 {
-    if (r->n_srv < 2 || r->stopping || !r->if_head)
+    if (r->n_srv < 2 || r->stopping || pdns__list_empty(&r->flying))
         return 0;
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
@@ -722,7 +685,7 @@ static void dispatch(pdns__engine *r)
         }
         if (wait != UINT64_MAX) {
             uint64_t ms = (wait + 999999) / 1000000;
-            if (r->source_again && !r->ready_head && ms < PDNS__SOURCE_RETRY_MS)
+            if (r->source_again && pdns__list_empty(&r->ready) && ms < PDNS__SOURCE_RETRY_MS)
                 ms = PDNS__SOURCE_RETRY_MS; /* only the source to wait for */
             uv_timer_start(&r->tick, tick_cb, ms ? ms : 1, 0);
         }
@@ -861,7 +824,7 @@ pdns_status pdns__engine_run(pdns__engine *r)
 
     if (r->state != PDNS__RS_NEW)
         return PDNS_ERR_STATE;
-    if (!r->source && !r->pend.head)
+    if (!r->source && pdns__pendq_empty(&r->pend))
         r->source_eof = 1;
     r->tvt =
         r->opt.transport == PDNS_TRANSPORT_GETDNS ? &pdns__transport_getdns : &pdns__transport_udp;
@@ -917,22 +880,14 @@ int pdns__engine_done(const pdns__engine *r)
 /* Free everything but the handles (all closed by now). */
 static void release(pdns__engine *r)
 {
-    while (r->ready_head) {
-        job *j = r->ready_head;
-        r->ready_head = j->next;
-        free_job(j);
-    }
+    pdns__link *l;
+    while ((l = pdns__list_pop(&r->ready)))
+        free_job(READY_JOB(l));
     /* transports are gone: no callback will come for what was still in flight */
-    while (r->zomb_head) {
-        job *j = r->zomb_head;
-        r->zomb_head = j->if_next;
-        free_job(j);
-    }
-    while (r->if_head) {
-        job *j = r->if_head;
-        r->if_head = j->if_next;
-        free_job(j);
-    }
+    while ((l = pdns__list_pop(&r->zombies)))
+        free_job(FLIGHT_JOB(l));
+    while ((l = pdns__list_pop(&r->flying)))
+        free_job(FLIGHT_JOB(l));
     pdns__pendq_clear(&r->pend);
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__stats_free(&r->srv[s].st);

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "pacedns.h"
+#include "core/list.h"
 #include "core/pending.h"
 #include "engine/engine.h"
 #include "core/pacer.h"
@@ -71,10 +72,10 @@ struct pdns__engine {
     int stopping;
     int abandon;
 
-    struct job *ready_head, *ready_tail;
-    struct job *if_head, *if_tail;     /* jobs with a live query, oldest first */
-    struct job *zomb_head, *zomb_tail; /* reported jobs whose stale copy is in flight */
-    pdns__pendq pend;                  /* submitted names not admitted yet */
+    pdns__list ready;   /* jobs waiting for a send, oldest first */
+    pdns__list flying;  /* jobs with a live query, oldest first */
+    pdns__list zombies; /* reported jobs whose stale copy is in flight */
+    pdns__pendq pend;   /* submitted names not admitted yet */
     pdns_source_fn source;
     void *source_user;
     int source_eof;
