@@ -182,7 +182,16 @@ typedef struct pdns_options {
     int fcrdns;               /**< PTR: check forward confirmation */
     int dnssec;               /**< reserved, must be 0: DNSSEC validation is not supported
                                    (pdns_runner_new returns PDNS_ERR_UNSUPPORTED) */
-    pdns_transport transport; /**< transport choice (default AUTO) */
+    pdns_transport transport; /**< transport choice for plain ADDR[:PORT] servers (default
+                                   AUTO); tcp://, tls:// and https:// servers always use
+                                   their own stream or DoH transport */
+    const char *tls_ca;       /**< CA certificates (PEM file) to verify tls:// and https://
+                                   servers with; NULL: the system's store. Copied */
+    const char *tls_name;     /**< the name a tls:// or https:// server's certificate must
+                                   carry; NULL: the URL's address. Copied */
+    int tls_insecure;         /**< 1: do not verify certificates (testing only) */
+    unsigned stream_conns;    /**< connections per tcp:// or tls:// server (0: 4; 1-64);
+                                   queries are pipelined on each */
     unsigned threads;         /**< worker threads (default 0 or 1: none, all work on the
                                    runner's loop). With N > 1 the runner splits the names
                                    over N threads, each with its own uv loop, every server
@@ -316,6 +325,10 @@ typedef struct pdns_server_info {
                              (target within 0.85..1.05 of it); < 0 none; final once the run ends */
     double near_p50_ms; /**< median of those intervals' p50 latency; < 0 none */
     double near_p99_ms; /**< median of those intervals' p99 latency; < 0 none */
+    const char *transport;    /**< "udp", "tcp", "tls" or "https" */
+    uint64_t conn_opened;     /**< streams: connections attempted */
+    uint64_t conn_failures;   /**< streams: connections that never became usable */
+    const char *conn_error;   /**< streams: the last connection failure or reset ("" none) */
 } pdns_server_info;
 
 /** Number of servers.

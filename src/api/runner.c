@@ -35,6 +35,7 @@ struct pdns_runner {
     pdns_options opt;
     uint16_t *types;
     size_t n_types;
+    char *tls_ca, *tls_name; /* copies of the options' strings */
     pdns__addr *srv;
     size_t n_srv, cap_srv;
     pdns__aimd_params prof;
@@ -71,7 +72,7 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         opt->retries > PDNS_MAX_RETRIES || opt->threads > PDNS_MAX_THREADS ||
         (opt->threads > 1 && opt->max_inflight && opt->max_inflight < opt->threads) ||
         !(opt->qps <= 0 || isfinite(opt->qps)) ||
-        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)))
+        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)) || opt->stream_conns > 64)
         return PDNS_ERR_RANGE;
     if (opt->dnssec) /* reserved: validation is not implemented */
         return PDNS_ERR_UNSUPPORTED;
@@ -84,6 +85,11 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
     memcpy(r->types, opt->n_types ? opt->types : &def_type, r->n_types * sizeof *r->types);
     r->opt.types = r->types;
     r->opt.n_types = r->n_types;
+    if ((opt->tls_ca && !(r->tls_ca = strdup(opt->tls_ca))) ||
+        (opt->tls_name && !(r->tls_name = strdup(opt->tls_name))))
+        goto fail;
+    r->opt.tls_ca = r->tls_ca;
+    r->opt.tls_name = r->tls_name;
     pdns__aimd_params_default(&r->prof);
     snprintf(r->origin, sizeof r->origin, "default");
     if (loop) {
@@ -94,6 +100,8 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         if (uv_loop_init(r->own_loop) != 0) {
             free(r->own_loop);
             r->own_loop = NULL;
+            free(r->tls_ca);
+            free(r->tls_name);
             free(r->types);
             free(r);
             return PDNS_ERR_UV;
@@ -103,6 +111,8 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
     *out = r;
     return PDNS_OK;
 fail:
+    free(r->tls_ca);
+    free(r->tls_name);
     free(r->types);
     free(r);
     return PDNS_ERR_NOMEM;
@@ -124,7 +134,8 @@ pdns_status pdns_runner_add_server(pdns_runner *r, const char *server)
     if (r->state != RS_NEW)
         return PDNS_ERR_STATE;
     if (pdns__addr_parse(server, &a, &why) != PDNS_OK) {
-        snprintf(r->errbuf, sizeof r->errbuf, "bad server address '%s': %s", server, why);
+        snprintf(r->errbuf, sizeof r->errbuf, "bad server %s '%s': %s",
+                 strstr(server, "://") ? "URL" : "address", server, why);
         return PDNS_ERR_PARSE;
     }
     for (size_t i = 0; i < r->n_srv; i++)
@@ -340,6 +351,8 @@ void pdns_runner_free(pdns_runner *r)
     }
     pdns__pendq_clear(&r->pend);
     free(r->srv);
+    free(r->tls_ca);
+    free(r->tls_name);
     free(r->types);
     free(r);
 }
@@ -368,6 +381,8 @@ pdns_status pdns_runner_server_info(const pdns_runner *r, size_t i, pdns_server_
     }
     memset(out, 0, sizeof *out); /* not started */
     out->server = r->srv[i].text;
+    out->transport = pdns__proto_name(r->srv[i].proto);
+    out->conn_error = "";
     out->optimal_qps = -1;
     out->converged_after_s = -1;
     out->phase = "none";

@@ -81,7 +81,8 @@ static int set_server(cli_args *a, const cli_option *o, const char *v)
 {
     const char *why;
     if (pdns_server_parse(v, NULL, 0, &why) != PDNS_OK) {
-        fprintf(stderr, "pacedns: option --server: bad address '%s': %s\n", v, why);
+        fprintf(stderr, "pacedns: option --server: bad %s '%s': %s\n",
+                strstr(v, "://") ? "URL" : "address", v, why);
         return -1;
     }
     a->com.servers[a->com.n_servers++] = v;
@@ -182,6 +183,11 @@ static int set_transport(cli_args *a, const cli_option *o, const char *v)
     return 0;
 }
 
+static int set_conns(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_uint("--conns", v, 1, 64, &a->com.opt.stream_conns);
+}
+
 /* -j N|auto: auto is one thread per core, at most PDNS_MAX_THREADS. */
 static int set_threads(cli_args *a, const cli_option *o, const char *v)
 {
@@ -217,8 +223,10 @@ static int show_help(cli_args *a, const cli_option *o, const char *v)
 
 /* Every option, in the order --help lists them. */
 static const cli_option options[] = {
-    {"server", 's', "ADDR[:PORT]", BOTH, FN(set_server),
-     "nameserver (repeatable; IPv6 as [addr]:port)"},
+    {"server", 's', "ADDR[:PORT]|URL", BOTH, FN(set_server),
+     "nameserver (repeatable; IPv6 as [addr]:port);\n"
+     "URL: tcp://ADDR[:PORT], tls://ADDR[:PORT] (853),\n"
+     "https://ADDR[:PORT]/PATH (443; DoH, HTTP/2)"},
     {"servers-file", 'S', "FILE", BOTH, STR(com.servers_file),
      "nameservers, one per line, '#' comments\n"
      "(resolve default: nameservers of /etc/resolv.conf)"},
@@ -248,6 +256,17 @@ static const cli_option options[] = {
     {"transport", 0, "T", BOTH, FN(set_transport),
      "udp (default: lean sockets, getdns for TCP) or\n"
      "getdns (getdns stub queries for everything)"},
+    {"tls-ca", 0, "FILE", BOTH, STR(com.opt.tls_ca),
+     "CA certificates (PEM) for tls:// and https://\n"
+     "servers (default: the system's)"},
+    {"tls-name", 0, "NAME", BOTH, STR(com.opt.tls_name),
+     "name the servers' certificates must carry\n"
+     "(default: the URL's address)"},
+    {"tls-insecure", 0, NULL, BOTH, FLAG(com.opt.tls_insecure, 1),
+     "do not verify certificates (a warning says so)"},
+    {"conns", 0, "N", BOTH, FN(set_conns),
+     "connections per tcp:// or tls:// server (1-64,\n"
+     "default 4; queries are pipelined on each)"},
     {"threads", 'j', "N|auto", BOTH, FN(set_threads),
      "N event loops on N threads (default 1; auto: one\n"
      "per core); names are shared out, every thread\n"

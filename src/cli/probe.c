@@ -228,6 +228,8 @@ static int finish(probe *c, int rc)
         else
             cli_print_probe_table(c->s.runner);
     }
+    if (!c->s.run_failed)
+        cli_print_conn_errors(c->s.runner);
     if (!c->a.com.quiet && !c->s.run_failed)
         cli_print_summary(c->s.runner);
     if (rc == 0 && c->s.signo)

@@ -376,6 +376,8 @@ static int finish(resolve *c, int rc)
     }
     if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats) != 0 && rc == 0)
         rc = EXIT_RUNTIME;
+    if (!c->s.run_failed)
+        cli_print_conn_errors(c->s.runner);
     if (!c->a.com.quiet && !c->s.run_failed)
         cli_print_summary(c->s.runner);
     if (rc == 0 && c->s.signo)

@@ -25,6 +25,9 @@ int cli_session_open(cli_session *s, const pdns_options *opt)
         return EXIT_RUNTIME;
     }
     s->loop_init = 1;
+    if (opt->tls_insecure)
+        fprintf(stderr, "pacedns: warning: --tls-insecure: tls:// and https:// servers' "
+                        "certificates are not verified\n");
     if ((st = pdns_runner_new(&s->loop, opt, &s->runner)) != PDNS_OK) {
         fprintf(stderr, "pacedns: cannot create runner: %s\n", pdns_strerror(st));
         return EXIT_RUNTIME;

@@ -33,6 +33,18 @@ void cli_print_summary(pdns_runner *r)
     }
 }
 
+void cli_print_conn_errors(pdns_runner *r)
+{
+    for (size_t i = 0; i < pdns_runner_server_count(r); i++) {
+        pdns_server_info s;
+        if (pdns_runner_server_info(r, i, &s) != PDNS_OK || !s.conn_failures)
+            continue;
+        fprintf(stderr, "pacedns: server %s: %llu of %llu connections failed; last: %s\n", s.server,
+                (unsigned long long)s.conn_failures, (unsigned long long)s.conn_opened,
+                s.conn_error && s.conn_error[0] ? s.conn_error : "?");
+    }
+}
+
 void cli_print_probe_table(pdns_runner *r)
 {
     printf("%-24s %11s %8s %8s %8s %12s %9s\n", "server", "optimal_qps", "loss_%", "p50_ms",

@@ -8,6 +8,9 @@
 
 /* resolve and probe: totals, statuses and one line per server, on stderr. */
 void cli_print_summary(pdns_runner *r);
+/* One stderr line per server whose connections failed (refused, TLS certificate or
+ * name), printed even with -q: the run went on over the other servers. */
+void cli_print_conn_errors(pdns_runner *r);
 
 /* probe: the rate found per server, with the loss and latency near it, on stdout. */
 void cli_print_probe_table(pdns_runner *r);

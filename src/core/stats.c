@@ -33,6 +33,7 @@ void pdns__stats_init(pdns__server_stats *s, const char *server)
     snprintf(s->server, sizeof s->server, "%s", server ? server : "");
     pdns__hist_reset(&s->lat);
     pdns__hist_reset(&s->lat_iv);
+    pdns__hist_reset(&s->conn.handshake);
     s->optimal_qps = -1.0;
     s->converged_after_s = -1.0;
 }
@@ -86,6 +87,12 @@ void pdns__stats_on_unreachable(pdns__server_stats *s, int send_error)
         s->send_errors++;
     else
         s->unreachable++;
+}
+
+void pdns__stats_on_reset(pdns__server_stats *s)
+{
+    s->resets++;
+    s->iv_lost++;
 }
 
 void pdns__stats_on_timeout(pdns__server_stats *s)
@@ -169,10 +176,23 @@ int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src)
     dst->ignored += src->ignored;
     dst->unreachable += src->unreachable;
     dst->send_errors += src->send_errors;
+    dst->resets += src->resets;
     for (size_t i = 0; i < PDNS__RCODE_SLOTS; i++)
         dst->rcodes[i] += src->rcodes[i];
     pdns__hist_merge(&dst->lat, &src->lat);
     pdns__hist_merge(&dst->lat_iv, &src->lat_iv);
+    if (src->conn.active) {
+        dst->conn.active = 1;
+        memcpy(dst->conn.transport, src->conn.transport, sizeof dst->conn.transport);
+        dst->conn.opened += src->conn.opened;
+        dst->conn.handshakes += src->conn.handshakes;
+        dst->conn.failures += src->conn.failures;
+        dst->conn.resets += src->conn.resets;
+        dst->conn.queries += src->conn.queries;
+        pdns__hist_merge(&dst->conn.handshake, &src->conn.handshake);
+        if (src->conn.last_error[0])
+            memcpy(dst->conn.last_error, src->conn.last_error, sizeof dst->conn.last_error);
+    }
     for (size_t i = 0; i < src->ts_len; i++) {
         const pdns__ts_point *b = &src->ts[i];
         if (i >= dst->ts_len) {
@@ -262,4 +282,27 @@ void pdns__stats_near(const pdns__server_stats *s, double opt, pdns__near_figure
         out->p50_ms = v50[n / 2];
         out->p99_ms = v99[n / 2];
     }
+}
+
+void pdns__conn_on_open(pdns__conn_stats *c)
+{
+    c->opened++;
+}
+
+void pdns__conn_on_ready(pdns__conn_stats *c, uint64_t handshake_ns)
+{
+    c->handshakes++;
+    pdns__hist_add(&c->handshake, (handshake_ns + 500) / 1000);
+}
+
+void pdns__conn_on_fail(pdns__conn_stats *c, const char *why)
+{
+    c->failures++;
+    snprintf(c->last_error, sizeof c->last_error, "%s", why ? why : "connection failed");
+}
+
+void pdns__conn_on_reset(pdns__conn_stats *c, const char *why)
+{
+    c->resets++;
+    snprintf(c->last_error, sizeof c->last_error, "%s", why ? why : "connection reset");
 }

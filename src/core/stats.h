@@ -24,13 +24,28 @@ typedef struct pdns__ts_point {
     double p50_ms, p99_ms; /* of answers received in the interval; -1 if none */
 } pdns__ts_point;
 
+/* Connection figures of a stream transport (tcp://, tls://, https://); filled by the
+ * transport through the pointer it is given at creation. */
+typedef struct pdns__conn_stats {
+    int active;           /* 1: the server is reached over streams (these figures count) */
+    char transport[8];    /* "udp", "tcp", "tls", "https" */
+    uint64_t opened;      /* connections attempted */
+    uint64_t handshakes;  /* connections that became usable (TCP connected, TLS/HTTP ready) */
+    uint64_t failures;    /* connections that never became usable (refused, TLS error) */
+    uint64_t resets;      /* usable connections that ended with queries pending on them */
+    uint64_t queries;     /* queries written on usable connections */
+    pdns__hist handshake; /* from connect() to usable, per connection */
+    char last_error[160]; /* the last connection failure, "" when none */
+} pdns__conn_stats;
+
 typedef struct pdns__server_stats {
-    char server[64];                                        /* "127.0.0.1:5300", "[::1]:5300" */
+    char server[176]; /* "127.0.0.1:5300", "[::1]:5300", "tls://127.0.0.1:853" (URL forms) */
     uint64_t sent, answered, timeouts, retries, tc, errors; /* errors: SERVFAIL+REFUSED */
     uint64_t malformed;   /* answers that matched a query but could not be used */
     uint64_t ignored;     /* datagrams that matched no query (stray, spoofed, late) */
     uint64_t unreachable; /* attempts ended by an ICMP error (port/host unreachable) */
     uint64_t send_errors; /* attempts ended by a failed send */
+    uint64_t resets;      /* attempts ended by their stream's end (tcp://, tls://, https://) */
     uint64_t rcodes[PDNS__RCODE_SLOTS];
     pdns__hist lat;    /* whole run */
     pdns__hist lat_iv; /* current interval */
@@ -42,6 +57,7 @@ typedef struct pdns__server_stats {
     double converged_after_s; /* < 0 when not converged */
     double *edges;
     size_t n_edges, edges_cap;
+    pdns__conn_stats conn;
 } pdns__server_stats;
 
 void pdns__stats_init(pdns__server_stats *s, const char *server);
@@ -55,6 +71,9 @@ void pdns__stats_on_malformed(pdns__server_stats *s);
 /* An attempt ended at once without reaching the server: an ICMP error (send_error 0)
  * or a failed send (1). Neither is a loss nor an answer. */
 void pdns__stats_on_unreachable(pdns__server_stats *s, int send_error);
+/* An attempt ended by the end of its stream (a reset): counted as lost in its interval,
+ * as a timeout is (a stream has no other loss). */
+void pdns__stats_on_reset(pdns__server_stats *s);
 /* End the current interval at t seconds: append a time-series point and reset the
  * interval counters. Returns 0, or -1 on allocation failure (the point is dropped). */
 int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qps);
@@ -76,5 +95,11 @@ typedef struct pdns__near_figures {
     double loss, p50_ms, p99_ms;
 } pdns__near_figures;
 void pdns__stats_near(const pdns__server_stats *s, double opt, pdns__near_figures *out);
+
+/* Connection events (stream transports). ns: the handshake's duration. */
+void pdns__conn_on_open(pdns__conn_stats *c);
+void pdns__conn_on_ready(pdns__conn_stats *c, uint64_t handshake_ns);
+void pdns__conn_on_fail(pdns__conn_stats *c, const char *why);
+void pdns__conn_on_reset(pdns__conn_stats *c, const char *why);
 
 #endif

@@ -424,6 +424,9 @@ static void on_reply(void *arg, const pdns__reply *rep)
         pdns__stats_on_malformed(&sv->st);
     } else if (rep->kind == PDNS__T_UNREACHABLE) {
         pdns__stats_on_unreachable(&sv->st, rep->send_error); /* not a loss: no ctl */
+    } else if (rep->kind == PDNS__T_RESET) {
+        pdns__stats_on_reset(&sv->st); /* a stream's loss */
+        pdns__ctl_on_loss(r, (size_t)a->srv, a->sent_ns, now);
     } else if (rep->kind == PDNS__T_ANSWER) {
         sv->last_answer_ns = now;
         pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
@@ -465,6 +468,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
         v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_TIMEOUT, rep->error);
         break;
     case PDNS__T_UNREACHABLE: /* ended at once: retry (elsewhere) at once */
+    case PDNS__T_RESET:
         v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_UNREACHABLE, rep->error);
         break;
     case PDNS__T_ERROR:
@@ -826,14 +830,20 @@ pdns_status pdns__engine_run(pdns__engine *r)
         return PDNS_ERR_STATE;
     if (!r->source && pdns__pendq_empty(&r->pend))
         r->source_eof = 1;
-    r->tvt =
-        r->opt.transport == PDNS_TRANSPORT_GETDNS ? &pdns__transport_getdns : &pdns__transport_udp;
+    r->tvt = &pdns__transport_select; /* picks each server's transport (transport/select.c) */
     if ((rc = init_handles(r)) != 0)
         goto fail_uv;
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
-        st = r->tvt->create(r->loop, &r->tshared, &sv->addr, r->opt.timeout_ms, &sv->tp, r->errbuf,
+        pdns__tcfg tc = {.timeout_ms = r->opt.timeout_ms,
+                         .mode = r->opt.transport,
+                         .tls_ca = r->opt.tls_ca,
+                         .tls_name = r->opt.tls_name,
+                         .tls_insecure = r->opt.tls_insecure,
+                         .conns = r->opt.stream_conns,
+                         .conn = &sv->st.conn};
+        st = r->tvt->create(r->loop, &r->tshared, &sv->addr, &tc, &sv->tp, r->errbuf,
                             sizeof r->errbuf);
         if (st != PDNS_OK)
             goto fail;
@@ -954,6 +964,10 @@ void pdns__engine_server_info(pdns__engine *r, size_t k, pdns_server_info *out)
         out->near_p50_ms = nf.p50_ms;
         out->near_p99_ms = nf.p99_ms;
     }
+    out->transport = pdns__proto_name(r->srv[k].addr.proto);
+    out->conn_opened = st->conn.opened;
+    out->conn_failures = st->conn.failures;
+    out->conn_error = st->conn.last_error;
 }
 
 void pdns__engine_totals(const pdns__engine *r, pdns_totals *out)

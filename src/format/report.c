@@ -47,6 +47,31 @@ static int add_latency(cJSON *root, const pdns__hist *h)
     return fail;
 }
 
+/* "connections" of a stream server: opened, handshakes (usable), failures, resets,
+ * handshake latency p50/p99 (ms, -1 without one), queries per usable connection. */
+static int add_connections(cJSON *root, const pdns__conn_stats *c)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, "connections");
+    const pdns__hist *h = &c->handshake;
+    int fail = 0;
+    if (!o)
+        return -1;
+    fail |= add_num(o, "opened", (double)c->opened);
+    fail |= add_num(o, "handshakes", (double)c->handshakes);
+    fail |= add_num(o, "failures", (double)c->failures);
+    fail |= add_num(o, "resets", (double)c->resets);
+    fail |= add_num(o, "handshake_p50_ms",
+                    h->count ? pdns__us_to_ms((double)pdns__hist_quantile(h, 0.50)) : -1);
+    fail |= add_num(o, "handshake_p99_ms",
+                    h->count ? pdns__us_to_ms((double)pdns__hist_quantile(h, 0.99)) : -1);
+    fail |= add_num(o, "queries", (double)c->queries);
+    fail |= add_num(o, "queries_per_connection",
+                    c->handshakes ? (double)c->queries / (double)c->handshakes : 0);
+    if (c->last_error[0])
+        fail |= !cJSON_AddStringToObject(o, "last_error", c->last_error);
+    return fail;
+}
+
 static int add_rcodes(cJSON *root, const pdns__server_stats *s)
 {
     cJSON *r = cJSON_AddObjectToObject(root, "rcodes");
@@ -112,6 +137,12 @@ cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
     fail |= add_num(root, "ignored", (double)s->ignored);
     fail |= add_num(root, "unreachable", (double)s->unreachable);
     fail |= add_num(root, "send_errors", (double)s->send_errors);
+    fail |= !cJSON_AddStringToObject(root, "transport",
+                                     s->conn.transport[0] ? s->conn.transport : "udp");
+    if (s->conn.active) {
+        fail |= add_num(root, "resets", (double)s->resets);
+        fail |= add_connections(root, &s->conn);
+    }
     fail |= add_latency(root, &s->lat);
     fail |=
         add_num(root, "answered_qps", duration_s > 0.0 ? (double)s->answered / duration_s : 0.0);

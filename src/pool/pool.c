@@ -71,8 +71,8 @@ struct pdns__pool {
     unsigned n;
     shard *sh;
     size_t n_srv;
-    char (*names)[64]; /* the servers' texts */
-    size_t rr;         /* submit: next engine */
+    char (*names)[PDNS__ADDR_TEXT_MAX]; /* the servers' texts */
+    size_t rr;                          /* submit: next engine */
     uv_mutex_t cb_mu;
     uv_mutex_t state_mu; /* stopping, abandon, start/end */
     int mutexes;         /* 0, 1: cb_mu, 2: both */
@@ -136,12 +136,13 @@ pdns_status pdns__pool_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, unsigne
     if (uv_mutex_init(&g->state_mu) != 0)
         goto fail_uv;
     g->mutexes = 2;
-    if (!(g->sh = calloc(n, sizeof *g->sh)) || !(g->names = calloc(g->n_srv + 1, 64)) ||
+    if (!(g->sh = calloc(n, sizeof *g->sh)) ||
+        !(g->names = calloc(g->n_srv + 1, sizeof *g->names)) ||
         !(g->merged = calloc(g->n_srv + 1, sizeof *g->merged)))
         goto fail;
     g->n = n;
     for (size_t k = 0; k < g->n_srv; k++) {
-        snprintf(g->names[k], 64, "%s", cfg->servers[k].text);
+        snprintf(g->names[k], sizeof g->names[k], "%s", cfg->servers[k].text);
         pdns__stats_init(&g->merged[k], cfg->servers[k].text);
     }
     for (unsigned i = 0; i < n; i++) {
@@ -444,7 +445,13 @@ pdns_status pdns__pool_server_info(const pdns__pool *g, size_t k, pdns_server_in
         if (i == 0) {
             out->controlled = si->controlled;
             out->phase = si->phase ? si->phase : "none";
+            out->transport = si->transport;
+            out->conn_error = si->conn_error;
         }
+        out->conn_opened += si->conn_opened;
+        out->conn_failures += si->conn_failures;
+        if (si->conn_error && si->conn_error[0])
+            out->conn_error = si->conn_error;
         if (si->optimal_qps >= 0)
             out->optimal_qps += si->optimal_qps;
         else

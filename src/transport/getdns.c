@@ -104,7 +104,7 @@ fail:
 }
 
 static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *server,
-                             unsigned timeout_ms, pdns__transport **out, char *err, size_t errcap)
+                             const pdns__tcfg *cfg, pdns__transport **out, char *err, size_t errcap)
 {
     pdns__transport *t;
     pdns_status st;
@@ -115,7 +115,7 @@ static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     t->loop = loop;
     t->gl = *shared;
     t->addr = *server;
-    t->timeout_ms = timeout_ms;
+    t->timeout_ms = cfg->timeout_ms;
     if ((st = gd_context(t, 0, err, errcap)) != PDNS_OK) {
         free(t);
         return st;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pacedns.h"
+#include "core/stats.h"
 #include "format/server.h"
 
 struct uv_loop_s;
@@ -15,14 +16,17 @@ struct uv_loop_s;
 typedef pdns_answer pdns__rr;
 
 typedef enum pdns__tkind {
-    PDNS__T_ANSWER = 0, /* a reply arrived: rcode, tc and records are valid */
-    PDNS__T_TIMEOUT,    /* no reply within the timeout */
-    PDNS__T_ERROR,      /* local failure; error says why */
-    PDNS__T_MALFORMED,  /* an answer that cannot be used (undecodable, other question,
-                           an error answer without the question); error says why */
-    PDNS__T_UNREACHABLE /* ended at once without an answer: the network reported the
-                           server unreachable (ICMP), or the send failed (send_error);
-                           error says why. Not a sign of load: retry elsewhere at once */
+    PDNS__T_ANSWER = 0,  /* a reply arrived: rcode, tc and records are valid */
+    PDNS__T_TIMEOUT,     /* no reply within the timeout */
+    PDNS__T_ERROR,       /* local failure; error says why */
+    PDNS__T_MALFORMED,   /* an answer that cannot be used (undecodable, other question,
+                            an error answer without the question); error says why */
+    PDNS__T_UNREACHABLE, /* ended at once without an answer: the network reported the
+                           server unreachable (ICMP), the send failed (send_error), or
+                           a stream could not be opened (refused, TLS failure); error
+                           says why. Not a sign of load: retry elsewhere at once */
+    PDNS__T_RESET        /* a stream (TCP, TLS, HTTP/2) ended while the query was pending
+                           on it: retry at once; a congestion signal (a stream's loss) */
 } pdns__tkind;
 
 typedef struct pdns__reply {
@@ -42,13 +46,24 @@ typedef void (*pdns__reply_cb)(void *arg, const pdns__reply *rep);
 
 typedef struct pdns__transport pdns__transport;
 
+/* What a transport is created with (per server; strings live as long as the engine). */
+typedef struct pdns__tcfg {
+    unsigned timeout_ms;    /* per attempt, from the send */
+    pdns_transport mode;    /* the run's --transport: GETDNS sends plain servers to getdns */
+    const char *tls_ca;     /* CA file (PEM) for tls:// and https://; NULL: system store */
+    const char *tls_name;   /* name to verify; NULL: the URL's address */
+    int tls_insecure;       /* 1: no certificate verification */
+    unsigned conns;         /* stream connections per server (0: the default) */
+    pdns__conn_stats *conn; /* where a stream transport counts its connections (or NULL) */
+} pdns__tcfg;
+
 typedef struct pdns__transport_vt {
     const char *name;
     /* One transport instance per server. timeout_ms is per attempt, from the send.
      * *shared is state common to all instances of this transport on the loop (NULL
      * at first; created by the first create, released by release_shared). */
     pdns_status (*create)(struct uv_loop_s *loop, void **shared, const pdns__addr *server,
-                          unsigned timeout_ms, pdns__transport **out, char *err, size_t errcap);
+                          const pdns__tcfg *cfg, pdns__transport **out, char *err, size_t errcap);
     /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
     pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                          pdns__reply_cb cb, void *arg);
@@ -63,5 +78,10 @@ typedef struct pdns__transport_vt {
 
 extern const pdns__transport_vt pdns__transport_getdns;
 extern const pdns__transport_vt pdns__transport_udp;
+extern const pdns__transport_vt pdns__transport_stream; /* tcp:// and tls:// (stream.c) */
+extern const pdns__transport_vt pdns__transport_doh;    /* https:// (doh.c) */
+/* The engine's one transport: picks, per server, the transport its URL and the run's
+ * mode ask for (select.c) and sends TCP after TC to getdns. */
+extern const pdns__transport_vt pdns__transport_select;
 
 #endif

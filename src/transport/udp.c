@@ -1,7 +1,6 @@
-/* transport_udp.c - the lean UDP transport: our own sockets on libuv, getdns for text.
+/* udp.c - the lean UDP transport: our own sockets on libuv, getdns for text.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <getdns/getdns_extra.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <string.h>
@@ -53,8 +52,8 @@
  *   malformed). The header's authority and additional counts are zeroed first, so
  *   getdns decodes the question and answer sections only. Header-only answers
  *   (NXDOMAIN, NODATA, SERVFAIL, REFUSED, TC) cost no decoding at all.
- * - TC: the engine asks again with tcp set; that goes to a getdns TCP transport for
- *   the same server, created on first use.
+ * - TC: the engine asks again with tcp set; select.c sends that to getdns over TCP,
+ *   never this transport.
  * - No malloc per query: query slots come from a free list grown in blocks. */
 
 #define NSOCK_MIN    4    /* sockets per server at least */
@@ -83,7 +82,6 @@ struct uq {
 };
 
 typedef struct lean_shared {
-    void *gd_shared; /* getdns transport's shared state (TCP fallback) */
     char *rxbuf;
     int rx_in_use;
     int refs;
@@ -118,8 +116,7 @@ struct pdns__transport {
     uq *free_list;
     void **blocks;
     size_t n_blocks;
-    uint64_t stray;       /* datagrams that matched no pending query */
-    pdns__transport *tcp; /* getdns transport for TC fallback */
+    uint64_t stray; /* datagrams that matched no pending query */
     int handles;
     int destroyed;
 };
@@ -482,39 +479,13 @@ static void on_datagram(usock *s, uint8_t *p, size_t n)
     }
     table_del(s, k);
     to_unlink(t, q);
-    if (m == PDNS__MATCH_HEADER_ERROR) {
-        /* matched on the ID alone: such an answer may only make us ask elsewhere */
-        pdns__reply er = {
-            .kind = PDNS__T_MALFORMED, .rcode = -1, .error = mr.why, .sent_ns = q->sent_ns};
-        finish(t, q, &er);
-        return;
+    {
+        pdns__reply_cb cb = q->cb;
+        void *arg = q->arg;
+        uint64_t sent_ns = q->sent_ns;
+        uq_put(t, q);
+        pdns__wire_deliver(p, n, m, &mr, sent_ns, cb, arg);
     }
-
-    pdns__reply rep = {
-        .kind = PDNS__T_ANSWER, .rcode = mr.rcode, .tc = mr.tc, .sent_ns = q->sent_ns};
-    if (mr.ancount == 0 || rep.tc) {
-        finish(t, q, &rep);
-        return;
-    }
-    getdns_dict *msg = NULL;
-    pdns__gdrecs recs;
-    /* Only the answer section is used, and getdns decodes every section it is given:
-     * zero NSCOUNT and ARCOUNT in the header (ours: the receive buffer) so that it stops
-     * after the answer. An authoritative answer often carries NS records and glue (6 of
-     * the 7 records of a host's A answer from NSD); getdns still decodes every record
-     * that is used. */
-    pdns__wire_set_nscount(p, 0);
-    pdns__wire_set_arcount(p, 0);
-    if (getdns_wire2msg_dict(p, n, &msg) != GETDNS_RETURN_GOOD || !msg) {
-        rep.kind = PDNS__T_MALFORMED;
-        rep.error = "malformed answer";
-        finish(t, q, &rep);
-        return;
-    }
-    pdns__gdrecs_from_reply(msg, &rep, &recs);
-    finish(t, q, &rep);
-    pdns__gdrecs_free(&recs);
-    getdns_dict_destroy(msg);
 }
 
 /* Text for an error that means "the server cannot be reached" (ICMP, reported on a
@@ -588,16 +559,8 @@ static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qt
     size_t len;
     const char *why;
 
-    if (tcp) {
-        if (!t->tcp) {
-            char err[128];
-            pdns_status st = pdns__transport_getdns.create(t->loop, &t->sh->gd_shared, &t->addr,
-                                                           t->timeout_ms, &t->tcp, err, sizeof err);
-            if (st != PDNS_OK)
-                return st;
-        }
-        return pdns__transport_getdns.query(t->tcp, qname, qtype, 1, cb, arg);
-    }
+    if (tcp) /* select.c sends TCP elsewhere */
+        return PDNS_ERR_INVALID;
     sweep_retired(t);
     if (!(q = uq_get(t)))
         return PDNS_ERR_NOMEM;
@@ -681,8 +644,6 @@ static void lean_release_shared(void *shared)
     lean_shared *sh = shared;
     if (!sh || --sh->refs > 0)
         return;
-    if (sh->gd_shared)
-        pdns__transport_getdns.release_shared(sh->gd_shared);
     free(sh->rxbuf);
     free(sh);
 }
@@ -694,9 +655,6 @@ static void lean_destroy(pdns__transport *t)
     int timer_open;
     if (!t)
         return;
-    if (t->tcp)
-        pdns__transport_getdns.destroy(t->tcp);
-    t->tcp = NULL;
     t->destroyed = 1;
     lean_release_shared(t->sh);
     t->sh = NULL;
@@ -718,7 +676,8 @@ static void lean_destroy(pdns__transport *t)
 }
 
 static pdns_status lean_create(uv_loop_t *loop, void **shared, const pdns__addr *server,
-                               unsigned timeout_ms, pdns__transport **out, char *err, size_t errcap)
+                               const pdns__tcfg *cfg, pdns__transport **out, char *err,
+                               size_t errcap)
 {
     pdns__transport *t;
     lean_shared *sh = *shared;
@@ -738,7 +697,7 @@ static pdns_status lean_create(uv_loop_t *loop, void **shared, const pdns__addr 
     t->sh = sh;
     sh->refs++; /* released by lean_destroy */
     t->addr = *server;
-    t->timeout_ms = timeout_ms;
+    t->timeout_ms = cfg->timeout_ms;
     pdns__addr_sockaddr(server, &t->ss);
     if ((rc = uv_timer_init(loop, &t->timer)) != 0)
         goto fail;
