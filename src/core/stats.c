@@ -189,6 +189,7 @@ int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src)
         dst->conn.failures += src->conn.failures;
         dst->conn.resets += src->conn.resets;
         dst->conn.queries += src->conn.queries;
+        dst->conn.http2 += src->conn.http2;
         pdns__hist_merge(&dst->conn.handshake, &src->conn.handshake);
         if (src->conn.last_error[0])
             memcpy(dst->conn.last_error, src->conn.last_error, sizeof dst->conn.last_error);

@@ -33,7 +33,8 @@ typedef struct pdns__conn_stats {
     uint64_t handshakes;  /* connections that became usable (TCP connected, TLS/HTTP ready) */
     uint64_t failures;    /* connections that never became usable (refused, TLS error) */
     uint64_t resets;      /* usable connections that ended with queries pending on them */
-    uint64_t queries;     /* queries written on usable connections */
+    uint64_t queries;     /* queries handed to a connection (queued or written) */
+    uint64_t http2;       /* https: answers that came over HTTP/2 */
     pdns__hist handshake; /* from connect() to usable, per connection */
     char last_error[160]; /* the last connection failure, "" when none */
 } pdns__conn_stats;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <string.h>
 
 #include "format/report.h"
 #include "format/profile.h"
@@ -67,6 +68,8 @@ static int add_connections(cJSON *root, const pdns__conn_stats *c)
     fail |= add_num(o, "queries", (double)c->queries);
     fail |= add_num(o, "queries_per_connection",
                     c->handshakes ? (double)c->queries / (double)c->handshakes : 0);
+    if (!strcmp(c->transport, "https"))
+        fail |= add_num(o, "http2_answers", (double)c->http2);
     if (c->last_error[0])
         fail |= !cJSON_AddStringToObject(o, "last_error", c->last_error);
     return fail;
