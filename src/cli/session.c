@@ -70,7 +70,8 @@ int cli_session_add_servers(cli_session *s, const cli_common *com, const char **
     return 0;
 }
 
-/* Whether a server ("127.0.0.1:53", "[::1]:53", as pdns_runner_server_info gives it) is
+/* Whether a server ("127.0.0.1:53", "[::1]:53", "tls://127.0.0.1:853", as
+ * pdns_runner_server_info gives it; a URL's scheme is skipped) is
  * on this machine or a private network: 127/8, 10/8, 172.16/12, 192.168/16, 169.254/16,
  * ::1, fc00::/7, fe80::/10 (and those IPv4 ranges IPv4-mapped). Anything else, or text
  * that does not parse, is not. */
@@ -82,6 +83,8 @@ static int server_is_local(const char *text)
     size_t len;
     if (!text)
         return 0;
+    if (strstr(text, "://"))
+        text = strstr(text, "://") + 3;
     if (text[0] == '[') {
         text++;
         end = strchr(text, ']');

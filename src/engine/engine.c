@@ -468,10 +468,10 @@ static void on_reply(void *arg, const pdns__reply *rep)
         v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_TIMEOUT, rep->error);
         break;
     case PDNS__T_UNREACHABLE: /* ended at once: retry (elsewhere) at once */
-    case PDNS__T_RESET:
         v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_UNREACHABLE, rep->error);
         break;
     case PDNS__T_ERROR:
+    case PDNS__T_RESET:     /* the stream ended under it (ERROR "connection reset") */
     case PDNS__T_MALFORMED: /* a local failure or an unusable answer */
     default:
         v = pdns__job_on_failure(&j->c, &cfg, PDNS__JF_ERROR, rep->error);

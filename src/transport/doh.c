@@ -25,8 +25,9 @@
  *   caps a server's connections at cfg->conns (default 2). Easy handles are kept per
  *   server and reused (their options are set once).
  * - The answer body goes through dns/match.c (question, type, class; ID 0) and
- *   pdns__wire_deliver, the UDP path. HTTP status other than 200: MALFORMED, with the
- *   status in the error (retried elsewhere).
+ *   pdns__wire_deliver, the UDP path. An HTTP status other than 200 is RESET (the
+ *   error says which status): a DoH front-end that drops a query (dnsdist) or is
+ *   overloaded (429, 503) says so that way, so it counts as the stream's loss.
  * - Timeouts: CURLOPT_TIMEOUT_MS per transfer (the attempt timeout) -> TIMEOUT.
  *   Connection failures (refused, TLS handshake, certificate, name) -> UNREACHABLE
  *   with curl's message, and a back-off as in stream.c: queries end at once until it
@@ -316,8 +317,10 @@ static void on_done(dq *q, CURLcode rc, const char *errbuf)
         t->backoff_ms = 0;
         t->backoff_until_ns = 0;
         if (status != 200) {
+            /* a front-end refusing the transfer (dnsdist answers a dropped query with
+             * an HTTP error; 429 and 503 are overload): the stream's loss */
             snprintf(why, sizeof why, "HTTP status %ld", status);
-            rep.kind = PDNS__T_MALFORMED;
+            rep.kind = PDNS__T_RESET;
             rep.error = why;
             break;
         }
