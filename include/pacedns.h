@@ -258,7 +258,9 @@ PDNS_API pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, doub
  * \return a string owned by the runner, valid until its next call */
 PDNS_API const char *pdns_runner_errmsg(const pdns_runner *r);
 
-/** Add a nameserver, "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53).
+/** Add a nameserver, "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53; UDP, TCP
+ * after TC), or a URL: "tcp://ADDR[:PORT]", "tls://ADDR[:PORT]" (DoT, port 853) or
+ * "https://ADDR[:PORT]/PATH" (DoH, port 443); the URL's host is an address.
  * \param r the runner (not yet running)
  * \param server the address text
  * \return PDNS_OK, PDNS_ERR_PARSE for a bad address, PDNS_ERR_INVALID for a duplicate */

@@ -184,8 +184,10 @@ static void test_scripted(void)
     CHECK(cJSON_GetArrayItem(edges, 0) && cJSON_GetArrayItem(edges, 0)->valuedouble == 120.0);
     CHECK(cJSON_GetArrayItem(edges, 1) && cJSON_GetArrayItem(edges, 1)->valuedouble == 180.25);
 
-    /* exactly the documented keys */
-    CHECK(cJSON_GetArraySize(j) == 19);
+    /* exactly the documented keys ("transport" since #15) */
+    CHECK(cJSON_GetArraySize(j) == 20);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "transport")), "udp");
+    CHECK(cJSON_GetObjectItemCaseSensitive(j, "connections") == NULL);
     CHECK(num(j, "malformed") == 0 && num(j, "ignored") == 0);
     CHECK(num(j, "unreachable") == 0 && num(j, "send_errors") == 0);
     cJSON_Delete(j);
@@ -213,7 +215,7 @@ static void test_empty_and_optional(void)
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "optimal_qps") == NULL);
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "edges") == NULL);
         CHECK(cJSON_GetObjectItemCaseSensitive(j, "converged_after_s") == NULL);
-        CHECK(cJSON_GetArraySize(j) == 16);
+        CHECK(cJSON_GetArraySize(j) == 17);
         cJSON_Delete(j);
     }
     pdns__stats_free(&s);
@@ -390,8 +392,52 @@ static void test_series_bounded(void)
     pdns__stats_free(&st);
 }
 
+/* A stream server: "resets" and "connections" (figures, handshake percentiles, queries
+ * per connection, the last error); merging two threads' figures sums them. */
+static void test_connections(void)
+{
+    pdns__server_stats a, b;
+    pdns__stats_init(&a, "tls://127.0.0.1:853");
+    pdns__stats_init(&b, "tls://127.0.0.1:853");
+    snprintf(a.conn.transport, sizeof a.conn.transport, "tls");
+    a.conn.active = 1;
+    for (int i = 0; i < 4; i++) {
+        pdns__conn_on_open(&a.conn);
+        pdns__conn_on_ready(&a.conn, (uint64_t)(i + 1) * 1000000u); /* 1..4 ms */
+    }
+    pdns__conn_on_open(&a.conn);
+    pdns__conn_on_fail(&a.conn, "tls://127.0.0.1:853: TLS certificate verify failed: x");
+    pdns__conn_on_reset(&a.conn, "tls://127.0.0.1:853: connection reset");
+    a.conn.queries = 400;
+    pdns__stats_on_send(&a, 0);
+    pdns__stats_on_reset(&a);
+    CHECK(a.resets == 1 && a.iv_lost == 1); /* a reset is the interval's loss */
+    cJSON *j = roundtrip(&a, 1.0);
+    if (j) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "connections");
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "transport")), "tls");
+        CHECK(num(j, "resets") == 1);
+        CHECK(num(c, "opened") == 5 && num(c, "handshakes") == 4 && num(c, "failures") == 1);
+        CHECK(num(c, "resets") == 1 && num(c, "queries") == 400);
+        CHECK(num(c, "queries_per_connection") == 100);
+        CHECK(num(c, "handshake_p50_ms") >= 1.9 && num(c, "handshake_p50_ms") <= 2.1);
+        CHECK(num(c, "handshake_p99_ms") >= 3.9 && num(c, "handshake_p99_ms") <= 4.1);
+        CHECK(cJSON_GetObjectItemCaseSensitive(c, "http2_answers") == NULL);
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "last_error")),
+                  "tls://127.0.0.1:853: connection reset");
+        cJSON_Delete(j);
+    }
+    b.conn = a.conn; /* the other thread saw the same */
+    pdns__stats_merge(&b, &a);
+    CHECK(b.conn.opened == 10 && b.conn.handshakes == 8 && b.conn.queries == 800);
+    CHECK(b.conn.handshake.count == 8 && b.resets == 1);
+    pdns__stats_free(&a);
+    pdns__stats_free(&b);
+}
+
 int main(void)
 {
+    test_connections();
     test_series_bounded();
     test_unreachable();
     test_merge();
