@@ -593,6 +593,12 @@ static int hedge(pdns__engine *r, uint64_t now)
 
 static void dispatch(pdns__engine *r);
 
+/* How long server s rests before it may take queries again (0: now). */
+static uint64_t server_rest_ns(const pdns__engine *r, size_t s, uint64_t now)
+{
+    return r->srv[s].tp && r->tvt->rest_ns ? r->tvt->rest_ns(r->srv[s].tp, now) : 0;
+}
+
 /* The kick: dispatch once after the loop's current turn. IMPLEMENTATION NOTES: a
  * check handle runs after the turn's I/O callbacks, so the completions of one poll are
  * all counted before one dispatch serves them (a 0-ms timer ran dispatch on the next
@@ -627,11 +633,16 @@ static void kick_stop(pdns__engine *r)
 static void dispatch(pdns__engine *r)
 {
     uint64_t now = uv_hrtime();
-    int progress = 1;
+    int progress = 1, any_awake = 0;
     size_t start = r->rr_next;
 
     if (r->state != PDNS__RS_RUNNING)
         return;
+    /* a server whose connections fail rests (see transport.h rest_ns) while another can
+     * take its queries; when all rest, they are tried anyway (their queries end at once
+     * with the reason, and the run ends instead of waiting) */
+    for (size_t s = 0; s < r->n_srv && !any_awake; s++)
+        any_awake = server_rest_ns(r, s, now) == 0;
     r->admit_left = PDNS__ADMIT_PER_TURN;
     r->admit_yield = 0;
     r->source_again = 0;
@@ -646,6 +657,8 @@ static void dispatch(pdns__engine *r)
                 pdns__ctl_on_limited(r, s);
                 continue;
             }
+            if (any_awake && server_rest_ns(r, s, now))
+                continue;
             if (!pdns__pacer_take(&sv->pacer, now))
                 continue;
             if (r->have_global && !pdns__pacer_take(&r->global, now)) {
@@ -679,6 +692,8 @@ static void dispatch(pdns__engine *r)
             if (sv->inflight >= sv->max_inflight)
                 continue;
             w = pdns__pacer_wait_ns(&sv->pacer, now);
+            if (any_awake && server_rest_ns(r, s, now) > w)
+                w = server_rest_ns(r, s, now);
             if (r->have_global) {
                 uint64_t g = pdns__pacer_wait_ns(&r->global, now);
                 if (g > w)

@@ -663,10 +663,16 @@ static void doh_release_shared(void *shared)
     }
 }
 
+static uint64_t doh_rest_ns(const pdns__transport *t, uint64_t now_ns)
+{
+    return t->backoff_until_ns > now_ns ? t->backoff_until_ns - now_ns : 0;
+}
+
 const pdns__transport_vt pdns__transport_doh = {
     .name = "doh",
     .create = doh_create,
     .query = doh_query,
     .destroy = doh_destroy,
     .release_shared = doh_release_shared,
+    .rest_ns = doh_rest_ns,
 };

@@ -119,6 +119,12 @@ static uint64_t sel_ignored(const pdns__transport *t)
     return vt->ignored ? vt->ignored(t->main) : 0;
 }
 
+static uint64_t sel_rest_ns(const pdns__transport *t, uint64_t now_ns)
+{
+    const pdns__transport_vt *vt = kinds[t->main_kind];
+    return vt->rest_ns ? vt->rest_ns(t->main, now_ns) : 0;
+}
+
 static void sel_release_shared(void *shared)
 {
     sel_shared *sh = shared;
@@ -136,5 +142,6 @@ const pdns__transport_vt pdns__transport_select = {
     .query = sel_query,
     .destroy = sel_destroy,
     .ignored = sel_ignored,
+    .rest_ns = sel_rest_ns,
     .release_shared = sel_release_shared,
 };

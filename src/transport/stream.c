@@ -888,6 +888,11 @@ static void st_release_shared(void *shared)
         free(sh);
 }
 
+static uint64_t st_rest_ns(const pdns__transport *t, uint64_t now_ns)
+{
+    return t->backoff_until_ns > now_ns ? t->backoff_until_ns - now_ns : 0;
+}
+
 const pdns__transport_vt pdns__transport_stream = {
     .name = "stream",
     .create = st_create,
@@ -895,4 +900,5 @@ const pdns__transport_vt pdns__transport_stream = {
     .destroy = st_destroy,
     .ignored = st_ignored,
     .release_shared = st_release_shared,
+    .rest_ns = st_rest_ns,
 };

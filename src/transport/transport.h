@@ -72,6 +72,10 @@ typedef struct pdns__transport_vt {
     void (*destroy)(pdns__transport *t);
     /* Datagrams received that matched no pending query (0 if not tracked). */
     uint64_t (*ignored)(const pdns__transport *t);
+    /* Nanoseconds until the server may be tried again (0: now): a stream transport whose
+     * connections failed rests for a back-off, and queries sent meanwhile end at once
+     * (NULL: never rests). */
+    uint64_t (*rest_ns)(const pdns__transport *t, uint64_t now_ns);
     /* Drop the creator's hold on the shared state (after every destroy). */
     void (*release_shared)(void *shared);
 } pdns__transport_vt;
