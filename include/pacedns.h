@@ -164,6 +164,7 @@ typedef enum pdns_transport {
 #define PDNS_MAX_TIMEOUT_MS 600000  /**< timeout_ms: 1 .. this */
 #define PDNS_MIN_INTERVAL_S 0.01    /**< interval_s: at least this ... */
 #define PDNS_MAX_INTERVAL_S 86400.0 /**< ... and at most this */
+#define PDNS_MAX_SHARDS     100000  /**< shards: at most this many */
 
 /** Runner options; initialise with pdns_options_init() then override fields. Ranges:
  * see PDNS_MAX_THREADS and the limits beside it; with threads > 1 a non-zero
@@ -204,6 +205,18 @@ typedef struct pdns_options {
                                    called from any thread; pdns_runner_submit only before
                                    pdns_runner_run; the stats document (per server, the
                                    threads' figures merged) is complete once done. */
+    unsigned shards;          /**< this process is one of N shards (processes, often on
+                                   other machines) sharing the same servers (default 0 or
+                                   1: none). Every rate limit (qps, max_total_qps,
+                                   max_inflight, the profile's start/min/max/total/step
+                                   rates) is divided by N, as for threads, so that N shards
+                                   together offer at most what one process would; the
+                                   in-flight cap is split exactly (shard i takes one more
+                                   when i < cap % N; at least 1, and at least threads).
+                                   The names are not chosen here: the caller gives each
+                                   shard its part of the input. The stats document says
+                                   "shard": {"index", "count"}. */
+    unsigned shard_index;     /**< this shard's 0-based index, below shards */
     pdns_result_cb on_result; /**< where records go; required */
     void *user;               /**< passed to on_result */
 } pdns_options;
@@ -252,6 +265,19 @@ PDNS_API pdns_status pdns_runner_set_profile(pdns_runner *r, const char *name_or
  * \param value its value
  * \return PDNS_OK, PDNS_ERR_INVALID (unknown key) or PDNS_ERR_RANGE */
 PDNS_API pdns_status pdns_runner_set_param(pdns_runner *r, const char *key, double value);
+
+/** Start server \p server at a known capacity instead of slow start: its controller
+ * begins at the profile's hold_fraction of its share of \p optimal_qps (divided by
+ * pdns_options.shards and .threads, like every rate limit) in congestion avoidance, so
+ * it keeps probing upward and backs off on congestion as usual (a capacity atlas,
+ * remembered from an earlier run, gives such figures). Ignored with a fixed qps.
+ * \param r the runner (not yet running)
+ * \param server a server already added (any spelling pdns_server_parse accepts)
+ * \param optimal_qps the whole server's capacity estimate, > 0
+ * \return PDNS_OK, PDNS_ERR_PARSE (bad address), PDNS_ERR_INVALID (not added),
+ *         PDNS_ERR_RANGE (not a positive finite rate) or PDNS_ERR_STATE */
+PDNS_API pdns_status pdns_runner_set_server_estimate(pdns_runner *r, const char *server,
+                                                     double optimal_qps);
 
 /** The message of the runner's last error (empty when none).
  * \param r the runner

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uv.h>
 
 #include "core/aimd.h"
 #include "core/pending.h"
+#include "core/split.h"
 #include "engine/engine.h"
 #include "format/report.h"
 #include "pacedns.h"
@@ -37,6 +39,7 @@ struct pdns_runner {
     size_t n_types;
     char *tls_ca, *tls_name; /* copies of the options' strings */
     pdns__addr *srv;
+    double *warm; /* [cap_srv] remembered capacities (pdns_runner_set_server_estimate) */
     size_t n_srv, cap_srv;
     pdns__aimd_params prof;
     char origin[256];
@@ -46,6 +49,7 @@ struct pdns_runner {
     rstate state;
     pdns__engine *eng;
     pdns__pool *pool;
+    double started_unix; /* wall clock at pdns_runner_run, seconds (sub-second) */
     char errbuf[256];
 };
 
@@ -72,7 +76,9 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         opt->retries > PDNS_MAX_RETRIES || opt->threads > PDNS_MAX_THREADS ||
         (opt->threads > 1 && opt->max_inflight && opt->max_inflight < opt->threads) ||
         !(opt->qps <= 0 || isfinite(opt->qps)) ||
-        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)) || opt->stream_conns > 64)
+        !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)) || opt->stream_conns > 64 ||
+        opt->shards > PDNS_MAX_SHARDS || (opt->shards > 1 && opt->shard_index >= opt->shards) ||
+        (opt->shards <= 1 && opt->shard_index != 0))
         return PDNS_ERR_RANGE;
     if (opt->dnssec) /* reserved: validation is not implemented */
         return PDNS_ERR_UNSUPPORTED;
@@ -144,13 +150,41 @@ pdns_status pdns_runner_add_server(pdns_runner *r, const char *server)
     if (r->n_srv == r->cap_srv) {
         size_t cap = r->cap_srv ? r->cap_srv * 2 : 4;
         pdns__addr *n = realloc(r->srv, cap * sizeof *n);
+        double *w;
         if (!n)
             return PDNS_ERR_NOMEM;
         r->srv = n;
+        if (!(w = realloc(r->warm, cap * sizeof *w)))
+            return PDNS_ERR_NOMEM;
+        r->warm = w;
         r->cap_srv = cap;
     }
+    r->warm[r->n_srv] = 0;
     r->srv[r->n_srv++] = a;
     return PDNS_OK;
+}
+
+pdns_status pdns_runner_set_server_estimate(pdns_runner *r, const char *server, double optimal_qps)
+{
+    pdns__addr a;
+    const char *why;
+    if (!r || !server)
+        return PDNS_ERR_INVALID;
+    if (r->state != RS_NEW)
+        return PDNS_ERR_STATE;
+    if (!(optimal_qps > 0) || !isfinite(optimal_qps))
+        return PDNS_ERR_RANGE;
+    if (pdns__addr_parse(server, &a, &why) != PDNS_OK) {
+        snprintf(r->errbuf, sizeof r->errbuf, "bad server address '%s': %s", server, why);
+        return PDNS_ERR_PARSE;
+    }
+    for (size_t i = 0; i < r->n_srv; i++)
+        if (strcmp(r->srv[i].text, a.text) == 0) {
+            r->warm[i] = optimal_qps;
+            return PDNS_OK;
+        }
+    snprintf(r->errbuf, sizeof r->errbuf, "server %s was not added", a.text);
+    return PDNS_ERR_INVALID;
 }
 
 static pdns_status add_cb(const char *text, void *ud)
@@ -286,9 +320,21 @@ pdns_status pdns_runner_run(pdns_runner *r)
     cfg.aimd = aimd;
     cfg.prof = r->prof;
     cfg.origin = r->origin;
+    cfg.warm_qps = r->warm;
+    cfg.warm_share = 1;
+    if (r->opt.shards > 1) { /* this process's share; a pool splits it again */
+        pdns__split_shard(&r->opt, &r->prof, r->opt.shards, r->opt.shard_index, &cfg.opt,
+                          &cfg.prof);
+        cfg.warm_share = 1.0 / r->opt.shards;
+    }
     cfg.source = r->source;
     cfg.source_user = r->source_user;
     r->state = RS_RUNNING;
+    {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+            r->started_unix = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
     if (r->opt.threads > 1) {
         st = pdns__pool_new(r->loop, &cfg, r->opt.threads, &r->pool);
         if (st == PDNS_OK)
@@ -353,6 +399,7 @@ void pdns_runner_free(pdns_runner *r)
     free(r->srv);
     free(r->tls_ca);
     free(r->tls_name);
+    free(r->warm);
     free(r->types);
     free(r);
 }
@@ -420,6 +467,9 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
     rep.fixed_qps = r->opt.qps;
     rep.profile = r->origin;
     rep.params = &r->prof;
+    rep.started_unix = r->started_unix;
+    rep.shards = r->opt.shards > 1 ? r->opt.shards : 1;
+    rep.shard_index = r->opt.shard_index;
     if (!(servers = calloc(r->n_srv + 1, sizeof *servers)))
         return NULL;
     rep.servers = servers;

@@ -58,6 +58,9 @@
  * Phases.
  *  - slow_start: rate x slow_start_factor per interval from start_qps until the first
  *    signal (finds the order of magnitude in log2(C/start) intervals).
+ *  - warm start (pdns__aimd_warm, a capacity remembered from an earlier run): no slow
+ *    start; avoid from hold_fraction x the remembered estimate, so the first intervals
+ *    already run near capacity and the first edge measures it afresh.
  *  - avoid: congestion avoidance, rate + step per interval, step = max(increase_qps,
  *    increase_fraction x last edge): additive inside an epoch yet scale-free across
  *    servers. Below the hold level the step is at least a quarter of the gap to it
@@ -431,6 +434,15 @@ static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsign
     a->last_sig = sig;
     a->decreases++;
     return r;
+}
+
+void pdns__aimd_warm(pdns__aimd *a, double estimate)
+{
+    if (!(estimate > 0) || !isfinite(estimate))
+        return;
+    a->estimate = estimate;
+    a->rate = pdns__aimd_clamp(a, a->p.hold_fraction * estimate);
+    a->phase = PDNS__AIMD_AVOID;
 }
 
 /* Additive step: max(increase_qps, increase_fraction x reference). */

@@ -135,6 +135,13 @@ void pdns__aimd_params_default(pdns__aimd_params *p);
  * parameters are copied; they must be valid (pdns__profile_validate). */
 void pdns__aimd_init(pdns__aimd *a, const pdns__aimd_params *p, uint64_t now_ns);
 
+/* Warm start (a capacity known from an earlier run): the estimate becomes estimate and
+ * the rate hold_fraction x estimate (clamped), in congestion avoidance, so the controller
+ * skips slow start, keeps stepping upward and records edges as usual; its first edge
+ * replaces the remembered estimate. Call right after pdns__aimd_init; estimate <= 0
+ * (or not finite) changes nothing. */
+void pdns__aimd_warm(pdns__aimd *a, double estimate);
+
 /* Close the interval (previous update or init .. now_ns) with sample s: evaluate the
  * signals of this interval and of earlier intervals that got late loss, then decrease
  * (congestion) or increase (per phase; never while sender-limited). Returns the new

@@ -27,3 +27,12 @@ void pdns__split_share(const pdns_options *opt, const pdns__aimd_params *prof, u
     q->max_total_qps /= n;
     q->increase_qps /= n;
 }
+
+void pdns__split_shard(const pdns_options *opt, const pdns__aimd_params *prof, unsigned n,
+                       unsigned i, pdns_options *o, pdns__aimd_params *q)
+{
+    pdns__split_share(opt, prof, n, i, o, q);
+    o->threads = opt->threads;
+    if (n > 1 && opt->threads > 1 && o->max_inflight < opt->threads)
+        o->max_inflight = opt->threads;
+}

@@ -17,4 +17,10 @@ unsigned pdns__default_inflight(const pdns_options *opt);
 void pdns__split_share(const pdns_options *opt, const pdns__aimd_params *prof, unsigned n,
                        unsigned i, pdns_options *o_out, pdns__aimd_params *prof_out);
 
+/* Shard i of n processes: the same division as pdns__split_share (one level up: each
+ * shard's pool then splits its share over its threads), keeping opt->threads; the
+ * in-flight share is at least the thread count so each thread keeps one slot. */
+void pdns__split_shard(const pdns_options *opt, const pdns__aimd_params *prof, unsigned n,
+                       unsigned i, pdns_options *o_out, pdns__aimd_params *prof_out);
+
 #endif

@@ -40,6 +40,7 @@ struct pdns__ctl {
     double fixed_qps;
     pdns__aimd_params p;
     char origin[256]; /* profile name or path, for messages */
+    double *warm;     /* [n] this engine's share of a remembered capacity, or NULL */
     ctl_srv *s;
     size_t n;
     uv_timer_t timer;
@@ -54,6 +55,12 @@ pdns_status pdns__ctl_init(pdns__engine *r, const pdns__engine_cfg *cfg)
     r->ctl->fixed_qps = cfg->opt.qps;
     r->ctl->p = cfg->prof;
     snprintf(r->ctl->origin, sizeof r->ctl->origin, "%s", cfg->origin ? cfg->origin : "default");
+    if (cfg->warm_qps && cfg->n_servers) {
+        if (!(r->ctl->warm = malloc(cfg->n_servers * sizeof *r->ctl->warm)))
+            return PDNS_ERR_NOMEM;
+        for (size_t s = 0; s < cfg->n_servers; s++)
+            r->ctl->warm[s] = cfg->warm_qps[s] * (cfg->warm_share > 0 ? cfg->warm_share : 1);
+    }
     return PDNS_OK;
 }
 
@@ -73,6 +80,8 @@ pdns_status pdns__ctl_start(pdns__engine *r, uint64_t now_ns)
         double rate = c->fixed_qps;
         if (c->aimd) {
             pdns__aimd_init(&cs->a, &c->p, now_ns);
+            if (c->warm)
+                pdns__aimd_warm(&cs->a, c->warm[s]);
             rate = pdns__aimd_rate(&cs->a);
         }
         pdns__hist_reset(&cs->lat);
@@ -205,6 +214,7 @@ void pdns__ctl_free(pdns__engine *r)
     if (!r->ctl)
         return;
     free(r->ctl->s);
+    free(r->ctl->warm);
     free(r->ctl);
     r->ctl = NULL;
 }

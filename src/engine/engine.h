@@ -31,6 +31,9 @@ typedef struct pdns__engine_cfg {
     int aimd;               /* 1: the controller; 0: the fixed opt.qps */
     pdns__aimd_params prof; /* the controller's parameters (validated) */
     const char *origin;     /* the profile's name or path, for the stats */
+    const double *warm_qps; /* [n_servers] remembered whole-server capacities (<= 0:
+                               none), or NULL: those servers skip slow start */
+    double warm_share;      /* this engine's share of warm_qps (1/(shards x threads)) */
     pdns_source_fn source;  /* names, or NULL (submissions only) */
     void *source_user;
 } pdns__engine_cfg;

@@ -238,8 +238,17 @@ char *pdns__report_json(const pdns__report *rep, int pretty)
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cJSON_AddStringToObject(doc, "pacedns_version", PDNS_VERSION);
     cJSON_AddStringToObject(doc, "started", started);
+    if (rep->started_unix > 0)
+        cJSON_AddNumberToObject(doc, "started_unix", round(rep->started_unix * 1000.0) / 1000.0);
     cJSON_AddNumberToObject(doc, "duration_s", round(dur * 1000.0) / 1000.0);
     cJSON_AddNumberToObject(doc, "threads", rep->threads > 1 ? rep->threads : 1);
+    if (rep->shards > 1) {
+        cJSON *sh = cJSON_AddObjectToObject(doc, "shard");
+        if (sh) {
+            cJSON_AddNumberToObject(sh, "index", rep->shard_index);
+            cJSON_AddNumberToObject(sh, "count", rep->shards);
+        }
+    }
     add_controller(doc, rep);
     totals = cJSON_AddObjectToObject(doc, "totals");
     if (totals) {

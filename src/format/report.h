@@ -12,6 +12,9 @@
 
 typedef struct pdns__report {
     time_t started;
+    double started_unix;  /* the same, in seconds with a fraction; 0 unknown */
+    unsigned shards;      /* > 1: one of this many shards ... */
+    unsigned shard_index; /* ... this one */
     double duration_s;
     unsigned threads;
     int aimd;            /* controller on */

@@ -297,6 +297,53 @@ static void test_grid(void)
                 }
 }
 
+/* Warm start from a remembered capacity: the first interval already runs at
+ * hold_fraction x the estimate (cold: start_qps), no slow start; the controller still
+ * finds the real capacity when the remembered one was wrong, in both directions. */
+static void test_warm(void)
+{
+    static const double caps[] = {1000, 5000};
+    for (size_t c = 0; c < 2; c++) {
+        pdns__aimd a;
+        pdns__aimd_params p = params_for(caps[c]);
+        sim s;
+        sim_out o;
+        run_stats st;
+        uint64_t now = 5 * NS;
+        sim_init(&s, SIM_DROP, caps[c]);
+        pdns__aimd_init(&a, &p, now);
+        pdns__aimd_warm(&a, caps[c]);
+        CHECK(fabs(pdns__aimd_rate(&a) - p.hold_fraction * caps[c]) < 1e-6);
+        CHECK(pdns__aimd_phase_of(&a) == PDNS__AIMD_AVOID);
+        CHECK(pdns__aimd_optimal_qps(&a) == caps[c]);
+        now = sim_step(&s, &a, now, &o);
+        CHECK(o.sent >= 0.8 * caps[c] * ((double)pdns__aimd_interval_ns(&a) / 1e9) * 0.9);
+        sim_run(&s, &a, &now, 40, &st);
+        CHECK(fabs(st.est - caps[c]) <= 0.05 * caps[c]);
+        CHECK(st.loss_last <= 0.01);
+        /* a stale memory: remembered 2x too high, or 3x too low */
+        for (int k = 0; k < 2; k++) {
+            double rem = k ? caps[c] / 3 : caps[c] * 2;
+            now = 5 * NS;
+            sim_init(&s, SIM_DROP, caps[c]);
+            pdns__aimd_init(&a, &p, now);
+            pdns__aimd_warm(&a, rem);
+            sim_run(&s, &a, &now, 60, &st);
+            CHECK(fabs(st.est - caps[c]) <= 0.05 * caps[c]);
+        }
+    }
+    /* nothing remembered: unchanged */
+    {
+        pdns__aimd a;
+        pdns__aimd_params p = params_for(1000);
+        pdns__aimd_init(&a, &p, NS);
+        pdns__aimd_warm(&a, 0);
+        pdns__aimd_warm(&a, NAN);
+        CHECK(pdns__aimd_phase_of(&a) == PDNS__AIMD_SLOW_START &&
+              pdns__aimd_rate(&a) == p.start_qps);
+    }
+}
+
 /* Capacity halves mid-run, then doubles back: the estimate follows within 20 s. */
 static void test_follow(void)
 {
@@ -625,5 +672,6 @@ int main(void)
     test_host_latency_noise();
     test_grid();
     test_follow();
+    test_warm();
     return CHECK_DONE();
 }
