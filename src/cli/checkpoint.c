@@ -240,7 +240,10 @@ static int compare_fp(const cJSON *was, const cJSON *now, const char *path, char
 {
     static const struct {
         const char *key, *opt;
-    } opts[] = {{"types", "-t/--type"}, {"format", "-f/--format"}, {"fcrdns", "--fcrdns"}};
+    } opts[] = {{"types", "-t/--type"},
+                {"format", "-f/--format"},
+                {"fcrdns", "--fcrdns"},
+                {"shard", "--shard/--shard-by"}};
     const cJSON *wi = cJSON_GetObjectItemCaseSensitive(was, "inputs");
     const cJSON *ni = cJSON_GetObjectItemCaseSensitive(now, "inputs");
     const cJSON *wo = cJSON_GetObjectItemCaseSensitive(was, "options");
@@ -291,7 +294,7 @@ static int compare_fp(const cJSON *was, const cJSON *now, const char *path, char
 
 int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs,
                          const uint16_t *types, size_t n_types, const char *format, int fcrdns,
-                         const char *path, char *err, size_t errcap)
+                         const char *shard, const char *path, char *err, size_t errcap)
 {
     static const char *const stdin_only[] = {"-"};
     static const uint16_t type_a = 1;
@@ -329,7 +332,8 @@ int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs
     }
     if (!cJSON_AddStringToObject(opt, "types", tl) ||
         !cJSON_AddStringToObject(opt, "format", format ? format : "ndjson") ||
-        !cJSON_AddBoolToObject(opt, "fcrdns", fcrdns))
+        !cJSON_AddBoolToObject(opt, "fcrdns", fcrdns) ||
+        (shard && !cJSON_AddStringToObject(opt, "shard", shard)))
         goto nomem;
     if (c->fingerprint && compare_fp(c->fingerprint, fp, path, err, errcap) != 0)
         goto fail;

@@ -70,11 +70,13 @@ int cli_ckpt_record(cli_ckpt *c, uint64_t line, unsigned line_records, const cha
 int cli_ckpt_skip(cli_ckpt *c, uint64_t line);
 
 /* Set the fingerprint of this run: the inputs (absolute paths, sizes, mtimes; "-" is
- * stdin) and the options that shape records. When a loaded checkpoint (`path`) already
- * set one, the two must match. Returns 0, or -1 with a message naming what differs. */
+ * stdin) and the options that shape records, and the shard ("I/N by line|zone", NULL
+ * when not sharded: a shard's checkpoint resumes only that shard). When a loaded
+ * checkpoint (`path`) already set one, the two must match. Returns 0, or -1 with a
+ * message naming what differs. */
 int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs,
                          const uint16_t *types, size_t n_types, const char *format, int fcrdns,
-                         const char *path, char *err, size_t errcap);
+                         const char *shard, const char *path, char *err, size_t errcap);
 
 /* Write the checkpoint (c->output, out_dev/out_ino, the fingerprint, out_bytes) to path
  * atomically and durably: temp file, fsync, rename, fsync of the directory. Returns 0

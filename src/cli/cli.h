@@ -37,6 +37,10 @@ typedef struct cli_common {
     size_t n_sets;                  /* */
     int quiet;                      /* -q */
     int progress;                   /* -1 auto (stderr is a terminal), 0 off, 1 forced */
+    const char *shard;              /* --shard I/N|auto (resolved into opt.shards) */
+    int shard_by_zone;              /* --shard-by zone (default: line) */
+    const char *atlas;              /* --atlas FILE */
+    double atlas_max_age_s;         /* --atlas-max-age (default 86400) */
 } cli_common;
 
 /* Settings only resolve takes (--fcrdns is opt.fcrdns). */
@@ -68,5 +72,6 @@ typedef struct cli_args {
 /* The commands: argv[0] is the command's name. Return the exit status. */
 int cli_resolve_main(int argc, char **argv);
 int cli_probe_main(int argc, char **argv);
+int cli_merge_main(int argc, char **argv); /* merge.c: the shards' stats and records */
 
 #endif

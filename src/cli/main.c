@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atlas.h"
 #include "cli.h"
 #include "options.h"
 
@@ -14,6 +15,8 @@ static const struct {
 } commands[] = {
     {"resolve", cli_resolve_main},
     {"probe", cli_probe_main},
+    {"merge", cli_merge_main},
+    {"atlas", cli_atlas_main},
 };
 
 int main(int argc, char **argv)

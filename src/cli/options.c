@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "options.h"
+#include "shard.h"
 
 /* One option: how it is spelled, which commands take it, what it does, its help. */
 typedef struct cli_option {
@@ -209,6 +210,25 @@ static int set_duration(cli_args *a, const cli_option *o, const char *v)
     return parse_double("--duration", v, 0.1, 86400, &a->probe.duration_s);
 }
 
+/* --shard-by line|zone */
+static int set_shard_by(cli_args *a, const cli_option *o, const char *v)
+{
+    if (!strcmp(v, "line")) {
+        a->com.shard_by_zone = 0;
+    } else if (!strcmp(v, "zone")) {
+        a->com.shard_by_zone = 1;
+    } else {
+        fprintf(stderr, "pacedns: option --shard-by: '%s' is not line or zone\n", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_atlas_max_age(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--atlas-max-age", v, 0, 1e9, &a->com.atlas_max_age_s);
+}
+
 static int show_help(cli_args *a, const cli_option *o, const char *v)
 {
     cli_usage(stdout);
@@ -290,6 +310,25 @@ static const cli_option options[] = {
      "continue an interrupted run from its checkpoint,\n"
      "appending to its output; refused unless the output,\n"
      "inputs, -t, -f and --fcrdns are the same"},
+    {"shard", 0, "I/N|auto", BOTH, STR(com.shard),
+     "this process is shard I of N (0-based): it takes\n"
+     "its part of the input and 1/N of every rate and\n"
+     "in-flight limit; auto: from JOB_COMPLETION_INDEX +\n"
+     "PACEDNS_SHARDS (Kubernetes) or SLURM_ARRAY_TASK_ID -\n"
+     "SLURM_ARRAY_TASK_MIN + SLURM_ARRAY_TASK_COUNT (Slurm);\n"
+     "{shard} in -o, --stats, --checkpoint, --resume\n"
+     "is replaced by I"},
+    {"shard-by", 0, "line|zone", CLI_RESOLVE, FN(set_shard_by),
+     "line (default): line number mod N, even shares;\n"
+     "zone: hash of the parent zone, a zone's names on\n"
+     "one shard (local caches), uneven when few zones"},
+    {"atlas", 0, "FILE", BOTH, STR(com.atlas),
+     "capacity atlas: servers found in FILE (recent\n"
+     "entries) start near their known capacity instead\n"
+     "of slow start; what this run learned is merged in"},
+    {"atlas-max-age", 0, "S", BOTH, FN(set_atlas_max_age),
+     "atlas entries older than S seconds are not used\n"
+     "(default 86400)"},
     {"quiet", 'q', NULL, BOTH, FLAG(com.quiet, 1), "no summary and no progress on stderr"},
     {"progress", 0, NULL, BOTH, FLAG(com.progress, 1),
      "progress line on stderr even when not a terminal"},
@@ -307,6 +346,8 @@ void cli_usage(FILE *fp)
 {
     fputs("usage: pacedns resolve [OPTIONS] [FILE...]\n"
           "       pacedns probe -s SERVER [-s ...] [--names FILE | --zone ZONE] [OPTIONS]\n"
+          "       pacedns merge STATS... [--records FILE... [-o MERGED]] [--stats OUT]\n"
+          "       pacedns atlas show FILE | atlas add FILE SERVER QPS\n"
           "       pacedns --version | --help\n"
           "\n"
           "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
@@ -353,6 +394,7 @@ int cli_args_init(cli_args *a, cli_cmd cmd, int argc)
     a->cmd = cmd;
     pdns_options_init(&a->com.opt);
     a->com.progress = -1;
+    a->com.atlas_max_age_s = 86400;
     a->com.servers = calloc((size_t)argc + 1, sizeof *a->com.servers);
     return a->com.servers ? 0 : -1;
 }
@@ -429,6 +471,8 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
     }
     a->operands = (const char **)(argv + optind);
     a->n_operands = (size_t)(argc - optind);
+    if (cli_shard_resolve(&a->com) != 0)
+        return -1;
     if (a->com.opt.threads > 1 && a->com.opt.max_inflight &&
         a->com.opt.max_inflight < a->com.opt.threads) {
         fprintf(stderr,

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atlas.h"
 #include "options.h"
+#include "shard.h"
 #include "session.h"
 #include "summary.h"
 
@@ -35,6 +37,7 @@ typedef struct probe {
     int bad; /* a whole pass gave no usable line */
     uv_timer_t timer;
     int timer_init;
+    char *stats_path; /* --stats with {shard} replaced */
 } probe;
 
 /* Whether an input line gives at least one query: "NAME [TYPE]" with a valid name or
@@ -194,7 +197,7 @@ static int configure(probe *c)
         return EXIT_USAGE;
     }
     if ((rc = cli_session_set_profile(&c->s, &c->a.com, c->a.com.profile)) != 0 ||
-        (rc = open_source(c)) != 0)
+        (rc = open_source(c)) != 0 || (rc = cli_atlas_apply(c->s.runner, &c->a.com)) != 0)
         return rc;
     cli_session_raise_nofile(&c->s, &c->a.com.opt);
     if ((rc = cli_session_signals(&c->s)) != 0)
@@ -220,7 +223,9 @@ static int finish(probe *c, int rc)
                 c->in ? pdns_reader_error(c->in) : "cannot reopen the names file");
         rc = EXIT_RUNTIME;
     }
-    if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats) != 0 && rc == 0)
+    if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats, NULL) != 0 && rc == 0)
+        rc = EXIT_RUNTIME;
+    if (!c->s.run_failed && !c->bad && cli_atlas_record(c->s.runner, &c->a.com) != 0 && rc == 0)
         rc = EXIT_RUNTIME;
     if (rc == 0) {
         if (c->a.com.opt.qps > 0)
@@ -259,6 +264,12 @@ int cli_probe_main(int argc, char **argv)
         rc = rc > 0 ? 0 : EXIT_USAGE;
         goto out_args;
     }
+    if (cli_shard_path(&c->a.com, c->a.com.stats, &c->stats_path) != 0) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out_args;
+    }
+    c->a.com.stats = c->stats_path;
     opt->on_result = on_result;
     opt->user = c;
     if ((rc = cli_session_open(&c->s, opt)) == 0 && (rc = configure(c)) == 0) {
@@ -271,6 +282,7 @@ int cli_probe_main(int argc, char **argv)
     pdns_reader_close(c->in);
     rc = cli_session_end(&c->s, rc);
 out_args:
+    free(c->stats_path);
     cli_args_free(&c->a);
     free(c);
     return rc;

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 
+#include "atlas.h"
 #include "pipein.h"
+#include "shard.h"
 #include "checkpoint.h"
 #include "options.h"
 #include "session.h"
@@ -33,14 +36,29 @@ typedef struct resolve {
     char *ms_buf;    /* open_memstream buffer of ms */
     size_t ms_size;  /* */
     pdns_writer *mw; /* writer on ms */
+    cli_inmap inmap; /* the whole input's lines, for pacedns merge */
+    char *paths[4];  /* -o, --checkpoint, --resume, --stats with {shard} replaced */
 } resolve;
+
+#define SHARD_SKIP_PER_CALL 65536 /* other shards' lines passed over in one source call */
 
 /* The next input line not done by an interrupted run (under s.mu). */
 static int source_next(resolve *c, char *name, size_t cap, uint64_t *line)
 {
+    unsigned skipped = 0;
     for (;;) {
         int rc = c->pipe ? cli_pipein_next(c->pipe, name, cap, line)
                          : pdns_reader_next(c->in, name, cap, line);
+        if (rc == 0)
+            c->inmap.complete = 1;
+        if (rc == 1 && cli_inmap_add(&c->inmap, *line, name) != 0)
+            return -1;
+        if (rc == 1 && !cli_shard_mine(&c->a.com, *line, name)) {
+            /* another shard's line; a long run of them yields to the loop now and then */
+            if (++skipped >= SHARD_SKIP_PER_CALL)
+                return PDNS_SOURCE_AGAIN;
+            continue;
+        }
         if (rc != 1 || !c->use_ckpt) /* 2 (a pipe has no line yet) goes to the runner */
             return rc;
         if (cli_ckpt_skip(&c->ckpt, *line))
@@ -185,8 +203,12 @@ static int open_writers(resolve *c)
 static int fingerprint(resolve *c, const char *path, char *err, size_t errcap)
 {
     const pdns_options *o = &c->a.com.opt;
+    char shard[64];
+    snprintf(shard, sizeof shard, "%u/%u by %s", o->shard_index, o->shards,
+             c->a.com.shard_by_zone ? "zone" : "line");
     return cli_ckpt_fingerprint(&c->ckpt, c->a.operands, c->a.n_operands, o->types, o->n_types,
-                                c->a.res.fmt, o->fcrdns, path, err, errcap);
+                                c->a.res.fmt, o->fcrdns, o->shards > 1 ? shard : NULL, path, err,
+                                errcap);
 }
 
 /* --resume: load the checkpoint and reopen the output it names (its absolute path),
@@ -331,7 +353,7 @@ static int configure(resolve *c)
     int rc;
     if ((rc = cli_session_add_servers(&c->s, &c->a.com, &resolv_conf)) != 0 ||
         (rc = cli_session_set_profile(&c->s, &c->a.com, choose_profile(c, resolv_conf))) != 0 ||
-        (rc = open_io(c)) != 0)
+        (rc = open_io(c)) != 0 || (rc = cli_atlas_apply(c->s.runner, &c->a.com)) != 0)
         return rc;
     cli_session_raise_nofile(&c->s, &c->a.com.opt);
     return cli_session_signals(&c->s);
@@ -346,6 +368,19 @@ static int start_checkpoints(resolve *c)
     checkpoint_now(c);
     return cli_session_timer(&c->s, &c->ckpt_timer, checkpoint_tick, c, CKPT_EVERY_MS,
                              &c->ckpt_timer_init, "checkpoint timer");
+}
+
+/* The stats document's "input" object (the input map, see shard.h), or NULL. */
+static void *cli_stats_extra(resolve *c)
+{
+    cJSON *x = cJSON_CreateObject(), *in = cli_inmap_json(&c->inmap, &c->a.com);
+    if (!x || !in) {
+        cJSON_Delete(x);
+        cJSON_Delete(in);
+        return NULL;
+    }
+    cJSON_AddItemToObject(x, "input", in);
+    return x;
 }
 
 /* After the run: the last checkpoint, the output flushed, input and write errors,
@@ -374,7 +409,10 @@ static int finish(resolve *c, int rc)
                 c->pipe ? cli_pipein_error(c->pipe) : pdns_reader_error(c->in));
         rc = EXIT_RUNTIME;
     }
-    if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats) != 0 && rc == 0)
+    if (c->a.com.stats && cli_write_stats(c->s.runner, c->a.com.stats, cli_stats_extra(c)) != 0 &&
+        rc == 0)
+        rc = EXIT_RUNTIME;
+    if (!c->s.run_failed && cli_atlas_record(c->s.runner, &c->a.com) != 0 && rc == 0)
         rc = EXIT_RUNTIME;
     if (!c->s.run_failed)
         cli_print_conn_errors(c->s.runner);
@@ -392,6 +430,7 @@ static void release(resolve *c)
         uv_close((uv_handle_t *)&c->ckpt_timer, NULL);
     cli_session_close_handles(&c->s);
     cli_ckpt_free(&c->ckpt);
+    cli_inmap_free(&c->inmap);
     pdns_writer_free(c->mw);
     if (c->ms)
         fclose(c->ms);
@@ -419,6 +458,19 @@ int cli_resolve_main(int argc, char **argv)
         rc = rc > 0 ? 0 : EXIT_USAGE;
         goto out_args;
     }
+    /* one command line serves every shard: {shard} in the file names */
+    if (cli_shard_path(&c->a.com, c->a.res.output, &c->paths[0]) != 0 ||
+        cli_shard_path(&c->a.com, c->a.res.ckpt_path, &c->paths[1]) != 0 ||
+        cli_shard_path(&c->a.com, c->a.res.resume_path, &c->paths[2]) != 0 ||
+        cli_shard_path(&c->a.com, c->a.com.stats, &c->paths[3]) != 0) {
+        fprintf(stderr, "pacedns: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out_args;
+    }
+    c->a.res.output = c->paths[0];
+    c->a.res.ckpt_path = c->paths[1];
+    c->a.res.resume_path = c->paths[2];
+    c->a.com.stats = c->paths[3];
     c->output = c->a.res.output;
     c->ckpt_path = c->a.res.ckpt_path;
     c->a.com.opt.on_result = on_result;
@@ -431,6 +483,8 @@ int cli_resolve_main(int argc, char **argv)
     release(c);
     rc = cli_session_end(&c->s, rc);
 out_args:
+    for (size_t i = 0; i < sizeof c->paths / sizeof c->paths[0]; i++)
+        free(c->paths[i]);
     cli_args_free(&c->a);
     free(c);
     return rc;

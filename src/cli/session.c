@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "session.h"
 
 int cli_session_open(cli_session *s, const pdns_options *opt)
@@ -280,23 +282,40 @@ int cli_session_end(cli_session *s, int rc)
     return rc;
 }
 
-int cli_write_stats(pdns_runner *r, const char *path)
+int cli_write_stats(pdns_runner *r, const char *path, void *extra)
 {
     char *js = pdns_runner_stats_json(r, 1);
+    cJSON *doc = NULL, *x = extra, *item;
     FILE *fp;
     int ok;
+    if (js && x) { /* the command's own objects beside the library's */
+        if (!(doc = cJSON_Parse(js))) {
+            pdns_free(js);
+            js = NULL;
+        } else {
+            pdns_free(js);
+            while ((item = x->child)) {
+                const char *key = item->string;
+                cJSON_DetachItemViaPointer(x, item);
+                cJSON_AddItemToObject(doc, key, item);
+            }
+            js = cJSON_Print(doc);
+            cJSON_Delete(doc);
+        }
+    }
+    cJSON_Delete(x);
     if (!js) {
         fprintf(stderr, "pacedns: out of memory writing stats\n");
         return -1;
     }
     if (!(fp = fopen(path, "w"))) {
         fprintf(stderr, "pacedns: cannot write stats file %s: %s\n", path, strerror(errno));
-        pdns_free(js);
+        free(js);
         return -1;
     }
     ok = fputs(js, fp) >= 0 && fputc('\n', fp) != EOF;
     ok = (fclose(fp) == 0) && ok;
-    pdns_free(js);
+    free(js);
     if (!ok) {
         fprintf(stderr, "pacedns: cannot write stats file %s\n", path);
         return -1;

@@ -66,7 +66,9 @@ void cli_session_close_handles(cli_session *s);
  * EXIT_RUNTIME when rc was 0 and the loop did not close cleanly. */
 int cli_session_end(cli_session *s, int rc);
 
-/* Write the stats document of the run to path. Returns 0 or -1 (message printed). */
-int cli_write_stats(pdns_runner *r, const char *path);
+/* Write the stats document of the run to path, with the members of extra (a cJSON
+ * object, consumed; NULL: none) added at the top level. Returns 0 or -1 (message
+ * printed). */
+int cli_write_stats(pdns_runner *r, const char *path, void *extra);
 
 #endif
