@@ -597,19 +597,21 @@ static cJSON *merged_server(shard_doc *sd, size_t ns, const char *name, double o
     return o;
 }
 
-/* The widest time-series interval over the shards (the spacing of the first two points
- * of each shard's first server), at least 0.01 s. */
+/* The widest time-series interval over the shards (the mean spacing of each shard's
+ * first server's points, to the millisecond), at least 0.01 s. */
 static double bin_width(shard_doc *sd, size_t ns)
 {
     double w = 0.01;
     for (size_t k = 0; k < ns; k++) {
         const cJSON *s = cJSON_GetArrayItem(get(sd[k].doc, "servers"), 0);
         const cJSON *ts = get(s, "timeseries");
-        if (cJSON_GetArraySize(ts) >= 2) {
+        int n = cJSON_GetArraySize(ts);
+        if (n >= 2) {
             double a = num_of(cJSON_GetArrayItem(ts, 0), "t", 0),
-                   b = num_of(cJSON_GetArrayItem(ts, 1), "t", 0);
-            if (b - a > w)
-                w = b - a;
+                   b = num_of(cJSON_GetArrayItem(ts, n - 1), "t", 0);
+            double d = round((b - a) / (n - 1) * 1000) / 1000;
+            if (d > w)
+                w = d;
         }
     }
     return w;

@@ -121,7 +121,13 @@ static void check(uv_timer_t *t)
     pdns_totals tot;
     int all = 1;
     pdns_runner_totals(r, &tot);
-    for (size_t i = 0; i < pdns_runner_server_count(r); i++) {
+    /* a shard runs its whole --duration: stopping at its own convergence would hand its
+     * share of the servers to the other shards, whose estimates would then grow past
+     * their shares (the shards' estimates add up to a server's capacity only while all
+     * of them run) */
+    if (c->a.com.opt.shards > 1)
+        all = 0;
+    for (size_t i = 0; all && i < pdns_runner_server_count(r); i++) {
         pdns_server_info si;
         if (pdns_runner_server_info(r, i, &si) != PDNS_OK || !si.converged)
             all = 0;
