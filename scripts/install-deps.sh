@@ -18,7 +18,7 @@ PACKAGES=(
   libknot-dev libcurl4-openssl-dev libssl-dev # packet codec; DoH; TLS
   ldnsutils openssl chromium # test-time zone signing and certificates; report rendering
   nsd unbound knot dnsdist dnsperf adns-tools
-  gnuplot-nox python3 jq time iproute2 nftables util-linux
+  gnuplot-nox python3 python3-yaml jq time iproute2 nftables util-linux
   clang libclang-rt-14-dev valgrind strace file ca-certificates man-db groff-base
 )
 SERVICES=(nsd unbound knot dnsdist)

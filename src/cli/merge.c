@@ -23,7 +23,7 @@
  * file, offset) sorted by line and type; one walk over it and the map lists the lines
  * missing a record, the duplicated ones and those the input does not have. Without
  * records, a missing shard's lines follow from the map (by line: (line - 1) mod N = I).
- * Line lists are printed and stored as runs [from, to, step] ("2-29999/3": every third
+ * Line lists are printed and stored as runs [from, to, step] ("2-29999 step 3": every third
  * line), so a missing shard of a mod-N split is one run, not 10,000 lines.
  * The stats. Counts, rcodes and histograms are summed exactly per server; latency
  * quantiles come from the summed histogram (bucket midpoints clamped to [min, max], as
@@ -121,7 +121,7 @@ static void runs_print(const char *what, runs *r)
         else if (s == 1)
             fprintf(stderr, "%s %.0f-%.0f", i > 1 ? "," : "", a, b);
         else
-            fprintf(stderr, "%s %.0f-%.0f every %.0fth", i > 1 ? "," : "", a, b, s);
+            fprintf(stderr, "%s %.0f-%.0f step %.0f", i > 1 ? "," : "", a, b, s);
     }
     fputc('\n', stderr);
 }

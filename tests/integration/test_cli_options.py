@@ -45,6 +45,10 @@ OPTIONS = [
     ("zone", None, "example.test", ("probe",)),
     ("duration", None, "1", ("probe",)),
     ("i-own-this-server", None, None, ("probe",)),
+    ("shard", None, "0/2", BOTH),
+    ("shard-by", None, "zone", ("resolve",)),
+    ("atlas", None, "@atlas", BOTH),
+    ("atlas-max-age", None, "60", BOTH),
     ("checkpoint", None, "@ckpt", ("resolve",)),
     ("resume", None, "@ckpt", ("resolve",)),
     ("quiet", "q", None, BOTH),
@@ -73,7 +77,7 @@ def run():
     with lab.Lab() as L:
         files = {"@servers": L.path("servers.txt"), "@out": L.path("out.txt"),
                  "@stats": L.path("stats.json"), "@names": L.path("names.txt"),
-                 "@ckpt": L.path("ckpt.json")}
+                 "@ckpt": L.path("ckpt.json"), "@atlas": L.path("atlas.json")}
         with open(files["@servers"], "w") as f:
             f.write("127.0.0.3\n")
         with open(files["@names"], "w") as f:
