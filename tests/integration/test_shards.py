@@ -20,7 +20,9 @@ numbers the merge checks have gaps and lines owe one or two records."""
 import collections
 import json
 import os
+import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "lab"))
 import lab  # noqa: E402
@@ -168,6 +170,32 @@ def run():
             C.eq(sum(srv["rcodes"].values()), srv["answered"], "%s: merged rcodes total" % tag)
             C.eq(sum(p["sent"] for p in srv["timeseries"]), srv["sent"], "%s: merged series sent" % tag)
             C.eq(len(ms["shard_breakdown"]), N, "%s: per-shard breakdown kept" % tag)
+
+        # ---- one shard interrupted and resumed on its own (--resume with {shard})
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("SLURM_", "JOB_COMPLETION", "PACEDNS_SHARDS"))}
+        slow = [a if a != str(QPS) else "900" for a in common]
+        k = L.spawn("resume-1", [lab.pacedns_path()] + slow + [
+            "--shard", "1/3", "-o", L.path("r-out-{shard}.ndjson"), "--stats", L.path("r-stats-{shard}.json"),
+            "--checkpoint", L.path("r-ckpt-{shard}.json"), inp], env=env)
+        time.sleep(2.5)
+        os.kill(k.proc.pid, signal.SIGINT)
+        C.eq(k.proc.wait(timeout=60), 130, "interrupted shard: exit 130")
+        part = load(L.path("r-out-1.ndjson"))
+        C.check(0 < len(part) < 2 * len(owed) // 3, "the interrupted shard wrote part of its lines (%d)" % len(part))
+        rc, _, err = L.run_pacedns(common + ["--shard", "2/3", "--resume", L.path("r-ckpt-1.json"), inp])
+        C.eq(rc, 1, "resuming shard 1's checkpoint as shard 2: exit 1")
+        C.check("--shard" in err, "the refusal names --shard: %s" % err.strip())
+        rc, _, err = L.run_pacedns(common + ["--shard", "1/3", "--resume", L.path("r-ckpt-{shard}.json"), "--stats",
+                                             L.path("r-stats-{shard}.json"), inp])
+        C.eq(rc, 0, "resumed shard: exit 0 (%s)" % err[-300:])
+        rc, _, err = L.run_pacedns(["merge", L.path("i-stats-0.json"), L.path("r-stats-1.json"), L.path("i-stats-2.json"),
+                                    "--records", L.path("i-out-0.ndjson"), L.path("r-out-1.ndjson"),
+                                    L.path("i-out-2.ndjson"), "-o", L.path("r-merged.ndjson"), "--stats",
+                                    L.path("r-merged.json")], allow_no_server=True)
+        C.eq(rc, 0, "merge with the resumed shard: exit 0 (%s)" % err[-500:])
+        if rc == 0:
+            check_exact(C, "merged with a resumed shard", load(L.path("r-merged.ndjson")), owed)
 
         # ---- a shard missing: its lines, from the map (no stats) and from the records
         outs = [L.path("i-out-%d.ndjson" % i) for i in range(N)]

@@ -53,8 +53,45 @@ static void test_unreachable_status(void)
                   0);
 }
 
+/* Shards: the options' range checks, and the remembered-capacity call's arguments. */
+static void test_shards(void)
+{
+    pdns_options opt;
+    pdns_runner *r = NULL;
+    char *js;
+
+    pdns_options_init(&opt);
+    opt.on_result = on_result;
+    opt.shards = 3;
+    opt.shard_index = 3; /* not below shards */
+    CHECK(pdns_runner_new(NULL, &opt, &r) == PDNS_ERR_RANGE && r == NULL);
+    opt.shards = 0;
+    opt.shard_index = 1; /* an index without shards */
+    CHECK(pdns_runner_new(NULL, &opt, &r) == PDNS_ERR_RANGE && r == NULL);
+    opt.shards = PDNS_MAX_SHARDS + 1;
+    opt.shard_index = 0;
+    CHECK(pdns_runner_new(NULL, &opt, &r) == PDNS_ERR_RANGE && r == NULL);
+    opt.shards = 3;
+    opt.shard_index = 2;
+    CHECK(pdns_runner_new(NULL, &opt, &r) == PDNS_OK && r != NULL);
+    CHECK(pdns_runner_add_server(r, "127.0.0.1:5300") == PDNS_OK);
+    CHECK(pdns_runner_set_server_estimate(r, "127.0.0.1:5300", 900) == PDNS_OK);
+    CHECK(pdns_runner_set_server_estimate(r, "127.0.0.1:5301", 900) == PDNS_ERR_INVALID);
+    CHECK(strstr(pdns_runner_errmsg(r), "127.0.0.1:5301") != NULL);
+    CHECK(pdns_runner_set_server_estimate(r, "127.0.0.1:5300", 0) == PDNS_ERR_RANGE);
+    CHECK(pdns_runner_set_server_estimate(r, "127.0.0.1:5300", -1) == PDNS_ERR_RANGE);
+    CHECK(pdns_runner_set_server_estimate(r, "not an address", 5) == PDNS_ERR_PARSE);
+    CHECK(pdns_runner_set_server_estimate(r, NULL, 5) == PDNS_ERR_INVALID);
+    /* not started: the stats say which shard this is */
+    js = pdns_runner_stats_json(r, 0);
+    CHECK(js && strstr(js, "\"shard\":{\"index\":2,\"count\":3}") != NULL);
+    pdns_free(js);
+    pdns_runner_free(r);
+}
+
 int main(void)
 {
+    test_shards();
     test_dnssec_refused();
     test_unreachable_status();
     return CHECK_DONE();
