@@ -893,8 +893,10 @@ int cli_merge_main(int argc, char **argv)
         cJSON_AddItemToArray(ms, cJSON_CreateNumber(i));
     }
     if (n_recs) {
-        if (read_records(recs, n_recs, &v, &nv) != 0)
+        if (read_records(recs, n_recs, &v, &nv) != 0) {
+            rc = EXIT_USAGE; /* a file named that is not records (message printed) */
             goto out;
+        }
         if (!in || !cJSON_IsTrue(get(in, "exact")) || !cJSON_IsTrue(get(in, "complete"))) {
             fprintf(stderr, "pacedns: merge: the stats carry no complete input map (an "
                             "interrupted run, or a pacedns without --shard support): only "

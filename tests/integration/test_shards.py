@@ -231,6 +231,12 @@ def run():
 
         rc, _, err = L.run_pacedns(["merge", stats[0], stats[0]], allow_no_server=True)
         C.eq(rc, 1, "the same shard twice: exit 1")
+        with open(L.path("text.out"), "w") as f:
+            f.write("host1.example.test\tA\t10.0.0.1\n")
+        rc, _, err = L.run_pacedns(["merge"] + stats + ["--records", outs[0], L.path("text.out")],
+                                   allow_no_server=True)
+        C.eq(rc, 1, "records that are not NDJSON: exit 1")
+        C.check("text.out:1:" in err, "the message names the file and line: %s" % err.strip())
 
         # ---- --shard auto: missing or inconsistent variables (refused before sending)
         cases = [
