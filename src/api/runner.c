@@ -27,7 +27,12 @@
  * worker threads; this is the only place that chooses. Every call after that goes to
  * the one or the other. pdns_runner_free never runs the caller's loop: it closes what
  * is open, and the memory of the engine or pool goes in their close callbacks, which
- * the caller's next uv_run runs (with the runner's own loop, it runs that loop). */
+ * the caller's next uv_run runs (with the runner's own loop, it runs that loop).
+ * Shards (options.shards > 1): this process is one of N sharing the servers; the run
+ * takes its share of every limit here (core/split.c, pdns__split_shard), before a pool
+ * splits that share again over its threads, so shards x threads engines together offer
+ * what one would. Remembered capacities (pdns_runner_set_server_estimate) go to the
+ * engines as whole-server figures with the engine's share (1 / (shards x threads)). */
 
 typedef enum rstate { RS_NEW = 0, RS_RUNNING, RS_FAILED } rstate;
 

@@ -21,7 +21,9 @@
  * - "Limited": the server had a token but no name was ready, or its in-flight cap was
  *   reached; the controller then does not raise the rate (an unused rate proves
  *   nothing).
- * - With a fixed --qps the controller is off: the pacer keeps that rate. */
+ * - With a fixed --qps the controller is off: the pacer keeps that rate.
+ * - A server with a remembered capacity (cfg.warm_qps, this engine's share of it)
+ *   starts warm (pdns__aimd_warm): no slow start. */
 
 #define CTL_TICK_MS 10
 
