@@ -348,15 +348,15 @@ typedef struct pdns_server_info {
     int converged;            /**< estimate stable (within 3 % over the last edges) */
     double converged_after_s; /**< seconds to first convergence; < 0 never */
     const char *phase;        /**< controller phase ("slow_start", "avoid", "hold", "probe") */
-    size_t edges;       /**< congestion edges the controller met (rates where it backed off) */
-    double near_loss;   /**< loss (lost+errors+TC / sent) of the intervals run near optimal_qps
-                             (target within 0.85..1.05 of it); < 0 none; final once the run ends */
-    double near_p50_ms; /**< median of those intervals' p50 latency; < 0 none */
-    double near_p99_ms; /**< median of those intervals' p99 latency; < 0 none */
-    const char *transport;    /**< "udp", "tcp", "tls" or "https" */
-    uint64_t conn_opened;     /**< streams: connections attempted */
-    uint64_t conn_failures;   /**< streams: connections that never became usable */
-    const char *conn_error;   /**< streams: the last connection failure or reset ("" none) */
+    size_t edges;           /**< congestion edges the controller met (rates where it backed off) */
+    double near_loss;       /**< loss (lost+errors+TC / sent) of the intervals run near optimal_qps
+                                 (target within 0.85..1.05 of it); < 0 none; final once the run ends */
+    double near_p50_ms;     /**< median of those intervals' p50 latency; < 0 none */
+    double near_p99_ms;     /**< median of those intervals' p99 latency; < 0 none */
+    const char *transport;  /**< "udp", "tcp", "tls" or "https" */
+    uint64_t conn_opened;   /**< streams: connections attempted */
+    uint64_t conn_failures; /**< streams: connections that never became usable */
+    const char *conn_error; /**< streams: the last connection failure or reset ("" none) */
 } pdns_server_info;
 
 /** Number of servers.
