@@ -6,9 +6,10 @@ Each tool runs under `valgrind --tool=callgrind` twice against the same local NS
 N1 and N2 names (host%d, A, NOERROR with one address each); the figure is the marginal
 cost (Ir(N2) - Ir(N1)) / (N2 - N1), so start-up (getdns context, zone of libraries
 loading) is not counted. Rows:
-  pacedns            resolve, lean UDP transport, full NDJSON records to /dev/null
+  pacedns            resolve, lean UDP transport (answers decoded by libknot: dns/codec.c),
+                     full NDJSON records to /dev/null
   pacedns nxdomain   the same over names that do not exist (header-only answers)
-  pacedns getdns     resolve --transport getdns
+  pacedns getdns     resolve --transport getdns (getdns's stub, the same libknot codec)
   pacedns probe      probe --qps, random NXDOMAIN labels (load generation), per query
   dnsperf            dnsperf -n 1 over the same names (sends and counts; no records)
 Instruction counts do not depend on the machine's load, so this bench may share the

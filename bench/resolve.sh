@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/resolve.sh - the seed benchmark: host%d names from a local NSD, side by side:
-#   pacedns resolve (fixed high --qps; lean UDP transport and --transport getdns), dnsperf (-q 100, one pass), and a one-at-a-time
+#   pacedns resolve (fixed high --qps; the lean UDP transport, whose answers libknot
+#   decodes (dns/codec.c), with -j 1 and -j N, and --transport getdns, getdns's stub with
+#   the same codec), dnsperf (-q 100, one pass), and a one-at-a-time
 #   baseline (python UDP loop, one query outstanding = the seed's gethostbyname loop).
 # Prints names/s, client CPU s per 1000 names and peak RSS (from /usr/bin/time), ratios
 # vs dnsperf, then pacedns' peak RSS for BIG names vs the 100,000 run (must be within 10 %).
@@ -13,6 +15,7 @@
 #        BENCH_QPS (100000)  BENCH_INFLIGHT (100)  BENCH_BASELINE_MAX (20000)
 #        BENCH_TOOL_TIMEOUT (300 s per tool run)  BENCH_JSON (write results there)
 #        BENCH_THREADS (2: also pacedns -j 2; 1 skips that row)
+#        BENCH_REPEAT (3: pacedns and dnsperf runs per size, interleaved; medians reported)
 # Loopback only, inside a private network namespace when unshare is permitted. Every
 # process started is killed by PID on exit; the work directory is removed.
 set -euo pipefail
@@ -28,6 +31,7 @@ INFLIGHT=${BENCH_INFLIGHT:-100}
 BASE_MAX=${BENCH_BASELINE_MAX:-20000}
 TOOL_TIMEOUT=${BENCH_TOOL_TIMEOUT:-300}
 THREADS=${BENCH_THREADS:-2}
+REPEAT=${BENCH_REPEAT:-3}
 if [ "${1:-}" = "--quick" ]; then
   SIZES="2000 10000"; BIG=${BENCH_BIG:-100000}; BASE_MAX=2000
 fi
@@ -159,6 +163,7 @@ for n in $SIZES; do
   head -n "$n" "$WORK/zones/hosts.txt" >"$WORK/names.$n"
   awk '{print $1 " A"}' "$WORK/names.$n" >"$WORK/dnsperf.$n"
   say "bench: $n names"
+  for ((rep = 0; rep < REPEAT; rep++)); do
   if [ "$HAVE_PACEDNS" = yes ]; then
     measure pacedns "$n" "$PACEDNS" resolve -s "127.0.0.1:$PORT" --qps "$QPS" --max-inflight "$INFLIGHT" \
       --timeout 2000 --retries 3 -t A -f ndjson -o "$WORK/pacedns.$n.ndjson" \
@@ -173,6 +178,7 @@ for n in $SIZES; do
       --stats "$WORK/stats-getdns.$n.json" -q "$WORK/names.$n"
   fi
   measure dnsperf "$n" dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/dnsperf.$n" -q 100 -n 1 -t 5
+  done
   bn=$n
   [ "$bn" -gt "$BASE_MAX" ] && bn=$BASE_MAX
   if [ ! -e "$WORK/base.$bn" ]; then  # capped: one-at-a-time is slow, names/s does not depend on n
@@ -190,7 +196,7 @@ if [ "$HAVE_PACEDNS" = yes ] && [ "$BIG" -gt 0 ]; then
 fi
 
 # ---- report
-BENCH_THREADS=$THREADS python3 - "$WORK" "$SIZES" "$BIG" "$QPS" "$INFLIGHT" "$BASE_MAX" "${BENCH_JSON:-}" <<'EOF'
+BENCH_THREADS=$THREADS BENCH_REPEAT=$REPEAT python3 - "$WORK" "$SIZES" "$BIG" "$QPS" "$INFLIGHT" "$BASE_MAX" "${BENCH_JSON:-}" <<'EOF'
 import json, os, re, sys
 work, sizes, big, qps, infl = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 base_max, jpath = int(sys.argv[6]), sys.argv[7]
@@ -217,11 +223,19 @@ for line in open(os.path.join(work, "rows")):
             r["ok"] = s["totals"]["statuses"].get("NOERROR", 0)
         except Exception:
             r["ok"] = None
-    rows[(label, n)] = r
+    rows.setdefault((label, n), []).append(r)
+# the median run (by names/s) of each tool and size
+for key, runs in rows.items():
+    runs.sort(key=lambda x: x["names_per_s"])
+    med = dict(runs[len(runs) // 2])
+    med["runs"] = len(runs)
+    med["names_per_s_all"] = [round(x["names_per_s"]) for x in runs]
+    rows[key] = med
 
 print("pacedns bench: NSD on loopback, --qps %s --max-inflight %s; dnsperf -q 100 -n 1; pacedns-j: -j %s"
       % (qps, infl, os.environ.get("BENCH_THREADS", "2")))
-print("%-14s %9s %9s %10s %12s %10s %9s %8s" % ("tool", "names", "ok", "names/s", "cpu s/1000", "peak RSS", "vs dnsperf", "elapsed"))
+print("medians of %s runs per tool (interleaved); cpu x: CPU per name vs dnsperf's" % os.environ.get("BENCH_REPEAT", "3"))
+print("%-14s %9s %9s %10s %12s %10s %9s %7s %8s" % ("tool", "names", "ok", "names/s", "cpu s/1000", "peak RSS", "vs dnsperf", "cpu x", "elapsed"))
 report = []
 for n in sizes:
     n = int(n)
@@ -231,11 +245,11 @@ for n in sizes:
         if r is None:
             continue
         ratio = r["names_per_s"] / dp["names_per_s"] if dp and dp["names_per_s"] else 0
-        print("%-14s %9d %9s %10.0f %12.4f %8.1fMB %8.2fx %7.2fs%s" % (
-            label, r["names"], r["ok"], r["names_per_s"], r["cpu_s_per_1000"], r["rss_kib"] / 1024.0,
-            ratio, r["elapsed_s"], "" if r["rc"] == 0 else "  (exit %d)" % r["rc"]))
-        r["speed_vs_dnsperf"] = ratio
         r["cpu_vs_dnsperf"] = r["cpu_s_per_1000"] / dp["cpu_s_per_1000"] if dp and dp["cpu_s_per_1000"] else None
+        print("%-14s %9d %9s %10.0f %12.4f %8.1fMB %8.2fx %6.2fx %7.2fs%s" % (
+            label, r["names"], r["ok"], r["names_per_s"], r["cpu_s_per_1000"], r["rss_kib"] / 1024.0,
+            ratio, r["cpu_vs_dnsperf"] or 0, r["elapsed_s"], "" if r["rc"] == 0 else "  (exit %d)" % r["rc"]))
+        r["speed_vs_dnsperf"] = ratio
         report.append(r)
 b = rows.get(("pacedns-big", big))
 ref = rows.get(("pacedns", max(int(x) for x in sizes)))

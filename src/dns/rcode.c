@@ -67,6 +67,8 @@ const char *pdns_rcode_name(int rcode)
         return names[rcode];
     if (rcode == PDNS__RCODE_BADVERS)
         return "BADVERS";
+    if (rcode == PDNS__RCODE_BADCOOKIE)
+        return "BADCOOKIE";
     snprintf(buf, sizeof buf, "RCODE%d", rcode);
     return buf;
 }

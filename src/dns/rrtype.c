@@ -67,6 +67,9 @@ pdns_status pdns_rrtype_from_name(const char *name, uint16_t *type)
 const char *pdns_rrtype_name(uint16_t type, char buf[16])
 {
     size_t lo = 0, hi = PDNS__N_RRTYPES;
+    /* types 1..53 fill the table's first 53 entries: no search (once per record) */
+    if (type >= 1 && type <= 53 && pdns__rrtypes[type - 1].type == type)
+        return pdns__rrtypes[type - 1].name;
     while (lo < hi) { /* binary search: the table is sorted by number */
         size_t mid = lo + (hi - lo) / 2;
         if (pdns__rrtypes[mid].type == type)

@@ -32,13 +32,14 @@
 #define PDNS__CLASS_ANY 255
 
 /* RCODEs (RFC 1035 4.1.1, RFC 6891 for BADVERS: an extended rcode) */
-#define PDNS__RCODE_NOERROR  0
-#define PDNS__RCODE_FORMERR  1
-#define PDNS__RCODE_SERVFAIL 2
-#define PDNS__RCODE_NXDOMAIN 3
-#define PDNS__RCODE_NOTIMP   4
-#define PDNS__RCODE_REFUSED  5
-#define PDNS__RCODE_BADVERS  16
+#define PDNS__RCODE_NOERROR   0
+#define PDNS__RCODE_FORMERR   1
+#define PDNS__RCODE_SERVFAIL  2
+#define PDNS__RCODE_NXDOMAIN  3
+#define PDNS__RCODE_NOTIMP    4
+#define PDNS__RCODE_REFUSED   5
+#define PDNS__RCODE_BADVERS   16
+#define PDNS__RCODE_BADCOOKIE 23 /* RFC 7873 */
 
 /* Whether an rcode says the server, not the name, failed: SERVFAIL or REFUSED (ask
  * elsewhere; a load signal). One definition for the engine, the controller and stats. */
@@ -78,6 +79,8 @@ static inline int pdns__rcode_server_failure(int rcode)
 
 /* Question: the name, then QTYPE and QCLASS */
 #define PDNS__WIRE_QFIXED 4
+/* octets after a resource record's owner: type, class, TTL, RDLENGTH (RFC 1035 4.1.3) */
+#define PDNS__WIRE_RR_FIXED 10
 /* EDNS0 OPT record with no options (RFC 6891 6.1.2): root name, TYPE, CLASS (the UDP
  * payload size), TTL (extended rcode, version, flags), RDLENGTH */
 #define PDNS__WIRE_OPT_LEN 11

@@ -76,7 +76,10 @@ struct job {
     pdns__link flink; /* on the in-flight list (live attempt) or, in_zomb, the zombies */
     int in_zomb;
     pdns__engine *r_owner;
-    pdns__job c; /* the query's state machine (core/job.c); last: see new_job */
+    job *pool_next; /* in the engine's pool of finished jobs (free_job) */
+    pdns__job c;    /* the query's state machine (core/job.c); after the fields new_job
+                       zeroes */
+    char name_inline[PDNS__NAME_MAX]; /* name, when it fits (else malloc'd) */
 };
 
 static void kick(pdns__engine *r);
@@ -171,20 +174,47 @@ static void enqueue(pdns__engine *r, job *j)
     pdns__list_push(&r->ready, &j->rlink);
 }
 
-static void free_job(job *j)
+/* Jobs are reused: a finished job goes back to the engine's pool (up to JOB_POOL_MAX
+ * of them, about the in-flight count), so a name costs no malloc or free once warm. */
+#define JOB_POOL_MAX 4096
+
+static void free_job(pdns__engine *r, job *j)
 {
     pdns__job_free(&j->c);
-    free(j->name);
-    free(j);
+    if (j->name != j->name_inline)
+        free(j->name);
+    if (r->job_pool_n < JOB_POOL_MAX) {
+        j->pool_next = r->job_pool;
+        r->job_pool = j;
+        r->job_pool_n++;
+    } else {
+        free(j);
+    }
 }
 
-/* A job with its engine fields zeroed; pdns__job_init sets up the rest (not calloc: the
- * state machine's name buffers are 2 KB that need no zeroing). */
-static job *new_job(void)
+/* A job with its engine fields zeroed and its name set (kept inline when it fits);
+ * pdns__job_init sets up the rest (not calloc: the state machine's name buffers are
+ * 2 KB that need no zeroing). NULL when out of memory. */
+static job *new_job(pdns__engine *r, const char *name)
 {
-    job *j = malloc(sizeof *j);
-    if (j)
-        memset(j, 0, offsetof(job, c));
+    size_t n = strlen(name) + 1;
+    job *j = r->job_pool;
+    if (j) {
+        r->job_pool = j->pool_next;
+        r->job_pool_n--;
+    } else if (!(j = malloc(sizeof *j))) {
+        return NULL;
+    }
+    memset(j, 0, offsetof(job, c));
+    if (n <= sizeof j->name_inline) {
+        memcpy(j->name_inline, name, n);
+        j->name = j->name_inline;
+    } else if (!(j->name = malloc(n))) {
+        free(j);
+        return NULL;
+    } else {
+        memcpy(j->name, name, n);
+    }
     return j;
 }
 
@@ -237,9 +267,8 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
         n_types = 1;
     }
     for (size_t t = 0; t < n_types; t++) {
-        job *j = new_job();
-        if (!j || !(j->name = strdup(name))) {
-            free(j);
+        job *j = new_job(r, name);
+        if (!j) {
             report_early(r, name, line, user, (unsigned)n_types, types[t], PDNS_R_ERROR,
                          "out of memory");
             continue;
@@ -436,7 +465,7 @@ static void on_reply(void *arg, const pdns__reply *rep)
         if (j->finished && j->outstanding == 0) {
             if (j->in_zomb)
                 pdns__list_del(&r->zombies, &j->flink);
-            free_job(j);
+            free_job(r, j);
         }
         kick(r);
         return;
@@ -522,7 +551,7 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     }
     if (IN_FLIGHT(j))
         pdns__list_del(&r->flying, &j->flink);
-    free_job(j);
+    free_job(r, j);
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -907,12 +936,18 @@ static void release(pdns__engine *r)
 {
     pdns__link *l;
     while ((l = pdns__list_pop(&r->ready)))
-        free_job(READY_JOB(l));
+        free_job(r, READY_JOB(l));
     /* transports are gone: no callback will come for what was still in flight */
     while ((l = pdns__list_pop(&r->zombies)))
-        free_job(FLIGHT_JOB(l));
+        free_job(r, FLIGHT_JOB(l));
     while ((l = pdns__list_pop(&r->flying)))
-        free_job(FLIGHT_JOB(l));
+        free_job(r, FLIGHT_JOB(l));
+    while (r->job_pool) {
+        job *j = r->job_pool;
+        r->job_pool = j->pool_next;
+        free(j);
+    }
+    r->job_pool_n = 0;
     pdns__pendq_clear(&r->pend);
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__stats_free(&r->srv[s].st);

@@ -72,10 +72,12 @@ struct pdns__engine {
     int stopping;
     int abandon;
 
-    pdns__list ready;   /* jobs waiting for a send, oldest first */
-    pdns__list flying;  /* jobs with a live query, oldest first */
-    pdns__list zombies; /* reported jobs whose stale copy is in flight */
-    pdns__pendq pend;   /* submitted names not admitted yet */
+    pdns__list ready;     /* jobs waiting for a send, oldest first */
+    pdns__list flying;    /* jobs with a live query, oldest first */
+    pdns__list zombies;   /* reported jobs whose stale copy is in flight */
+    struct job *job_pool; /* finished jobs kept for reuse (engine.c) */
+    size_t job_pool_n;
+    pdns__pendq pend; /* submitted names not admitted yet */
     pdns_source_fn source;
     void *source_user;
     int source_eof;

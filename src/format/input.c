@@ -251,13 +251,18 @@ int pdns__input_next(pdns__input *in, char *buf, size_t cap, uint64_t *line)
             size_t avail = in->rlen - in->rpos;
             const unsigned char *nl = memchr(p, '\n', avail);
             size_t seg = nl ? (size_t)(nl - p) : avail;
-            for (size_t i = 0; i < seg; i++) {
-                if (leading && pdns__blank(p[i]))
-                    continue;
-                leading = 0;
-                if (rawlen < cap - 1) {
-                    in->raw[rawlen++] = p[i];
-                } else {
+            {
+                size_t i = 0, take;
+                if (leading) {
+                    while (i < seg && pdns__blank(p[i]))
+                        i++;
+                    leading = i == seg;
+                }
+                /* the line's bytes in one copy; what does not fit is only looked at */
+                take = seg - i < cap - 1 - rawlen ? seg - i : cap - 1 - rawlen;
+                memcpy(in->raw + rawlen, p + i, take);
+                rawlen += take;
+                for (i += take; i < seg; i++) {
                     cut = 1;
                     if (!pdns__blank(p[i]))
                         cut_nonblank = 1;
@@ -275,10 +280,22 @@ int pdns__input_next(pdns__input *in, char *buf, size_t cap, uint64_t *line)
                 rawlen--;
         if (rawlen == 0 || in->raw[0] == '#')
             continue;
-        for (size_t i = 0; i < rawlen; i++) /* a tab separates fields ("NAME\tTYPE") */
-            if (in->raw[i] == '\t')
-                in->raw[i] = ' ';
-        pdns__escape_bytes(in->raw, rawlen, buf, cap);
+        {
+            int plain = 1; /* printable ASCII only: copied as it is */
+            for (size_t i = 0; i < rawlen; i++) {
+                unsigned char c = in->raw[i];
+                if (c == '\t') /* a tab separates fields ("NAME\tTYPE") */
+                    in->raw[i] = c = ' ';
+                if (c < 0x20 || c >= 0x7f)
+                    plain = 0;
+            }
+            if (plain) {
+                memcpy(buf, in->raw, rawlen); /* rawlen <= cap - 1 */
+                buf[rawlen] = '\0';
+            } else {
+                pdns__escape_bytes(in->raw, rawlen, buf, cap);
+            }
+        }
         if (line)
             *line = in->line;
         return 1;

@@ -114,7 +114,8 @@ static pdns_status pdns__out_row(pdns__output *o, size_t *len, const char *const
  * formats), then JSON-escaped ('"' and '\\'; controls cannot remain). The bytes equal
  * what cJSON printed for the same record (the golden files check it). */
 
-static pdns_status pdns__j_raw(pdns__output *o, size_t *len, const char *s, size_t n)
+static inline __attribute__((always_inline)) pdns_status pdns__j_raw(pdns__output *o, size_t *len,
+                                                                     const char *s, size_t n)
 {
     if (pdns__out_reserve(o, *len + n + 2) != PDNS_OK)
         return PDNS_ERR_NOMEM;
@@ -125,23 +126,68 @@ static pdns_status pdns__j_raw(pdns__output *o, size_t *len, const char *s, size
 
 #define PDNS__J_LIT(o, len, lit) pdns__j_raw((o), (len), (lit), sizeof(lit) - 1)
 
-/* A JSON string value of s (NULL as ""). */
+/* Bytes a JSON string cannot hold as they are: '"' and '\\' take a backslash (J_ESC);
+ * controls and non-ASCII bytes go through pdns__escape_bytes first (J_SLOW). */
+enum { J_PLAIN = 0, J_ESC = 1, J_SLOW = 2 };
+static const unsigned char pdns__jclass[256] = {
+    [0 ... 0x1f] = J_SLOW, ['"'] = J_ESC, ['\\'] = J_ESC, [0x7f ... 0xff] = J_SLOW};
+
+/* A JSON string value of s, a name from pacedns's own tables (types, statuses,
+ * rcodes): printable ASCII with no '"' or '\\', copied as it is. */
+static pdns_status pdns__j_safe(pdns__output *o, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    pdns_status st = pdns__out_reserve(o, *len + n + 4);
+    if (st == PDNS_OK) {
+        char *w = o->buf + *len;
+        *w++ = '"';
+        memcpy(w, s, n);
+        w[n] = '"';
+        *len += n + 2;
+    }
+    return st;
+}
+
+/* A JSON string value of s (NULL as ""). One pass for printable ASCII (the usual
+ * case): quotes and backslashes escaped while copying; a control or non-ASCII byte
+ * sends the string through pdns__escape_bytes first ("\xHH", UTF-8 kept). */
 static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     char stackbuf[1024];
     char *tmp = NULL;
     const char *src = s ? s : "";
-    if (pdns__needs_escape(src, n)) {
-        if (n > (SIZE_MAX - 1) / 4)
-            return PDNS_ERR_NOMEM;
-        tmp = 4 * n + 1 <= sizeof stackbuf ? stackbuf : malloc(4 * n + 1);
-        if (!tmp)
-            return PDNS_ERR_NOMEM;
-        n = pdns__escape_bytes(src, n, tmp, 4 * n + 1);
-        src = tmp;
-    }
     pdns_status st = pdns__out_reserve(o, *len + 2 * n + 4);
+    if (st != PDNS_OK)
+        return st;
+    {
+        char *w = o->buf + *len;
+        size_t i;
+        *w++ = '"';
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)src[i];
+            if (pdns__jclass[c]) {
+                if (pdns__jclass[c] == J_SLOW)
+                    break;
+                *w++ = '\\';
+            }
+            *w++ = (char)c;
+        }
+        if (i == n) {
+            *w++ = '"';
+            *len = (size_t)(w - o->buf);
+            return PDNS_OK;
+        }
+    }
+    /* slow path: make it printable, then escape */
+    if (n > (SIZE_MAX - 1) / 4)
+        return PDNS_ERR_NOMEM;
+    tmp = 4 * n + 1 <= sizeof stackbuf ? stackbuf : malloc(4 * n + 1);
+    if (!tmp)
+        return PDNS_ERR_NOMEM;
+    n = pdns__escape_bytes(src, n, tmp, 4 * n + 1);
+    src = tmp;
+    st = pdns__out_reserve(o, *len + 2 * n + 4);
     if (st == PDNS_OK) {
         char *w = o->buf + *len;
         *w++ = '"';
@@ -153,7 +199,7 @@ static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
         *w++ = '"';
         *len = (size_t)(w - o->buf);
     }
-    if (tmp && tmp != stackbuf)
+    if (tmp != stackbuf)
         free(tmp);
     return st;
 }
@@ -177,6 +223,31 @@ static pdns_status pdns__j_u64(pdns__output *o, size_t *len, uint64_t v)
     return pdns__j_raw(o, len, p, (size_t)(num + sizeof num - p));
 }
 
+/* x (finite, >= 0) as printf's "%.3f" writes it, into buf (room for 400 bytes); returns
+ * the length. printf-free for the values an RTT takes (under 10^6 ms): x * 1000 is
+ * within 2^-23 of the exact product there, so unless its fraction lies that close to
+ * one half, rounding it to the nearest integer gives printf's (exactly rounded) digits;
+ * near a tie, or for larger values, snprintf decides. */
+static int pdns__ms3(char *buf, double x)
+{
+    if (x < 1e6) {
+        double v = x * 1000.0, m = floor(v), f = v - m;
+        if (fabs(f - 0.5) > 1e-6) {
+            uint64_t u = (uint64_t)m + (f > 0.5), ip = u / 1000;
+            unsigned fr = (unsigned)(u % 1000);
+            char num[20], *p = pdns__u64_digits(num, ip);
+            int n = (int)(num + sizeof num - p);
+            memcpy(buf, p, (size_t)n);
+            buf[n++] = '.';
+            buf[n++] = (char)('0' + fr / 100);
+            buf[n++] = (char)('0' + fr / 10 % 10);
+            buf[n++] = (char)('0' + fr % 10);
+            return n;
+        }
+    }
+    return snprintf(buf, 400, "%.3f", x);
+}
+
 static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_t *len)
 {
     char tbuf[16], num[400]; /* %.3f of DBL_MAX needs 314 bytes */
@@ -191,12 +262,12 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
         st = st ? st : pdns__j_u64(o, len, r->line);
     }
     st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
-    st = st ? st : pdns__j_str(o, len, pdns_rrtype_name(r->qtype, tbuf));
+    st = st ? st : pdns__j_safe(o, len, pdns_rrtype_name(r->qtype, tbuf));
     st = st ? st : PDNS__J_LIT(o, len, ",\"status\":");
-    st = st ? st : pdns__j_str(o, len, pdns_rstatus_name(r->status));
+    st = st ? st : pdns__j_safe(o, len, pdns_rstatus_name(r->status));
     st = st ? st : PDNS__J_LIT(o, len, ",\"rcode\":");
     if (!st)
-        st = r->rcode >= 0 ? pdns__j_str(o, len, pdns_rcode_name(r->rcode))
+        st = r->rcode >= 0 ? pdns__j_safe(o, len, pdns_rcode_name(r->rcode))
                            : PDNS__J_LIT(o, len, "null");
     st = st ? st : PDNS__J_LIT(o, len, ",\"answers\":[");
     for (size_t i = 0; !st && i < r->n_answers; i++) {
@@ -204,7 +275,7 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
         st = i ? PDNS__J_LIT(o, len, ",{\"name\":") : PDNS__J_LIT(o, len, "{\"name\":");
         st = st ? st : pdns__j_str(o, len, a->name);
         st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
-        st = st ? st : pdns__j_str(o, len, pdns_rrtype_name(a->type, tbuf));
+        st = st ? st : pdns__j_safe(o, len, pdns_rrtype_name(a->type, tbuf));
         st = st ? st : PDNS__J_LIT(o, len, ",\"ttl\":");
         st = st ? st : pdns__j_u64(o, len, a->ttl);
         st = st ? st : PDNS__J_LIT(o, len, ",\"data\":");
@@ -228,7 +299,7 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
     }
     st = st ? st : PDNS__J_LIT(o, len, ",\"rtt_ms\":");
     if (!st && isfinite(r->rtt_ms) && r->rtt_ms >= 0) {
-        int n = snprintf(num, sizeof num, "%.3f", r->rtt_ms);
+        int n = pdns__ms3(num, r->rtt_ms);
         st = pdns__j_raw(o, len, num, (size_t)n);
     } else if (!st) {
         st = PDNS__J_LIT(o, len, "null");

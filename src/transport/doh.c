@@ -8,7 +8,7 @@
 
 #include "dns/match.h"
 #include "dns/query.h"
-#include "transport/gdrecords.h"
+#include "transport/deliver.h"
 #include "transport/transport.h"
 
 /* IMPLEMENTATION NOTES

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <uv.h>
 
+#include "dns/codec.h"
 #include "dns/match.h"
 #include "dns/query.h"
 #include "transport/gdloop.h"
-#include "transport/gdrecords.h"
 #include "transport/transport.h"
 
 /* IMPLEMENTATION NOTES
@@ -25,8 +25,11 @@
  * - getdns_context_set_limit_outstanding_queries is never used: its internal queue
  *   lets queued queries time out (getdns #257, #406). The engine admits queries itself.
  * - getdns does not retransmit lost UDP queries; the engine retries.
- * - Reply records are turned into text by getdns_rr_dict2str; we split its
- *   "owner ttl class type rdata" line.
+ * - Records: the reply's wire form ("replies_full", the datagram or TCP message as
+ *   received) is decoded by dns/codec.c (libknot), as the UDP transport decodes its
+ *   datagrams: both transports give the same text and the same rcode (extended by
+ *   OPT), whatever getdns's own printer does (README, IMPLEMENTATION NOTES: record
+ *   text, lists where getdns_rr_dict2str differs).
  * - getdns does not check that an answer is for our question: the reply's question
  *   name (wire format in the dict) is compared with the name we asked, encoded once
  *   at send time (dns/query.c), by the UDP transport's wire comparison (dns/match.c).
@@ -38,9 +41,12 @@ struct pdns__transport {
     pdns__addr addr;
     unsigned timeout_ms;
     getdns_context *ctx[2]; /* [0] UDP, [1] TCP */
+    pdns__codec *codec;     /* records as text, as the UDP transport prints them;
+                               created with the first answer */
 };
 
 typedef struct gd_query {
+    pdns__transport *t;
     pdns__reply_cb cb;
     void *arg;
     uint16_t qtype;
@@ -124,16 +130,21 @@ static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     return PDNS_OK;
 }
 
-/* Convert getdns's reply dict to a pdns__reply and hand it to the engine. */
+/* Decode getdns's reply (its wire form, by dns/codec.c) into a pdns__reply and hand it
+ * to the engine. */
 static void deliver_answer(gd_query *q, getdns_dict *resp)
 {
-    getdns_list *replies = NULL;
+    getdns_list *replies = NULL, *full = NULL;
     getdns_dict *reply = NULL;
-    pdns__gdrecs recs;
+    getdns_bindata *wire = NULL;
     pdns__reply rep = {.kind = PDNS__T_ANSWER, .sent_ns = q->sent_ns};
+    pdns__codec_answer ca;
+    pdns__codec_status cs;
 
     if (getdns_dict_get_list(resp, "replies_tree", &replies) ||
-        getdns_list_get_dict(replies, 0, &reply)) {
+        getdns_list_get_dict(replies, 0, &reply) ||
+        getdns_dict_get_list(resp, "replies_full", &full) ||
+        getdns_list_get_bindata(full, 0, &wire) || !wire) {
         rep.kind = PDNS__T_ERROR;
         rep.error = "reply without replies_tree";
         q->cb(q->arg, &rep);
@@ -154,9 +165,26 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
             return;
         }
     }
-    pdns__gdrecs_from_reply(reply, &rep, &recs);
+    if (!q->t->codec && !(q->t->codec = pdns__codec_new())) {
+        rep.kind = PDNS__T_ERROR;
+        rep.error = "out of memory";
+        q->cb(q->arg, &rep);
+        return;
+    }
+    /* the bytes are ours (resp is destroyed after this call); the codec puts back
+     * what it changes */
+    cs = pdns__codec_decode(q->t->codec, wire->data, wire->size, &ca);
+    if (cs == PDNS__CODEC_OK) {
+        rep.rcode = ca.rcode;
+        rep.tc = ca.tc;
+        rep.n_rr = ca.n_rr;
+        rep.rr = ca.rr;
+    } else {
+        rep.kind = cs == PDNS__CODEC_NOMEM ? PDNS__T_ERROR : PDNS__T_MALFORMED;
+        rep.rcode = -1;
+        rep.error = cs == PDNS__CODEC_NOMEM ? "out of memory" : "malformed answer";
+    }
     q->cb(q->arg, &rep);
-    pdns__gdrecs_free(&recs);
 }
 
 static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,
@@ -209,6 +237,7 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
         return PDNS_ERR_INVALID;
     }
     q->qlen = (size_t)qlen;
+    q->t = t;
     q->cb = cb;
     q->arg = arg;
     q->qtype = qtype;
@@ -228,6 +257,7 @@ static void gd_destroy(pdns__transport *t)
     for (int i = 0; i < 2; i++)
         if (t->ctx[i])
             getdns_context_destroy(t->ctx[i]);
+    pdns__codec_free(t->codec);
     free(t);
 }
 

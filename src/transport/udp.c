@@ -1,4 +1,4 @@
-/* udp.c - the lean UDP transport: our own sockets on libuv, getdns for text.
+/* udp.c - the lean UDP transport: our own sockets on libuv, libknot for text.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "dns/match.h"
 #include "dns/query.h"
-#include "transport/gdrecords.h"
+#include "transport/deliver.h"
 #include "transport/transport.h"
 
 /* IMPLEMENTATION NOTES
@@ -46,12 +46,11 @@
  *   (their server is not listening; a query that still gets an answer elsewhere costs
  *   one retry). A send that fails ends its attempt at once too (UNREACHABLE with
  *   send_error), delivered from the timer (never from inside query()).
- * - Records: only answers with ancount > 0 are decoded, through getdns
- *   (getdns_wire2msg_dict, then getdns_rr_dict2str as the getdns transport does), so
- *   both transports give the same text (and the same checks: a cut answer section is
- *   malformed). The header's authority and additional counts are zeroed first, so
- *   getdns decodes the question and answer sections only. Header-only answers
- *   (NXDOMAIN, NODATA, SERVFAIL, REFUSED, TC) cost no decoding at all.
+ * - Records: answers with ancount > 0 are decoded by libknot (transport/deliver.c,
+ *   dns/codec.c: parsed in place, records printed straight into one reused buffer; a
+ *   cut answer section is malformed); header-only answers (NXDOMAIN, NODATA, SERVFAIL,
+ *   REFUSED) and TC answers only have their rcode read (extended by an OPT record when
+ *   there is one). Every transport prints with the same codec (README: Record text).
  * - TC: the engine asks again with tcp set; select.c sends that to getdns over TCP,
  *   never this transport.
  * - No malloc per query: query slots come from a free list grown in blocks. */

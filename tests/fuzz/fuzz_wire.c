@@ -1,9 +1,9 @@
-/* fuzz_wire.c - arbitrary DNS wire bytes -> getdns message dict -> the transport's
- * record conversion (getdns_rr_dict2str per answer RR, split into owner/ttl/type/data)
- * -> the engine's job state machine (src/core/job.c, the real one) -> a pdns_result
- * through every output formatter, with oracles on the formatted text.
+/* fuzz_wire.c - arbitrary DNS wire bytes -> the transports' record decoding (dns/codec.c:
+ * libknot parses and prints; the question's name and type come from getdns's message
+ * dict) -> the engine's job state machine (src/core/job.c, the real one) -> a
+ * pdns_result through every output formatter, with oracles on the formatted text.
  *
- * Records come from the library's pdns__gdrecs_from_reply (src/transport/gdrecords.c, which both
+ * Records come from the library's pdns__codec_decode (src/dns/codec.c, which both
  * transports use). A verdict that asks for another query (a new CNAME hop, TCP after TC,
  * the fcrdns forward lookup) is followed by a timeout with no retries left, so every
  * input ends in the record the engine would write.
@@ -14,13 +14,12 @@
 #include "fuzz_common.h"
 #include "dns/name.h"
 #include "format/output.h"
-#include "transport/gdrecords.h"
+#include "dns/codec.h"
 #include "core/job.h"
 #include "dns/wire.h"
 #include "transport/transport.h"
 
-/* ---- the library's record conversion (src/transport/gdrecords.c, used by both transports) ---- */
-typedef pdns__gdrecs records;
+static pdns__codec *codec;
 
 /* ---- formatting and oracles ----------------------------------------------------- */
 static size_t count_char(const char *s, size_t n, char c)
@@ -187,29 +186,42 @@ static const uint8_t *wire_copy(const uint8_t *data, size_t size, uint8_t **heap
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     getdns_dict *msg = NULL;
-    uint8_t *heap;
+    uint8_t *heap, *kw;
     getdns_bindata *qbin = NULL;
     char *qname = NULL;
     uint32_t rcode = 0, qtype = 1;
-    records rec;
+    pdns__codec_answer ca;
+    struct {
+        const pdns__rr *rr;
+        size_t n;
+    } rec;
     const uint8_t *wire = wire_copy(data, size, &heap);
     getdns_return_t grc = getdns_wire2msg_dict(wire, size, &msg);
     free(heap);
-    if (grc != GETDNS_RETURN_GOOD || !msg)
+    if (grc != GETDNS_RETURN_GOOD || !msg || size > 65535) {
+        if (msg)
+            getdns_dict_destroy(msg);
         return 0;
-    (void)getdns_dict_get_int(msg, "/header/rcode", &rcode);
+    }
     (void)getdns_dict_get_int(msg, "/question/qtype", &qtype);
     if (getdns_dict_get_bindata(msg, "/question/qname", &qbin) == GETDNS_RETURN_GOOD)
         (void)getdns_convert_dns_name_to_fqdn(qbin, &qname);
-    pdns__reply rep;
-    if (pdns__gdrecs_from_reply(msg, &rep, &rec) != 0)
+    if (!codec && !(codec = pdns__codec_new()))
         abort();
-    if (rep.kind != PDNS__T_ANSWER) { /* unusable: the engine retries; nothing to format */
-        pdns__gdrecs_free(&rec);
+    if (!(kw = malloc(size ? size : 1)))
+        abort();
+    memcpy(kw, data, size);
+    if (pdns__codec_decode(codec, kw, size, &ca) != PDNS__CODEC_OK) {
+        /* unusable: the engine retries; nothing to format */
+        free(kw);
         getdns_dict_destroy(msg);
         free(qname);
         return 0;
     }
+    rcode = (uint32_t)ca.rcode;
+    rec.rr = ca.rr;
+    rec.n = ca.n_rr;
+    pdns__reply rep = {.kind = PDNS__T_ANSWER, .rcode = ca.rcode, .tc = ca.tc};
     for (size_t i = 0; i < rec.n; i++)
         FUZZ_CHECK(rec.rr[i].name[0] && rec.rr[i].data, "empty owner");
 
@@ -272,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.fcrdns = -1;
     write_all(&r);
 
-    pdns__gdrecs_free(&rec);
+    free(kw);
     free(qname);
     getdns_dict_destroy(msg);
     return 0;

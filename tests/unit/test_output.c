@@ -1,5 +1,6 @@
 /* test_output.c - golden-file tests of the ndjson, text, hosts and zone formats.
  * SPDX-License-Identifier: MIT */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -201,6 +202,45 @@ static char *write_all(pdns__format fmt, const pdns_result *r, size_t n)
     return out;
 }
 
+/* rtt_ms is written without printf (format/output.c: pdns__ms3) and must still be
+ * exactly printf's "%.3f": values on and around every rounding tie in [0, 10 s), random
+ * values, and large ones (the snprintf path). */
+static void test_rtt_digits(void)
+{
+    static const double fixed[] = {0,           0.0005, 0.0015, 0.0025, 1.0005,   2.5,
+                                   0.1234999,   0.1235, 0.9995, 9.9995, 999.9995, 123456.7885,
+                                   999999.9999, 1e6,    1.5e6,  1e12,   4e15};
+    uint64_t x = 88172645463325252ull;
+    int bad = 0;
+    for (size_t k = 0; k < sizeof fixed / sizeof fixed[0] + 200000; k++) {
+        double v;
+        if (k < sizeof fixed / sizeof fixed[0]) {
+            v = fixed[k];
+        } else if (k % 2) { /* ties: n/1000 + 0.0005, and their neighbours */
+            double t = (double)(k % 20000) / 1000.0 + 0.0005;
+            v = (k % 3 == 0) ? t : (k % 3 == 1) ? nextafter(t, 0) : nextafter(t, 1e9);
+        } else { /* xorshift: any value below 2,000 ms */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            v = (double)(x >> 11) / (double)(1ull << 53) * 2000.0;
+        }
+        pdns_result r = {.name = "a.example.",
+                         .qtype = 1,
+                         .status = PDNS_R_NOERROR,
+                         .rcode = 0,
+                         .rtt_ms = v,
+                         .fcrdns = -1};
+        char want[400], *got = write_all(PDNS__FMT_NDJSON, &r, 1), *p;
+        snprintf(want, sizeof want, "\"rtt_ms\":%.3f}", v);
+        p = got ? strstr(got, "\"rtt_ms\":") : NULL;
+        if (!p || strncmp(p, want, strlen(want)) != 0) {
+            if (bad++ < 5)
+                fprintf(stderr, "rtt %.17g: got %s want %s\n", v, p ? p : "(none)", want);
+        }
+        free(got);
+    }
+    CHECK(bad == 0);
+}
+
 /* Zone output of names a hostile server chose: nothing may read as a master-file
  * directive, origin, string, comment or group; escapes are \DDD; records outside the
  * queried name's CNAME chain are not written; the chain's CNAMEs are. */
@@ -281,5 +321,6 @@ int main(void)
     test_write_error();
     test_zone_hostile();
     test_hosts_alabel();
+    test_rtt_digits();
     return CHECK_DONE();
 }

@@ -1,10 +1,11 @@
-/* gdrecords.c - a getdns reply dict's answer section as presentation-format records.
+/* gdrecords.c - a getdns reply dict's answer section as presentation-format records
+ * (test-only reference printer: see gdrecords.h).
  * SPDX-License-Identifier: MIT */
 #include <getdns/getdns_extra.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/gdrecords.h"
+#include "gdrecords.h"
 
 /* Split getdns's "owner ttl class type rdata" text in place into rr. */
 static int split_rr(char *line, pdns__rr *rr)
@@ -160,42 +161,4 @@ void pdns__gdrecs_free(pdns__gdrecs *recs)
     free(recs->text);
     free(recs->rr);
     memset(recs, 0, sizeof *recs);
-}
-
-/* Contract: see gdrecords.h. */
-void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns_match_result *mr,
-                        uint64_t sent_ns, pdns__reply_cb cb, void *arg)
-{
-    getdns_dict *msg = NULL;
-    pdns__gdrecs recs;
-    pdns__reply rep = {
-        .kind = PDNS__T_ANSWER, .rcode = mr->rcode, .tc = mr->tc, .sent_ns = sent_ns};
-
-    if (m == PDNS__MATCH_HEADER_ERROR) {
-        /* matched on the ID alone: such an answer may only make us ask elsewhere */
-        pdns__reply er = {
-            .kind = PDNS__T_MALFORMED, .rcode = -1, .error = mr->why, .sent_ns = sent_ns};
-        cb(arg, &er);
-        return;
-    }
-    if (mr->ancount == 0 || rep.tc) {
-        cb(arg, &rep);
-        return;
-    }
-    /* Only the answer section is used, and getdns decodes every section it is given:
-     * zero NSCOUNT and ARCOUNT in the header so that it stops after the answer. An
-     * authoritative answer often carries NS records and glue (6 of the 7 records of a
-     * host's A answer from NSD); getdns still decodes every record that is used. */
-    pdns__wire_set_nscount(p, 0);
-    pdns__wire_set_arcount(p, 0);
-    if (getdns_wire2msg_dict(p, n, &msg) != GETDNS_RETURN_GOOD || !msg) {
-        rep.kind = PDNS__T_MALFORMED;
-        rep.error = "malformed answer";
-        cb(arg, &rep);
-        return;
-    }
-    pdns__gdrecs_from_reply(msg, &rep, &recs);
-    cb(arg, &rep);
-    pdns__gdrecs_free(&recs);
-    getdns_dict_destroy(msg);
 }

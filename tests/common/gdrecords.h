@@ -1,12 +1,12 @@
-/* gdrecords.h - a getdns reply dict's answer section as presentation-format records, and
- * the one path from a matched DNS message to a reply.
+/* gdrecords.h - a getdns reply dict's answer section as presentation-format records, by
+ * getdns_rr_dict2str: the text pacedns printed before libknot (dns/codec.c) took over.
+ * Test-only: the reference side of test_codec_diff and fuzz_codec.
  * SPDX-License-Identifier: MIT */
 #ifndef PDNS_GDRECORDS_H
 #define PDNS_GDRECORDS_H
 
 #include <getdns/getdns.h>
 
-#include "dns/match.h"
 #include "transport/transport.h"
 
 /* Converted answer records; owns their text. */
@@ -22,13 +22,5 @@ typedef struct pdns__gdrecs {
  * then says ERROR). Release with pdns__gdrecs_free. */
 int pdns__gdrecs_from_reply(getdns_dict *reply, pdns__reply *rep, pdns__gdrecs *recs);
 void pdns__gdrecs_free(pdns__gdrecs *recs);
-
-/* Deliver a DNS message p[0..n) that pdns__dns_match_answer found to be ANSWER or
- * HEADER_ERROR (m, mr) for a query sent at sent_ns: builds the reply (records decoded
- * through getdns only when the answer section is not empty and TC is clear) and calls
- * cb(arg, &reply). p is modified (NSCOUNT and ARCOUNT zeroed). The one answer path of
- * the UDP, stream and DoH transports. */
-void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns_match_result *mr,
-                        uint64_t sent_ns, pdns__reply_cb cb, void *arg);
 
 #endif

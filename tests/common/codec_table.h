@@ -1,0 +1,129 @@
+/* codec_table.h - the table of differences between getdns_rr_dict2str's record text
+ * (pacedns's before libknot) and libknot's (dns/codec.c, both transports now): README,
+ * IMPLEMENTATION NOTES, "Record text". Shared by test_codec_diff and fuzz_codec.
+ * SPDX-License-Identifier: MIT */
+#ifndef PDNS_CODEC_TABLE_H
+#define PDNS_CODEC_TABLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libknot/descriptor.h>
+
+#include "dns/codec.h"
+
+/* The table of README (IMPLEMENTATION NOTES: record text), one row per difference
+ * between getdns_rr_dict2str (the text pacedns printed before) and libknot (the text it
+ * prints now, both transports). Every difference found must be one of these; each row
+ * must be seen at least once, so that the table stays true. */
+enum {
+    D_NAME_ESCAPE = 0, /* names: libknot escapes all punctuation (\@ \$ \" \` ..., # as
+                          \035) but - _ * /; getdns only . ; ( ) \ */
+    D_CONTROL,         /* character-strings: control bytes as \DDD; getdns raw */
+    D_LOC,             /* LOC: another layout */
+    D_GENERIC,         /* \# len hex (RFC 3597): types libknot has no text form for,
+                          and those whose libknot printer is unsafe (pdns__codec_generic) */
+    D_EXT_RCODE,       /* the whole rcode (OPT's extended bits); getdns: the header's 4 */
+    D_GETDNS_REFUSES,  /* getdns cannot print it, libknot shows the rdata as \# len hex:
+                          an unknown type's empty rdata (\# 0), a bad rdata of a
+                          pdns__codec_generic type */
+    D_KNOT_STRICTER,   /* answers libknot refuses and getdns prints (listed files) */
+    D_GETDNS_ERROR,    /* getdns prints its own error text as data
+                          ("ErrorComprPtrOutOfBounds"); libknot the decoded rdata */
+    D_GETDNS_COMMENT,  /* getdns ends DNSKEY data with a comment (" ;{id = 5240,
+                          size = 0b}"); libknot prints the rdata alone */
+    D_ROWS
+};
+static const char *const codec_row_name[D_ROWS] = {
+    "name escapes",     "control bytes",     "LOC",
+    "generic form",     "extended rcode",    "getdns refuses",
+    "libknot stricter", "getdns error text", "getdns comment"};
+
+/* s with libknot's extra name escapes undone (row D_NAME_ESCAPE), into out: libknot
+ * writes every punctuation character but - _ * / as "\c" and '#' as "\035", getdns
+ * only . ; ( ) and the backslash. */
+static inline void strip_name_escapes(const char *s, char *out)
+{
+    while (*s) {
+        if (s[0] == '\\' && s[1] && strchr(".;()\\", s[1]) == NULL && s[1] > ' ' && s[1] < 0x7f &&
+            !(s[1] >= '0' && s[1] <= '9') && !(s[1] >= 'a' && s[1] <= 'z') &&
+            !(s[1] >= 'A' && s[1] <= 'Z')) {
+            *out++ = s[1];
+            s += 2;
+        } else if (!strncmp(s, "\\035", 4)) {
+            *out++ = '#';
+            s += 4;
+        } else if (s[0] == '\\' && s[1]) {
+            *out++ = *s++;
+            *out++ = *s++;
+        } else {
+            *out++ = *s++;
+        }
+    }
+    *out = '\0';
+}
+
+/* s with control bytes written as \DDD (row D_CONTROL), into out. */
+static inline void escape_controls(const char *s, char *out)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            out += sprintf(out, "\\%03u", c);
+        else
+            *out++ = (char)c;
+    }
+    *out = '\0';
+}
+
+/* Whether libknot knows a text form for type t. */
+static inline int knot_knows(uint16_t t)
+{
+    char b[32];
+    return knot_rrtype_to_string(t, b, sizeof b) > 0 && strncmp(b, "TYPE", 4) != 0;
+}
+
+/* Whether g holds one of getdns's error tokens ("Error" and a capital: "ErrorCompr-
+ * PtrOutOfBounds") that k does not (a label may well be "Error"). */
+static inline int getdns_error_token(const char *g, const char *k)
+{
+    for (const char *e = strstr(g, "Error"); e; e = strstr(e + 1, "Error")) {
+        char tok[64];
+        size_t n = 0;
+        if (e[5] < 'A' || e[5] > 'Z')
+            continue;
+        while (n + 1 < sizeof tok && ((e[n] >= 'A' && e[n] <= 'Z') || (e[n] >= 'a' && e[n] <= 'z')))
+            tok[n] = e[n], n++;
+        tok[n] = '\0';
+        if (!strstr(k, tok))
+            return 1;
+    }
+    return 0;
+}
+
+/* The row that explains why libknot's text k and getdns's text g of one field (owner,
+ * or data when data is set) of a record of type `type` differ, or -1 when none does.
+ * a and b: scratch buffers of 4 * strlen + 1 bytes at least. */
+static inline int codec_diff_row(uint16_t type, const char *k, const char *g, int data, char *a,
+                                 char *b)
+{
+    if (data && type == KNOT_RRTYPE_LOC)
+        return D_LOC;
+    if (data && !strncmp(k, "\\# ", 3) && strncmp(g, "\\# ", 3) != 0 &&
+        (!knot_knows(type) || pdns__codec_generic(type)))
+        return D_GENERIC;
+    if (data && getdns_error_token(g, k))
+        return D_GETDNS_ERROR;
+    if (data && !strncmp(g, k, strlen(k)) && !strncmp(g + strlen(k), " ;{", 3))
+        return D_GETDNS_COMMENT;
+    strip_name_escapes(k, a);
+    escape_controls(g, b);
+    if (!strcmp(a, g))
+        return D_NAME_ESCAPE;
+    if (!strcmp(k, b))
+        return D_CONTROL;
+    return -1;
+}
+
+#endif
