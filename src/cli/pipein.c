@@ -137,18 +137,21 @@ const char *cli_pipein_error(cli_pipein *p)
 void cli_pipein_release(cli_pipein *p)
 {
     int exited;
+    uv_thread_t tid;
     if (!p)
         return;
     uv_mutex_lock(&p->mu);
     p->released = 1;
     exited = p->exited;
+    tid = p->tid; /* once unlocked, a thread that has not exited may free p at any time */
     uv_cond_signal(&p->room);
     uv_mutex_unlock(&p->mu);
     if (exited) {
-        uv_thread_join(&p->tid);
+        uv_thread_join(&tid);
         pipein_free(p);
     } else {
-        /* blocked in read(): the thread frees the state when (if) its read returns */
-        (void)pthread_detach(p->tid); /* uv_thread_t is a pthread_t on Unix */
+        /* blocked in read() or about to exit: the thread frees the state when (if) its
+         * read returns; p is not touched from here on */
+        (void)pthread_detach(tid); /* uv_thread_t is a pthread_t on Unix */
     }
 }
