@@ -235,7 +235,7 @@ typedef struct pdns_runner pdns_runner;
 PDNS_API pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt,
                                      pdns_runner **out);
 
-/** Add every server of a servers file (one ADDR[:PORT] per line, '#' comments).
+/** Add every server of a servers file (one ADDR[:PORT] or URL per line, '#' comments).
  * \param r the runner (not yet running)
  * \param path the file
  * \return PDNS_OK; PDNS_ERR_IO (cannot read), PDNS_ERR_PARSE (a bad line: the message,
@@ -392,10 +392,12 @@ PDNS_API void pdns_runner_totals(const pdns_runner *r, pdns_totals *out);
  * \param r the runner, or NULL */
 PDNS_API void pdns_runner_free(pdns_runner *r);
 
-/** Check a server address and give its canonical text ("127.0.0.1:53", "[::1]:53").
- * \param text "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare IPv6 address
+/** Check a server address and give its canonical text ("127.0.0.1:53", "[::1]:53",
+ * "tls://127.0.0.1:853", "https://127.0.0.1:443/dns-query").
+ * \param text "ADDR", "ADDR:PORT", "[V6]:PORT", a bare IPv6 address, or a URL
+ *             "tcp://ADDR[:PORT]", "tls://ADDR[:PORT]", "https://ADDR[:PORT]/PATH"
  * \param canon receives the canonical text (may be NULL)
- * \param cap size of canon (64 is enough)
+ * \param cap size of canon (64 is enough for a plain address, 176 for any URL)
  * \param why receives a static reason on error (may be NULL)
  * \return PDNS_OK or PDNS_ERR_PARSE */
 PDNS_API pdns_status pdns_server_parse(const char *text, char *canon, size_t cap, const char **why);
