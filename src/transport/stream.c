@@ -40,9 +40,11 @@
  *   latency are what congestion looks like). Closed while idle: nothing to report; the
  *   next query opens a new one. A connection that never became usable (refused, TLS
  *   handshake or certificate failure) ends its queries as UNREACHABLE with the reason,
- *   and the server is not tried again for a back-off (FAIL_BACKOFF_MS, doubling to
- *   FAIL_BACKOFF_MAX_MS): queries sent meanwhile end at once with the same reason, so
- *   a server with a wrong certificate costs the run nothing but retries elsewhere.
+ *   and, unless another of its connections is usable, the server is not tried again
+ *   for a back-off (FAIL_BACKOFF_MS, doubling to FAIL_BACKOFF_MAX_MS): queries sent
+ *   meanwhile end at once with the same reason (and the engine sends none while
+ *   another server can take them), so a server with a wrong certificate costs the run
+ *   nothing but retries elsewhere.
  * - TLS: TLS 1.2 or later; verification against cfg->tls_ca (else the system store)
  *   and the name cfg->tls_name (else the URL's address, as an IP SAN), unless
  *   tls_insecure. Sessions are resumed (the last one of the server is offered).
@@ -310,8 +312,13 @@ static void conn_end(sconn *c, const char *why)
             t->conns[i] = NULL;
     if (!was_ready) {
         uint64_t now = uv_hrtime();
+        int others_ready = 0;
+        for (unsigned i = 0; i < t->n_conns; i++)
+            others_ready |= t->conns[i] && t->conns[i]->state == C_READY;
         snprintf(t->fail_why, sizeof t->fail_why, "%s: %s", t->addr.text, why);
         pdns__conn_on_fail(t->cs, t->fail_why);
+        if (others_ready)
+            goto end_queries; /* the server works: no rest, the slot reconnects later */
         t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : FAIL_BACKOFF_MS;
         if (t->backoff_ms > FAIL_BACKOFF_MAX_MS)
             t->backoff_ms = FAIL_BACKOFF_MAX_MS;
@@ -321,6 +328,7 @@ static void conn_end(sconn *c, const char *why)
         snprintf(msg, sizeof msg, "%s: %s", t->addr.text, why);
         pdns__conn_on_reset(t->cs, msg);
     }
+end_queries:
     for (size_t k = 0; k < CONN_TABLE && c->used; k++) {
         sq *q = c->slots[k];
         if (!q)
