@@ -1,0 +1,307 @@
+/* test_trust.c - pure trust decisions (core/trust.c) with a scripted clock.
+ * SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/trust.h"
+#include "dns/wire.h"
+
+#define S  1000000000ull
+#define MS 1000000ull
+
+static pdns_answer A(const char *data)
+{
+    pdns_answer a = {.name = "x.test.", .type = PDNS__TYPE_A, .ttl = 60, .data = data};
+    return a;
+}
+
+static void pos(pdns__aset *s, const char *const *data, size_t n)
+{
+    pdns_answer a[64];
+    for (size_t i = 0; i < n; i++)
+        a[i] = A(data[i]);
+    pdns__aset_from_record(s, PDNS__RCODE_NOERROR, a, n, NULL, 0);
+}
+
+static void test_sets(void)
+{
+    pdns__aset x, y, z;
+    const char *d1[] = {"10.0.0.1", "10.0.0.2"}, *d2[] = {"10.0.0.2", "10.0.0.1"};
+    const char *d3[] = {"10.0.0.1"};
+    pos(&x, d1, 2);
+    pos(&y, d2, 2);
+    CHECK(x.obs == PDNS__OBS_POS && x.n == 2);
+    CHECK(pdns__aset_equal(&x, &y)); /* order does not matter */
+    pos(&z, d3, 1);
+    CHECK(!pdns__aset_equal(&x, &z));
+    CHECK(pdns__aset_subset(&z, &x) && !pdns__aset_subset(&x, &z));
+    CHECK(pdns__aset_overlap(&z, &x));
+    /* CNAME targets compare case-insensitively and with or without the trailing dot */
+    {
+        const char *c1[] = {"Target.W.test."}, *c2[] = {"target.w.test"};
+        pdns__aset_from_record(&x, 0, NULL, 0, c1, 1);
+        pdns__aset_from_record(&y, 0, NULL, 0, c2, 1);
+        CHECK(x.obs == PDNS__OBS_POS && pdns__aset_equal(&x, &y));
+    }
+    /* a raw answer section: CNAME targets and records of the type, other types ignored */
+    {
+        pdns_answer rr[3] = {{"r.w.test.", PDNS__TYPE_CNAME, 60, "target.w.test."},
+                             {"target.w.test.", PDNS__TYPE_A, 60, "10.9.9.9"},
+                             {"target.w.test.", PDNS__TYPE_TXT, 60, "\"x\""}};
+        const char *c[] = {"target.w.test."};
+        pdns_answer a = {"target.w.test.", PDNS__TYPE_A, 30, "10.9.9.9"};
+        pdns__aset_from_rrs(&x, 0, PDNS__TYPE_A, rr, 3);
+        pdns__aset_from_record(&y, 0, &a, 1, c, 1);
+        CHECK(x.n == 2 && pdns__aset_equal(&x, &y));
+    }
+    pdns__aset_from_record(&x, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    pdns__aset_from_record(&y, PDNS__RCODE_NOERROR, NULL, 0, NULL, 0);
+    pdns__aset_from_record(&z, PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
+    CHECK(x.obs == PDNS__OBS_NX && y.obs == PDNS__OBS_NODATA && z.obs == PDNS__OBS_NONE);
+    CHECK(!pdns__aset_equal(&x, &y));
+    /* more than PDNS__ASET_MAX elements: cut, never overflowing */
+    {
+        char buf[80][16];
+        const char *d[80];
+        for (int i = 0; i < 80; i++) {
+            snprintf(buf[i], sizeof buf[i], "10.1.0.%d", i);
+            d[i] = buf[i];
+        }
+        pdns_answer a[80];
+        for (int i = 0; i < 80; i++)
+            a[i] = A(d[i]);
+        pdns__aset_from_record(&x, 0, a, 80, NULL, 0);
+        CHECK(x.n == PDNS__ASET_MAX && x.cut);
+    }
+}
+
+static void test_judge(void)
+{
+    pdns__aset own, refs[3];
+    const char *why;
+    const char *good[] = {"10.0.0.1"}, *bad[] = {"6.6.6.6"}, *cdn[] = {"10.0.0.7"};
+    /* NXDOMAIN hijack: one reference saying NXDOMAIN is enough */
+    pos(&own, bad, 1);
+    pdns__aset_from_record(&refs[0], PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(why && strstr(why, "NXDOMAIN hijack"));
+    /* NXDOMAIN for a random name passes against NXDOMAIN */
+    pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_PASS);
+    /* poisoned: differs from a stable answer (two references agree) */
+    pos(&own, bad, 1);
+    pos(&refs[0], good, 1);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, 1, 0, &why) == PDNS__TJ_UNSURE);
+    pos(&refs[1], good, 1);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(why && strstr(why, "stable"));
+    /* a CDN: everybody differs, nothing is stable: unsure, not a failure */
+    pos(&refs[1], cdn, 1);
+    CHECK(pdns__trust_judge(&own, refs, 2, 0, &why) == PDNS__TJ_UNSURE);
+    /* agreeing with one reference passes */
+    pos(&own, good, 1);
+    CHECK(pdns__trust_judge(&own, refs, 2, 0, &why) == PDNS__TJ_PASS);
+    /* references that did not answer do not count; own without an answer is no lie */
+    pdns__aset_from_record(&refs[0], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
+    pdns__aset_from_record(&refs[1], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
+    pos(&own, bad, 1);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_MORE);
+    pdns__aset_from_record(&own, -1, NULL, 0, NULL, 0);
+    pos(&refs[0], good, 1);
+    pos(&refs[1], good, 1);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_UNSURE);
+    /* a server denying an existing name fails against a stable positive answer */
+    pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_FAIL);
+}
+
+static void test_sched(void)
+{
+    pdns__canary_sched c;
+    uint64_t t = 5 * S;
+    pdns__canary_init(&c, 2 * S, 1000, 20 * MS);
+    CHECK(pdns__canary_due(&c, t, 0, 0)); /* before the run: at once */
+    pdns__canary_sent(&c, t);
+    CHECK(!pdns__canary_due(&c, t + 3 * S, 1, 1)); /* one at a time */
+    pdns__canary_done(&c);
+    CHECK(!pdns__canary_due(&c, t + 1 * S, 0, 0));
+    CHECK(pdns__canary_due(&c, t + 2 * S, 0, 0)); /* by time */
+    for (int i = 0; i < 999; i++)
+        pdns__canary_on_answer(&c);
+    CHECK(!pdns__canary_due(&c, t + 1 * S, 0, 0));
+    pdns__canary_on_answer(&c);
+    CHECK(pdns__canary_due(&c, t + 1 * S, 0, 0)); /* by answers */
+    pdns__canary_sent(&c, t + 1 * S);
+    pdns__canary_done(&c);
+    /* the tail: records held, input exhausted: after the gap, if it answered since */
+    CHECK(!pdns__canary_due(&c, t + 1 * S + 30 * MS, 1, 1));
+    pdns__canary_on_answer(&c);
+    CHECK(!pdns__canary_due(&c, t + 1 * S + 10 * MS, 1, 1));
+    CHECK(pdns__canary_due(&c, t + 1 * S + 30 * MS, 1, 1));
+    CHECK(!pdns__canary_due(&c, t + 1 * S + 30 * MS, 0, 1));
+}
+
+static void test_quarantine(void)
+{
+    pdns__trust_srv t;
+    memset(&t, 0, sizeof t);
+    CHECK(!pdns__trust_believed(&t, 0)); /* unchecked: nothing believed yet */
+    t.epoch = 10;
+    CHECK(pdns__trust_pass(&t, 10) == 1 && t.state == PDNS__TS_HEALTHY);
+    CHECK(pdns__trust_believed(&t, 9) && !pdns__trust_believed(&t, 10));
+    CHECK(pdns__trust_pass(&t, 5) == 0 && t.passed_epoch == 10); /* never backwards */
+    CHECK(pdns__trust_fail(&t, 1.5, "hijack") == 1);
+    CHECK(t.state == PDNS__TS_QUARANTINED && t.at_s == 1.5 && !strcmp(t.reason, "hijack"));
+    CHECK(!pdns__trust_believed(&t, 0));
+    CHECK(pdns__trust_fail(&t, 2.0, "other") == 0 && !strcmp(t.reason, "hijack"));
+    CHECK(pdns__trust_pass(&t, 100) == 0 && t.state == PDNS__TS_QUARANTINED);
+    CHECK_STR(pdns__tstate_name(t.state), "quarantined");
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t xs(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void probe_pos(pdns__wc_entry *e, const char *const *d, size_t n, uint64_t now)
+{
+    pdns__aset p;
+    pos(&p, d, n);
+    e->in_flight++;
+    pdns__wc_on_probe(e, &p, 60, now);
+}
+
+static void test_wildcards(void)
+{
+    pdns__wcache c;
+    pdns__wc_entry *e;
+    pdns__aset rec, nx;
+    const char *w[] = {"10.7.7.7"}, *real[] = {"10.0.0.5"};
+    uint64_t t = 1 * S;
+    CHECK(pdns__wc_init(&c, 4) == 0);
+
+    /* no wildcard: one NXDOMAIN probe settles it */
+    e = pdns__wc_get(&c, "example.test.", PDNS__TYPE_A, t);
+    CHECK(e && e->state == PDNS__WCS_PROBING && pdns__wc_want_probe(e));
+    pdns__aset_from_record(&nx, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    e->in_flight++;
+    pdns__wc_on_probe(e, &nx, 300, t);
+    pos(&rec, real, 1);
+    CHECK(e->state == PDNS__WCS_NONE && pdns__wc_explain(e, &rec) == PDNS__WCV_NO);
+    CHECK(!pdns__wc_want_probe(e));
+
+    /* a plain wildcard: settles after PDNS__WC_NEED probes with nothing new */
+    e = pdns__wc_get(&c, "W.test.", PDNS__TYPE_A, t);
+    CHECK(!strcmp(e->zone, "w.test."));
+    for (int i = 0; i < 1 + PDNS__WC_NEED; i++) {
+        CHECK(pdns__wc_want_probe(e));
+        pos(&rec, w, 1);
+        CHECK(pdns__wc_explain(e, &rec) == PDNS__WCV_WAIT);
+        probe_pos(e, w, 1, t);
+    }
+    CHECK(e->state == PDNS__WCS_WILD && e->probes == 1 + PDNS__WC_NEED);
+    CHECK(pdns__wc_explain(e, &rec) == PDNS__WCV_YES);
+    /* a real record under the wildcard zone whose answer differs is not explained */
+    pos(&rec, real, 1);
+    CHECK(pdns__wc_explain(e, &rec) == PDNS__WCV_NO);
+    /* cached: the same entry, until its TTL (60 s) runs out, then probed again */
+    CHECK(pdns__wc_get(&c, "w.test.", PDNS__TYPE_A, t + 59 * S) == e && e->probes > 0);
+    e = pdns__wc_get(&c, "w.test.", PDNS__TYPE_A, t + 61 * S);
+    CHECK(e->state == PDNS__WCS_PROBING && e->probes == 0);
+    /* another type is another entry */
+    CHECK(pdns__wc_get(&c, "w.test.", PDNS__TYPE_AAAA, t) != e);
+
+    /* a load-balanced wildcard: 8 pools over 31 addresses, one pool per answer; probing
+     * goes on while pools keep appearing, and a record from a pool not seen yet asks for
+     * more probes: every pool's answer is recognised, none of the 31 missed */
+    {
+        char addr[31][16];
+        const char *pool[8][4];
+        size_t pn[8] = {0};
+        for (int i = 0; i < 31; i++) {
+            snprintf(addr[i], sizeof addr[i], "10.8.0.%d", i);
+            pool[i % 8][pn[i % 8]++] = addr[i];
+        }
+        for (int trial = 0; trial < 200; trial++) {
+            pdns__wcache c2;
+            unsigned probes = 0;
+            CHECK(pdns__wc_init(&c2, 8) == 0);
+            e = pdns__wc_get(&c2, "lb.test.", PDNS__TYPE_A, t);
+            for (int k = 0; k < 8; k++) { /* every pool's records, in some order */
+                int p = (int)((k + trial) % 8);
+                pdns__aset r;
+                pdns__wcv v;
+                pos(&r, pool[p], pn[p]);
+                while ((v = pdns__wc_explain(e, &r)) == PDNS__WCV_WAIT) {
+                    int q = (int)(xs() % 8);
+                    CHECK(pdns__wc_want_probe(e));
+                    probe_pos(e, pool[q], pn[q], t);
+                    if (++probes > PDNS__WC_CAP)
+                        break;
+                }
+                CHECK(v == PDNS__WCV_YES);
+            }
+            CHECK(e->probes <= PDNS__WC_CAP);
+            pdns__wc_free(&c2);
+        }
+    }
+
+    /* bounded: a full table evicts the least recently used settled entry, and refuses
+     * when every entry still probes */
+    {
+        pdns__wcache c3;
+        CHECK(pdns__wc_init(&c3, 2) == 0);
+        pdns__wc_entry *a = pdns__wc_get(&c3, "a.test.", 1, t);
+        pdns__wc_entry *b = pdns__wc_get(&c3, "b.test.", 1, t);
+        CHECK(a && b && a != b);
+        CHECK(pdns__wc_get(&c3, "c.test.", 1, t) == NULL); /* both probing */
+        a->in_flight++;
+        pdns__wc_on_probe(a, &nx, 60, t);
+        pdns__wc_entry *d = pdns__wc_get(&c3, "c.test.", 1, t);
+        CHECK(d == a && !strcmp(d->zone, "c.test.") && d->state == PDNS__WCS_PROBING);
+        pdns__wc_free(&c3);
+    }
+    /* probes that never get an answer give up: not a wildcard */
+    {
+        pdns__aset none;
+        pdns__aset_from_record(&none, -1, NULL, 0, NULL, 0);
+        e = pdns__wc_get(&c, "dead.test.", 1, t);
+        for (int i = 0; i < PDNS__WC_FAILS; i++) {
+            CHECK(pdns__wc_want_probe(e));
+            e->in_flight++;
+            pdns__wc_on_probe(e, &none, 0, t);
+        }
+        CHECK(e->state == PDNS__WCS_NONE && !pdns__wc_want_probe(e));
+    }
+    pdns__wc_free(&c);
+}
+
+static void test_names(void)
+{
+    char l1[13], l2[13];
+    pdns__trust_label(l1, 1);
+    pdns__trust_label(l2, 2);
+    CHECK(strlen(l1) == 12 && strcmp(l1, l2) != 0 && l1[0] >= 'a' && l1[0] <= 'z');
+    CHECK_STR(pdns__trust_parent("a.b.test."), "b.test.");
+    CHECK(pdns__trust_parent("b.test.") == NULL); /* no probes under a TLD */
+    CHECK(pdns__trust_parent("test.") == NULL);
+    CHECK(pdns__trust_parent(".") == NULL);
+    CHECK_STR(pdns__trust_parent("a\\.x.b.test."), "b.test.");
+}
+
+int main(void)
+{
+    test_sets();
+    test_judge();
+    test_sched();
+    test_quarantine();
+    test_wildcards();
+    test_names();
+    return CHECK_DONE();
+}
