@@ -74,13 +74,15 @@ typedef enum pdns_rstatus {
     PDNS_R_CNAME_LOOP,   /**< CNAME chain loops or is longer than 8 hops */
     PDNS_R_INVALID_NAME, /**< the input is not a valid domain name */
     PDNS_R_ERROR,        /**< another error; see pdns_result.error */
-    PDNS_R_UNREACHABLE   /**< no attempt reached a server: the last one ended at once on an
+    PDNS_R_UNREACHABLE,  /**< no attempt reached a server: the last one ended at once on an
                               ICMP error (port/host unreachable) or a failed send; see
                               pdns_result.error */
+    PDNS_R_WILDCARD      /**< the answer is explained by a wildcard at an ancestor
+                              (pdns_result.wildcard); only with PDNS_WILDCARDS_FILTER */
 } pdns_rstatus;
 
 /** Number of result statuses (size of arrays indexed by pdns_rstatus). */
-#define PDNS_R_COUNT (PDNS_R_UNREACHABLE + 1)
+#define PDNS_R_COUNT (PDNS_R_WILDCARD + 1)
 
 /** Mnemonic of a result status ("NOERROR", "TIMEOUT", ...).
  * \param st a result status
@@ -114,25 +116,35 @@ typedef struct pdns_answer {
 
 /** The result record of one (name, type) query. */
 typedef struct pdns_result {
-    const char *name;           /**< the input name as given (trimmed) */
-    const char *qname;          /**< the queried name (PTR: the .arpa name), trailing dot */
-    uint64_t line;              /**< input line number (1-based), 0 when not from a file */
-    uint16_t qtype;             /**< the queried type */
-    pdns_rstatus status;        /**< outcome */
-    int rcode;                  /**< last rcode seen, -1 when none */
-    const pdns_answer *answers; /**< records of the queried type (final name) */
-    size_t n_answers;           /**< number of answers */
-    const char *const *cname;   /**< CNAME chain targets, in order */
-    size_t n_cname;             /**< number of CNAME targets */
-    const char *server;         /**< server of the last attempt ("127.0.0.1:53"), or NULL */
-    int attempts;               /**< queries sent for this record (all hops, retries) */
-    double rtt_ms;              /**< RTT of the last answered attempt, -1 when none */
-    const char *error;          /**< detail for ERROR, INVALID_NAME and UNREACHABLE */
-    int fcrdns;                 /**< -1 not checked, 0 failed, 1 forward-confirmed */
-    void *user;                 /**< user data given at submit */
-    unsigned line_records;      /**< records its input line (or submission) yields in all: 1
-                                     for "NAME TYPE", else one per configured type; each
-                                     is reported exactly once */
+    const char *name;                   /**< the input name as given (trimmed) */
+    const char *qname;                  /**< the queried name (PTR: the .arpa name), trailing dot */
+    uint64_t line;                      /**< input line number (1-based), 0 when not from a file */
+    uint16_t qtype;                     /**< the queried type */
+    pdns_rstatus status;                /**< outcome */
+    int rcode;                          /**< last rcode seen, -1 when none */
+    const pdns_answer *answers;         /**< records of the queried type (final name) */
+    size_t n_answers;                   /**< number of answers */
+    const char *const *cname;           /**< CNAME chain targets, in order */
+    size_t n_cname;                     /**< number of CNAME targets */
+    const char *server;                 /**< server of the last attempt ("127.0.0.1:53"), or NULL */
+    int attempts;                       /**< queries sent for this record (all hops, retries) */
+    double rtt_ms;                      /**< RTT of the last answered attempt, -1 when none */
+    const char *error;                  /**< detail for ERROR, INVALID_NAME and UNREACHABLE */
+    int fcrdns;                         /**< -1 not checked, 0 failed, 1 forward-confirmed */
+    void *user;                         /**< user data given at submit */
+    unsigned line_records;              /**< records its input line (or submission) yields in all: 1
+                                             for "NAME TYPE", else one per configured type; each
+                                             is reported exactly once */
+    const char *wildcard;               /**< "*.parent.zone." when a wildcard there explains the
+                                             answer (pdns_options.wildcards), else NULL */
+    int verified;                       /**< pdns_options.verify: 1 the trusted servers agree, -1
+                                             they do not (see trusted_answers); 0 not checked */
+    const pdns_answer *trusted_answers; /**< verified < 0: the trusted servers' answers */
+    size_t n_trusted_answers;           /**< their number */
+    const char *trusted_status;         /**< verified < 0: the trusted servers' status */
+    int unfinished;                     /**< 1: the run stopped before this record could be
+                                             believed (every server quarantined): status ERROR,
+                                             and a resume should redo its line */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.
@@ -150,6 +162,21 @@ typedef void (*pdns_result_cb)(const pdns_result *res, void *user);
  * \return 1 when a name was produced, 0 at end of input, -1 on a read error, or
  *         PDNS_SOURCE_AGAIN */
 typedef int (*pdns_source_fn)(void *user, char *name, size_t cap, uint64_t *line);
+
+/** Wildcard handling (pdns_options.wildcards). */
+typedef enum pdns_wildcards {
+    PDNS_WILDCARDS_OFF = 0, /**< no detection */
+    PDNS_WILDCARDS_MARK,    /**< pdns_result.wildcard names the wildcard */
+    PDNS_WILDCARDS_FILTER   /**< ... and the status is PDNS_R_WILDCARD, without answers */
+} pdns_wildcards;
+
+/** Called on the loop's thread when a server's trust state changes (quarantined).
+ * \param server the server ("127.0.0.1:53")
+ * \param state "quarantined"
+ * \param reason why (a static-lifetime-free string valid during the call)
+ * \param user pdns_options.user */
+typedef void (*pdns_trust_cb)(const char *server, const char *state, const char *reason,
+                              void *user);
 
 /** How queries travel. */
 typedef enum pdns_transport {
@@ -218,7 +245,15 @@ typedef struct pdns_options {
                                    "shard": {"index", "count"}. */
     unsigned shard_index;     /**< this shard's 0-based index, below shards */
     pdns_result_cb on_result; /**< where records go; required */
-    void *user;               /**< passed to on_result */
+    void *user;               /**< passed to on_result and on_trust */
+    int canaries;             /**< 1: canary checks of every server (on by default when a
+                                   trusted server is added or verify is set); a server
+                                   failing one is quarantined. Not with threads > 1 */
+    int verify;               /**< 1: every positive answer is asked again of the trusted
+                                   servers (pdns_result.verified); needs one */
+    pdns_wildcards wildcards; /**< wildcard detection (default off) */
+    double trusted_qps;       /**< total rate to the trusted servers (default 50) */
+    pdns_trust_cb on_trust;   /**< quarantine notices, or NULL */
 } pdns_options;
 
 /** Fill \p opt with defaults.
@@ -291,6 +326,19 @@ PDNS_API const char *pdns_runner_errmsg(const pdns_runner *r);
  * \param server the address text
  * \return PDNS_OK, PDNS_ERR_PARSE for a bad address, PDNS_ERR_INVALID for a duplicate */
 PDNS_API pdns_status pdns_runner_add_server(pdns_runner *r, const char *server);
+
+/** Add a trusted server ("ADDR[:PORT]"): taken as truth by canaries and verify, never
+ * used for bulk queries, paced at pdns_options.trusted_qps in total.
+ * \param r the runner (not yet running)
+ * \param server the address text
+ * \return PDNS_OK, PDNS_ERR_PARSE for a bad address, PDNS_ERR_INVALID for a duplicate */
+PDNS_API pdns_status pdns_runner_add_trusted(pdns_runner *r, const char *server);
+
+/** Add every server of a file (as pdns_runner_add_servers_file) as trusted.
+ * \param r the runner (not yet running)
+ * \param path the file
+ * \return as pdns_runner_add_servers_file */
+PDNS_API pdns_status pdns_runner_add_trusted_file(pdns_runner *r, const char *path);
 
 /** Queue one name (one record per configured type will be reported).
  * \param r the runner
@@ -378,6 +426,8 @@ typedef struct pdns_totals {
     double elapsed_s;                /**< seconds since the run started (to its end once done) */
     uint64_t statuses[PDNS_R_COUNT]; /**< records per pdns_rstatus */
     int input_error;                 /**< the source reported a read error */
+    int halted; /**< the run stopped itself: every server was quarantined (the reason is
+                     pdns_runner_errmsg) */
 } pdns_totals;
 
 /** Totals of the run so far.

@@ -46,6 +46,8 @@ struct pdns_runner {
     pdns__addr *srv;
     double *warm; /* [cap_srv] remembered capacities (pdns_runner_set_server_estimate) */
     size_t n_srv, cap_srv;
+    pdns__addr *tr; /* trusted servers */
+    size_t n_tr, cap_tr;
     pdns__aimd_params prof;
     char origin[256];
     pdns__pendq pend; /* submitted while new */
@@ -131,6 +133,8 @@ fail:
 
 const char *pdns_runner_errmsg(const pdns_runner *r)
 {
+    if (r && r->eng && pdns__engine_halted(r->eng))
+        return pdns__engine_error(r->eng);
     return r ? r->errbuf : "";
 }
 
@@ -190,6 +194,53 @@ pdns_status pdns_runner_set_server_estimate(pdns_runner *r, const char *server, 
         }
     snprintf(r->errbuf, sizeof r->errbuf, "server %s was not added", a.text);
     return PDNS_ERR_INVALID;
+}
+
+pdns_status pdns_runner_add_trusted(pdns_runner *r, const char *server)
+{
+    pdns__addr a;
+    const char *why;
+    if (!r || !server)
+        return PDNS_ERR_INVALID;
+    if (r->state != RS_NEW)
+        return PDNS_ERR_STATE;
+    if (pdns__addr_parse(server, &a, &why) != PDNS_OK) {
+        snprintf(r->errbuf, sizeof r->errbuf, "bad trusted server address '%s': %s", server, why);
+        return PDNS_ERR_PARSE;
+    }
+    for (size_t i = 0; i < r->n_tr; i++)
+        if (strcmp(r->tr[i].text, a.text) == 0)
+            return PDNS_ERR_INVALID;
+    if (r->n_tr == r->cap_tr) {
+        size_t cap = r->cap_tr ? r->cap_tr * 2 : 4;
+        pdns__addr *n = realloc(r->tr, cap * sizeof *n);
+        if (!n)
+            return PDNS_ERR_NOMEM;
+        r->tr = n;
+        r->cap_tr = cap;
+    }
+    r->tr[r->n_tr++] = a;
+    return PDNS_OK;
+}
+
+static pdns_status add_trusted_cb(const char *text, void *ud)
+{
+    return pdns_runner_add_trusted(ud, text);
+}
+
+pdns_status pdns_runner_add_trusted_file(pdns_runner *r, const char *path)
+{
+    size_t before;
+    pdns_status st;
+    if (!r || !path)
+        return PDNS_ERR_INVALID;
+    before = r->n_tr;
+    st = pdns__servers_file(path, add_trusted_cb, r, r->errbuf, sizeof r->errbuf);
+    if (st == PDNS_OK && r->n_tr == before) {
+        snprintf(r->errbuf, sizeof r->errbuf, "%s: no servers in the file", path);
+        return PDNS_ERR_NOSERVER;
+    }
+    return st;
 }
 
 static pdns_status add_cb(const char *text, void *ud)
@@ -316,8 +367,20 @@ pdns_status pdns_runner_run(pdns_runner *r)
     if (aimd &&
         (st = pdns__profile_validate(&r->prof, r->origin, r->errbuf, sizeof r->errbuf)) != PDNS_OK)
         return st;
+    if (r->opt.verify && r->n_tr == 0) {
+        snprintf(r->errbuf, sizeof r->errbuf, "verify needs a trusted server");
+        return PDNS_ERR_INVALID;
+    }
+    if (r->opt.threads > 1 &&
+        (r->n_tr || r->opt.canaries || r->opt.verify || r->opt.wildcards != PDNS_WILDCARDS_OFF)) {
+        snprintf(r->errbuf, sizeof r->errbuf,
+                 "trust checks (trusted servers, canaries, verify, wildcards) need one thread");
+        return PDNS_ERR_UNSUPPORTED;
+    }
     memset(&cfg, 0, sizeof cfg);
     cfg.opt = r->opt;
+    cfg.trusted = r->tr;
+    cfg.n_trusted = r->n_tr;
     cfg.types = r->types;
     cfg.n_types = r->n_types;
     cfg.servers = r->srv;
@@ -405,6 +468,7 @@ void pdns_runner_free(pdns_runner *r)
     free(r->tls_ca);
     free(r->tls_name);
     free(r->warm);
+    free(r->tr);
     free(r->types);
     free(r);
 }
@@ -459,6 +523,8 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
     const pdns__server_stats **servers = NULL, **tsrv = NULL;
     pdns_totals *ttot = NULL;
     pdns__server_stats *zero = NULL;
+    pdns__report_trust *trust = NULL;
+    const pdns__server_stats **trusted = NULL;
     char *out = NULL;
 
     if (!r)
@@ -500,6 +566,17 @@ char *pdns_runner_stats_json(pdns_runner *r, int pretty)
         for (size_t k = 0; k < r->n_srv; k++)
             servers[k] = pdns__engine_server_stats(r->eng, k);
         rep.n_servers = r->n_srv;
+        if (!(trust = calloc(r->n_srv + 1, sizeof *trust)) ||
+            !(trusted = calloc(pdns__engine_trusted_count(r->eng) + 1, sizeof *trusted)))
+            goto out;
+        for (size_t k = 0; k < r->n_srv; k++)
+            pdns__engine_server_trust(r->eng, k, &trust[k].state, &trust[k].reason, &trust[k].at_s,
+                                      &trust[k].canaries, &trust[k].wildcard_probes);
+        rep.trust = trust;
+        rep.n_trusted = pdns__engine_trusted_count(r->eng);
+        for (size_t k = 0; k < rep.n_trusted; k++)
+            trusted[k] = pdns__engine_trusted_stats(r->eng, k);
+        rep.trusted = trusted;
     } else { /* not started (or a pool still running): the servers, no figures yet */
         if (!(zero = calloc(r->n_srv + 1, sizeof *zero)))
             goto out;
@@ -517,5 +594,7 @@ out:
     free(servers);
     free(tsrv);
     free(ttot);
+    free(trust);
+    free(trusted);
     return out;
 }

@@ -45,10 +45,13 @@ typedef struct cli_common {
 
 /* Settings only resolve takes (--fcrdns is opt.fcrdns). */
 typedef struct cli_resolve_args {
-    const char *output;      /* -o FILE, NULL or "-" for stdout */
-    const char *fmt;         /* -f, NULL for ndjson */
-    const char *ckpt_path;   /* --checkpoint */
-    const char *resume_path; /* --resume */
+    const char *output;       /* -o FILE, NULL or "-" for stdout */
+    const char *fmt;          /* -f, NULL for ndjson */
+    const char *ckpt_path;    /* --checkpoint */
+    const char *resume_path;  /* --resume */
+    const char **trusted;     /* --trusted, in order */
+    size_t n_trusted;         /* */
+    const char *trusted_file; /* --trusted-file */
 } cli_resolve_args;
 
 /* Settings only probe takes. */

@@ -151,6 +151,37 @@ static int set_qps(cli_args *a, const cli_option *o, const char *v)
     return parse_double("--qps", v, 0.001, 1e7, &a->com.opt.qps);
 }
 
+static int set_trusted(cli_args *a, const cli_option *o, const char *v)
+{
+    const char *why;
+    if (pdns_server_parse(v, NULL, 0, &why) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --trusted: bad address '%s': %s\n", v, why);
+        return -1;
+    }
+    a->res.trusted[a->res.n_trusted++] = v;
+    return 0;
+}
+
+static int set_trusted_qps(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_double("--trusted-qps", v, 0.1, 1e6, &a->com.opt.trusted_qps);
+}
+
+static int set_wildcards(cli_args *a, const cli_option *o, const char *v)
+{
+    if (!strcmp(v, "off")) {
+        a->com.opt.wildcards = PDNS_WILDCARDS_OFF;
+    } else if (!strcmp(v, "mark")) {
+        a->com.opt.wildcards = PDNS_WILDCARDS_MARK;
+    } else if (!strcmp(v, "filter")) {
+        a->com.opt.wildcards = PDNS_WILDCARDS_FILTER;
+    } else {
+        fprintf(stderr, "pacedns: option --wildcards: '%s' is not off, mark or filter\n", v);
+        return -1;
+    }
+    return 0;
+}
+
 static int set_max_qps(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--max-qps", v, 0.001, 1e8, &a->com.opt.max_total_qps);
@@ -303,6 +334,23 @@ static const cli_option options[] = {
      "ranges (probing drives a server to its limit)\n"
      "(probe --qps N: offer N q/s per server for S\n"
      "seconds, controller off, then print a load table)"},
+    {"trusted", 0, "ADDR[:PORT]", CLI_RESOLVE, FN(set_trusted),
+     "trusted server (repeatable): the truth for canaries\n"
+     "and --verify, never used for bulk; turns canaries on"},
+    {"trusted-file", 0, "FILE", CLI_RESOLVE, STR(res.trusted_file),
+     "trusted servers, one per line, '#' comments"},
+    {"trusted-qps", 0, "N", CLI_RESOLVE, FN(set_trusted_qps),
+     "total rate to the trusted servers (default 50)"},
+    {"canaries", 0, NULL, CLI_RESOLVE, FLAG(com.opt.canaries, 1),
+     "check every server with canaries (random names,\n"
+     "sampled answers compared); a server failing one is\n"
+     "quarantined and its unwritten records asked again"},
+    {"verify", 0, NULL, CLI_RESOLVE, FLAG(com.opt.verify, 1),
+     "ask every positive answer again of the trusted\n"
+     "servers: \"verified\": true|false (needs --trusted)"},
+    {"wildcards", 0, "off|mark|filter", CLI_RESOLVE, FN(set_wildcards),
+     "wildcard detection (default off): mark adds\n"
+     "\"wildcard\": \"*.parent.\"; filter gives status WILDCARD"},
     {"checkpoint", 0, "FILE", CLI_RESOLVE, STR(res.ckpt_path),
      "record which input lines are done (every second;\n"
      "needs -o FILE)"},
@@ -381,7 +429,7 @@ void cli_usage(FILE *fp)
     }
     fputs("\n"
           "Statuses: NOERROR NODATA NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP RCODE TIMEOUT\n"
-          "          CNAME_LOOP INVALID_NAME ERROR UNREACHABLE\n"
+          "          CNAME_LOOP INVALID_NAME ERROR UNREACHABLE WILDCARD\n"
           "Exit status: 0 the run completed (whatever the names' statuses); 1 usage or\n"
           "configuration error; 2 runtime failure; 130/143 interrupted by SIGINT/SIGTERM\n"
           "(in-flight queries finished, their records and the stats written).\n",
@@ -396,13 +444,16 @@ int cli_args_init(cli_args *a, cli_cmd cmd, int argc)
     a->com.progress = -1;
     a->com.atlas_max_age_s = 86400;
     a->com.servers = calloc((size_t)argc + 1, sizeof *a->com.servers);
-    return a->com.servers ? 0 : -1;
+    a->res.trusted = calloc((size_t)argc + 1, sizeof *a->res.trusted);
+    return a->com.servers && a->res.trusted ? 0 : -1;
 }
 
 void cli_args_free(cli_args *a)
 {
     free(a->com.servers);
     a->com.servers = NULL;
+    free(a->res.trusted);
+    a->res.trusted = NULL;
 }
 
 /* The option getopt_long returned as ch, or NULL (not an option of the table). */

@@ -125,7 +125,8 @@ static int ckpt_record(resolve *c, const pdns_result *res)
     size_t n = 0;
     off_t len;
     int act,
-        cut = c->s.stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
+        cut = res->unfinished ||
+              c->s.stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
                                  res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR ||
                                  res->status == PDNS_R_UNREACHABLE);
     if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
@@ -346,14 +347,60 @@ static int open_io(resolve *c)
     return open_writers(c);
 }
 
+/* A server was quarantined: one line on stderr. */
+static void on_trust(const char *server, const char *state, const char *reason, void *user)
+{
+    (void)user;
+    fprintf(stderr, "pacedns: server %s %s: %s\n", server, state, reason);
+}
+
+/* --trusted and --trusted-file. Returns 0 or an exit code. */
+static int add_trusted(resolve *c)
+{
+    pdns_runner *r = c->s.runner;
+    pdns_status st;
+    for (size_t i = 0; i < c->a.res.n_trusted; i++)
+        if ((st = pdns_runner_add_trusted(r, c->a.res.trusted[i])) != PDNS_OK) {
+            fprintf(stderr, "pacedns: option --trusted: '%s': %s\n", c->a.res.trusted[i],
+                    st == PDNS_ERR_INVALID ? "duplicate server" : pdns_runner_errmsg(r));
+            return EXIT_USAGE;
+        }
+    if (c->a.res.trusted_file &&
+        pdns_runner_add_trusted_file(r, c->a.res.trusted_file) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --trusted-file: %s\n", pdns_runner_errmsg(r));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The trust options' cross checks (after the inputs are opened: a missing input is
+ * named first). Returns 0 or an exit code. */
+static int check_trust(resolve *c)
+{
+    if (c->a.com.opt.verify && !c->a.res.n_trusted && !c->a.res.trusted_file) {
+        fprintf(stderr, "pacedns: option --verify: needs --trusted or --trusted-file\n");
+        return EXIT_USAGE;
+    }
+    if (c->a.com.opt.threads > 1 &&
+        (c->a.res.n_trusted || c->a.res.trusted_file || c->a.com.opt.canaries ||
+         c->a.com.opt.verify || c->a.com.opt.wildcards != PDNS_WILDCARDS_OFF)) {
+        fprintf(stderr, "pacedns: options --trusted, --canaries, --verify and --wildcards need "
+                        "one thread (-j 1)\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Servers, profile, input and output. Returns 0 or an exit code. */
 static int configure(resolve *c)
 {
     const char *resolv_conf;
     int rc;
     if ((rc = cli_session_add_servers(&c->s, &c->a.com, &resolv_conf)) != 0 ||
+        (rc = add_trusted(c)) != 0 ||
         (rc = cli_session_set_profile(&c->s, &c->a.com, choose_profile(c, resolv_conf))) != 0 ||
-        (rc = open_io(c)) != 0 || (rc = cli_atlas_apply(c->s.runner, &c->a.com)) != 0)
+        (rc = open_io(c)) != 0 || (rc = cli_atlas_apply(c->s.runner, &c->a.com)) != 0 ||
+        (rc = check_trust(c)) != 0)
         return rc;
     cli_session_raise_nofile(&c->s, &c->a.com.opt);
     return cli_session_signals(&c->s);
@@ -404,6 +451,11 @@ static int finish(resolve *c, int rc)
         rc = EXIT_RUNTIME;
     }
     pdns_runner_totals(c->s.runner, &tot);
+    if (tot.halted) {
+        fprintf(stderr, "pacedns: run stopped: %s%s%s\n", pdns_runner_errmsg(c->s.runner),
+                c->ckpt_path ? "; --resume " : "", c->ckpt_path ? c->ckpt_path : "");
+        rc = EXIT_RUNTIME;
+    }
     if (tot.input_error) {
         fprintf(stderr, "pacedns: reading input: %s\n",
                 c->pipe ? cli_pipein_error(c->pipe) : pdns_reader_error(c->in));
@@ -474,6 +526,7 @@ int cli_resolve_main(int argc, char **argv)
     c->output = c->a.res.output;
     c->ckpt_path = c->a.res.ckpt_path;
     c->a.com.opt.on_result = on_result;
+    c->a.com.opt.on_trust = on_trust;
     c->a.com.opt.user = c;
     if ((rc = cli_session_open(&c->s, &c->a.com.opt)) == 0 && (rc = configure(c)) == 0 &&
         (!c->use_ckpt || (rc = start_checkpoints(c)) == 0)) {

@@ -18,7 +18,11 @@
  * answer differs from a stable one fails. A positive answer where any reference says
  * NXDOMAIN fails (the NXDOMAIN hijack: liars turn non-existent names into ads or
  * search pages; honest servers do not invent NXDOMAIN). Agreement with one reference
- * passes. Anything else asks for another reference, or is unsure (nothing learned).
+ * passes. References that disagree among themselves mean no stable answer (unsure).
+ * Two positive answer sets that differ may be a CDN or a load-balanced wildcard picking
+ * pools at random, so there three references must agree (two agree by chance 1 time in
+ * 8 with 8 pools; three 1 in 64), or a trusted server and one other; anything else
+ * needs two. Fewer: ask another.
  *
  * Canary schedule. A round is due at once at the start, then every period_ns or every
  * every_answers answers of the server, whichever comes first; at the tail of the run
@@ -187,9 +191,9 @@ unsigned pdns__aset_union(pdns__aset *u, const pdns__aset *b)
 /* ---- verdicts ------------------------------------------------------------------- */
 
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int more_possible, const char **why)
+                           int first_trusted, int more_possible, const char **why)
 {
-    size_t usable = 0;
+    size_t usable = 0, need = 2;
     *why = NULL;
     if (own->obs == PDNS__OBS_NONE)
         return PDNS__TJ_UNSURE; /* no answer is not a lie */
@@ -197,25 +201,32 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
         if (refs[i].obs == PDNS__OBS_NONE)
             continue;
         usable++;
-        for (size_t k = i + 1; k < n_refs; k++)
-            if (refs[k].obs != PDNS__OBS_NONE && pdns__aset_equal(&refs[i], &refs[k]) &&
-                !pdns__aset_equal(own, &refs[i])) {
-                *why = own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_NX
-                           ? "answers a name that does not exist (NXDOMAIN hijack)"
-                       : own->obs == PDNS__OBS_NX ? "denies a name that exists"
-                                                  : "answer differs from the stable answer";
-                return PDNS__TJ_FAIL;
-            }
-    }
-    for (size_t i = 0; i < n_refs; i++)
-        if (refs[i].obs != PDNS__OBS_NONE && pdns__aset_equal(own, &refs[i]))
+        if (pdns__aset_equal(own, &refs[i]))
             return PDNS__TJ_PASS;
+        if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_POS && need < 3)
+            need = first_trusted && refs[0].obs != PDNS__OBS_NONE ? 2 : 3;
+    }
     for (size_t i = 0; i < n_refs; i++)
         if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_NX) {
             *why = "answers a name that does not exist (NXDOMAIN hijack)";
             return PDNS__TJ_FAIL;
         }
-    if (usable < 2 && more_possible)
+    for (size_t i = 0; i < n_refs; i++) {
+        size_t agree = 0;
+        if (refs[i].obs == PDNS__OBS_NONE)
+            continue;
+        for (size_t k = 0; k < n_refs; k++)
+            if (refs[k].obs != PDNS__OBS_NONE && pdns__aset_equal(&refs[i], &refs[k]))
+                agree++;
+        if (agree < usable)
+            return PDNS__TJ_UNSURE; /* the references disagree: no stable answer */
+        if (agree >= need) {
+            *why = own->obs == PDNS__OBS_NX ? "denies a name that exists"
+                                            : "answer differs from the stable answer";
+            return PDNS__TJ_FAIL;
+        }
+    }
+    if (usable < need && more_possible)
         return PDNS__TJ_MORE;
     return PDNS__TJ_UNSURE;
 }

@@ -63,12 +63,13 @@ typedef enum pdns__tj {
 } pdns__tj;
 
 /* Judge own (one server's answer) against refs (other servers' answers to the same
- * question). A stable answer is one on which two references agree: own differing from
- * it fails. Own equal to any reference passes. Own positive where a reference says
- * NXDOMAIN fails (NXDOMAIN hijack). Otherwise, with fewer than two usable references
- * and more_possible, MORE; else UNSURE. *why gets a static text for FAIL. */
+ * question). Own equal to any reference passes. Own positive where a reference says
+ * NXDOMAIN fails (NXDOMAIN hijack). References that disagree: UNSURE. A stable answer
+ * is one all usable references agree on, at least two of them (three when it and own
+ * are both positive): own differing from it fails. Otherwise MORE when more_possible,
+ * else UNSURE. *why gets a static text for FAIL. */
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int more_possible, const char **why);
+                           int first_trusted, int more_possible, const char **why);
 
 /* ---- canary scheduling ---------------------------------------------------------- */
 
@@ -110,6 +111,7 @@ typedef struct pdns__trust_srv {
     uint64_t canaries_failed; /* canary rounds failed (0 or 1: it is quarantined) */
     uint64_t wildcard_probes; /* wildcard probes sent to it */
     uint64_t verify;          /* verification queries answered by it (trusted servers) */
+    unsigned unsure_rounds;   /* canary rounds in a row that proved nothing (glue's) */
     pdns__canary_sched sched;
 } pdns__trust_srv;
 

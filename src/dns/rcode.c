@@ -49,6 +49,7 @@ const char *pdns_rstatus_name(pdns_rstatus st)
         [PDNS_R_INVALID_NAME] = "INVALID_NAME",
         [PDNS_R_ERROR] = "ERROR",
         [PDNS_R_UNREACHABLE] = "UNREACHABLE",
+        [PDNS_R_WILDCARD] = "WILDCARD",
     };
     if ((unsigned)st < sizeof names / sizeof names[0] && names[st])
         return names[st];

@@ -14,6 +14,7 @@
 #include "dns/name.h"
 #include "dns/wire.h"
 #include "engine/engine_int.h"
+#include "engine/trust.h"
 
 /* IMPLEMENTATION NOTES
  * Jobs. One job per (input name, type). A job lives from admission to its one record;
@@ -132,7 +133,7 @@ pdns_status pdns__engine_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, pdns_
     r->source = cfg->source;
     r->source_user = cfg->source_user;
     r->source_eof = cfg->source == NULL;
-    if ((st = pdns__ctl_init(r, cfg)) != PDNS_OK)
+    if ((st = pdns__ctl_init(r, cfg)) != PDNS_OK || (st = pdns__tg_new(r, cfg)) != PDNS_OK)
         goto fail;
     for (size_t i = 0; i < cfg->n_servers; i++)
         if ((st = add_server_addr(r, &cfg->servers[i])) != PDNS_OK)
@@ -329,7 +330,7 @@ static job *take_job(pdns__engine *r, size_t s)
         int scanned = 0;
         while (l && scanned < SCAN_LIMIT) {
             job *j = READY_JOB(l);
-            if (j->c.avoid != (int)s || r->n_srv == 1) {
+            if (j->c.avoid != (int)s || r->n_srv == 1 || (r->tg && pdns__tg_usable_count(r) == 1)) {
                 pdns__list_del(&r->ready, l);
                 return j;
             }
@@ -458,6 +459,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
         pdns__ctl_on_loss(r, (size_t)a->srv, a->sent_ns, now);
     } else if (rep->kind == PDNS__T_ANSWER) {
         sv->last_answer_ns = now;
+        if (r->tg)
+            pdns__tg_on_answer(r, (size_t)a->srv);
         pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
         pdns__ctl_on_answer(r, (size_t)a->srv, rep->rcode, rep->tc, rtt, now);
     }
@@ -534,10 +537,16 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     res.error = error;
     res.user = j->user;
     res.fcrdns = pdns__job_fcrdns(&j->c, &cfg, st);
-    r->counts[st]++;
-    r->records++;
-    r->jobs_alive--;
-    r->opt.on_result(&res, r->opt.user);
+    if (r->halted) { /* every server is quarantined: nothing here can be believed */
+        res.status = PDNS_R_ERROR;
+        res.n_answers = 0;
+        res.n_cname = 0;
+        res.error = "every server is quarantined";
+        res.unfinished = 1;
+    }
+    /* the trust glue may hold it until it is believed (see engine/trust.c) */
+    if (!r->tg || !pdns__tg_take(r, &res, j->c.srv))
+        pdns__engine_emit(r, &res);
     j->finished = 1;
     if (j->outstanding > 0) { /* a stale copy is still in flight: free it on return */
         for (int k = 0; k < 2; k++)
@@ -552,6 +561,61 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     if (IN_FLIGHT(j))
         pdns__list_del(&r->flying, &j->flink);
     free_job(r, j);
+}
+
+/* ---- for the trust glue --------------------------------------------------------- */
+
+void pdns__engine_emit(pdns__engine *r, const pdns_result *res)
+{
+    r->counts[res->status]++;
+    r->records++;
+    r->jobs_alive--;
+    r->opt.on_result(res, r->opt.user);
+}
+
+void pdns__engine_readmit(pdns__engine *r, const pdns_result *res)
+{
+    const char *why = NULL;
+    job *j = new_job(r, res->name);
+    if (!j) {
+        pdns_result e = {.name = res->name,
+                         .line = res->line,
+                         .qtype = res->qtype,
+                         .status = PDNS_R_ERROR,
+                         .rcode = -1,
+                         .rtt_ms = -1,
+                         .error = "out of memory",
+                         .fcrdns = -1,
+                         .user = res->user,
+                         .line_records = res->line_records};
+        pdns__engine_emit(r, &e);
+        return;
+    }
+    j->line = res->line;
+    j->user = res->user; /* the held record's life (jobs_alive) goes on in this job */
+    j->line_records = res->line_records;
+    if (pdns__job_init(&j->c, res->name, res->qtype, &why) != PDNS_OK || r->halted) {
+        finish_job(r, j, r->halted ? PDNS_R_ERROR : PDNS_R_INVALID_NAME, NULL, 0,
+                   why ? why : "every server is quarantined");
+        return;
+    }
+    enqueue(r, j);
+    kick(r);
+}
+
+void pdns__engine_kick(pdns__engine *r)
+{
+    kick(r);
+}
+
+void pdns__engine_halt(pdns__engine *r)
+{
+    r->halted = 1;
+    r->stopping = 1;
+    pdns__link *l;
+    while ((l = pdns__list_pop(&r->ready))) /* they end unfinished (a resume redoes them) */
+        finish_job(r, READY_JOB(l), PDNS_R_ERROR, NULL, 0, "every server is quarantined");
+    kick(r);
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -605,6 +669,8 @@ static int hedge(pdns__engine *r, uint64_t now)
         pdns__srv *sv = &r->srv[s];
         job *j;
         /* only onto a server that answers: copies to a dead one would add nothing */
+        if (!pdns__tg_usable(r, s))
+            continue;
         if (!sv->last_answer_ns || now - sv->last_answer_ns > 2ull * r->opt.timeout_ms * 1000000ull)
             continue;
         while (sv->inflight < sv->max_inflight && (j = hedge_candidate(r, s, now))) {
@@ -676,12 +742,16 @@ static void dispatch(pdns__engine *r)
     r->admit_yield = 0;
     r->source_again = 0;
     r->rr_next = (r->rr_next + 1) % (r->n_srv ? r->n_srv : 1);
+    if (r->tg)
+        pdns__tg_dispatch(r, now); /* canaries, references, probes, verification first */
     while (progress && input_pending(r)) {
         progress = 0;
         for (size_t k = 0; k < r->n_srv && input_pending(r); k++) {
             size_t s = (start + k) % r->n_srv;
             pdns__srv *sv = &r->srv[s];
             job *j;
+            if (!pdns__tg_usable(r, s))
+                continue; /* quarantined: no more bulk queries */
             if (sv->inflight >= sv->max_inflight) {
                 pdns__ctl_on_limited(r, s);
                 continue;
@@ -789,6 +859,7 @@ static void teardown(pdns__engine *r)
             r->srv[s].tp = NULL;
         }
     }
+    pdns__tg_close(r, on_handle_closed); /* the trusted servers' transports, its timer */
     if (r->tshared) {
         r->tvt->release_shared(r->tshared);
         r->tshared = NULL;
@@ -826,6 +897,7 @@ static void maybe_finish(pdns__engine *r)
     uv_timer_stop(&r->stats_timer);
     kick_stop(r);
     pdns__ctl_stop(r);
+    pdns__tg_stop(r);
     r->state = PDNS__RS_CLOSING;
     /* getdns contexts must not be destroyed from inside their own callbacks */
     uv_timer_start(&r->teardown, teardown_cb, 0, 0);
@@ -896,6 +968,8 @@ pdns_status pdns__engine_run(pdns__engine *r)
     if ((st = pdns__ctl_start(r, now)) != PDNS_OK)
         goto fail;
     r->start_ns = now;
+    if ((st = pdns__tg_start(r, now)) != PDNS_OK)
+        goto fail;
     r->started_wall = time(NULL);
     r->state = PDNS__RS_RUNNING;
     {
@@ -952,6 +1026,7 @@ static void release(pdns__engine *r)
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__stats_free(&r->srv[s].st);
     pdns__ctl_free(r);
+    pdns__tg_free(r);
     free(r->srv);
     free(r->types);
     free(r);
@@ -965,6 +1040,7 @@ void pdns__engine_close(pdns__engine *r)
             uv_timer_stop(&r->tick);
             uv_timer_stop(&r->stats_timer);
             pdns__ctl_stop(r);
+            pdns__tg_stop(r);
         }
         uv_timer_stop(&r->teardown);
         kick_stop(r);
@@ -1028,6 +1104,7 @@ void pdns__engine_totals(const pdns__engine *r, pdns_totals *out)
     out->elapsed_s = pdns__engine_elapsed(r);
     memcpy(out->statuses, r->counts, sizeof out->statuses);
     out->input_error = r->source_error;
+    out->halted = r->halted;
 }
 
 double pdns__engine_elapsed(const pdns__engine *r)

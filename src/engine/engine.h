@@ -28,13 +28,15 @@ typedef struct pdns__engine_cfg {
     size_t n_types;
     const pdns__addr *servers;
     size_t n_servers;
-    int aimd;               /* 1: the controller; 0: the fixed opt.qps */
-    pdns__aimd_params prof; /* the controller's parameters (validated) */
-    const char *origin;     /* the profile's name or path, for the stats */
-    const double *warm_qps; /* [n_servers] remembered whole-server capacities (<= 0:
-                               none), or NULL: those servers skip slow start */
-    double warm_share;      /* this engine's share of warm_qps (1/(shards x threads)) */
-    pdns_source_fn source;  /* names, or NULL (submissions only) */
+    int aimd;                  /* 1: the controller; 0: the fixed opt.qps */
+    pdns__aimd_params prof;    /* the controller's parameters (validated) */
+    const char *origin;        /* the profile's name or path, for the stats */
+    const double *warm_qps;    /* [n_servers] remembered whole-server capacities (<= 0:
+                                  none), or NULL: those servers skip slow start */
+    double warm_share;         /* this engine's share of warm_qps (1/(shards x threads)) */
+    const pdns__addr *trusted; /* trusted servers (canaries, verify), never bulk */
+    size_t n_trusted;
+    pdns_source_fn source; /* names, or NULL (submissions only) */
     void *source_user;
 } pdns__engine_cfg;
 
@@ -56,6 +58,16 @@ const pdns__server_stats *pdns__engine_server_stats(pdns__engine *e, size_t k);
 void pdns__engine_server_info(pdns__engine *e, size_t k, pdns_server_info *out);
 double pdns__engine_elapsed(const pdns__engine *e);
 time_t pdns__engine_started(const pdns__engine *e);
+
+/* Trust checks (engine/trust.c): the run halted because every server was quarantined
+ * (pdns__engine_error says why); server k's trust figures (*state NULL: no checks); the
+ * trusted servers' stats. */
+int pdns__engine_halted(const pdns__engine *e);
+void pdns__engine_server_trust(const pdns__engine *e, size_t k, const char **state,
+                               const char **reason, double *at_s, uint64_t *canaries,
+                               uint64_t *wildcard_probes);
+size_t pdns__engine_trusted_count(const pdns__engine *e);
+const pdns__server_stats *pdns__engine_trusted_stats(const pdns__engine *e, size_t k);
 
 /* Close the engine's handles (a run still going is abandoned: no record is reported from
  * here on). Its memory is released by the last close callback, or at once when it

@@ -17,7 +17,8 @@
 #include "core/stats.h"
 #include "transport/transport.h"
 
-typedef struct pdns__ctl pdns__ctl; /* controller state (ctl.c) */
+typedef struct pdns__ctl pdns__ctl;     /* controller state (ctl.c) */
+typedef struct pdns__tglue pdns__tglue; /* trust glue state (trust.c), NULL when off */
 
 typedef struct pdns__srv {
     pdns__addr addr;
@@ -58,6 +59,8 @@ struct pdns__engine {
     pdns__pacer global;
     int have_global;
     pdns__ctl *ctl;
+    pdns__tglue *tg;
+    int halted; /* every server quarantined: the run stops (errbuf says why) */
 
     uv_timer_t tick, stats_timer, teardown;
     uv_check_t after;  /* runs dispatch once after this turn's I/O (see kick) */
@@ -111,5 +114,14 @@ int pdns__ctl_server(const pdns__engine *r, size_t s, double *optimal, int *conv
 void pdns__ctl_stop(pdns__engine *r);
 void pdns__ctl_close(pdns__engine *r, uv_close_cb cb);
 void pdns__ctl_free(pdns__engine *r);
+
+/* For the trust glue (trust.c). Report a record the glue held (counts it, ends its job's
+ * life); admit (name, type) again as a new query of the same line (the record it held
+ * was dropped: the job stays alive); re-run dispatch soon; stop the run because no
+ * server can be used (ready queries end as unfinished ERROR records). */
+void pdns__engine_emit(pdns__engine *r, const pdns_result *res);
+void pdns__engine_readmit(pdns__engine *r, const pdns_result *res);
+void pdns__engine_kick(pdns__engine *r);
+void pdns__engine_halt(pdns__engine *r);
 
 #endif

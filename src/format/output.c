@@ -247,6 +247,7 @@ static int pdns__ms3(char *buf, double x)
     }
     return snprintf(buf, 400, "%.3f", x);
 }
+static pdns_status pdns__fmt_trust(pdns__output *o, const pdns_result *r, size_t *len);
 
 static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_t *len)
 {
@@ -311,7 +312,41 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
     if (!st && r->fcrdns >= 0)
         st = r->fcrdns > 0 ? PDNS__J_LIT(o, len, ",\"fcrdns\":true")
                            : PDNS__J_LIT(o, len, ",\"fcrdns\":false");
+    st = st ? st : pdns__fmt_trust(o, r, len);
     st = st ? st : PDNS__J_LIT(o, len, "}\n");
+    return st;
+}
+
+/* The trust fields of an ndjson record: "wildcard", "verified", "trusted_answers",
+ * "trusted_status" (only those that apply). */
+static pdns_status pdns__fmt_trust(pdns__output *o, const pdns_result *r, size_t *len)
+{
+    pdns_status st = PDNS_OK;
+    char tbuf[16];
+    if (r->wildcard) {
+        st = PDNS__J_LIT(o, len, ",\"wildcard\":");
+        st = st ? st : pdns__j_str(o, len, r->wildcard);
+    }
+    if (!st && r->verified > 0)
+        st = PDNS__J_LIT(o, len, ",\"verified\":true");
+    if (!st && r->verified < 0) {
+        st = PDNS__J_LIT(o, len, ",\"verified\":false,\"trusted_status\":");
+        st = st ? st : pdns__j_str(o, len, r->trusted_status ? r->trusted_status : "ERROR");
+        st = st ? st : PDNS__J_LIT(o, len, ",\"trusted_answers\":[");
+        for (size_t i = 0; !st && i < r->n_trusted_answers; i++) {
+            const pdns_answer *a = &r->trusted_answers[i];
+            st = i ? PDNS__J_LIT(o, len, ",{\"name\":") : PDNS__J_LIT(o, len, "{\"name\":");
+            st = st ? st : pdns__j_str(o, len, a->name);
+            st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
+            st = st ? st : pdns__j_str(o, len, pdns_rrtype_name(a->type, tbuf));
+            st = st ? st : PDNS__J_LIT(o, len, ",\"ttl\":");
+            st = st ? st : pdns__j_u64(o, len, a->ttl);
+            st = st ? st : PDNS__J_LIT(o, len, ",\"data\":");
+            st = st ? st : pdns__j_str(o, len, a->data);
+            st = st ? st : PDNS__J_LIT(o, len, "}");
+        }
+        st = st ? st : PDNS__J_LIT(o, len, "]");
+    }
     return st;
 }
 

@@ -224,6 +224,21 @@ static void add_threads(cJSON *doc, cJSON *servers, const pdns__report *rep)
     }
 }
 
+/* servers[].trust = {"state","reason","at_s"}, "canaries", "wildcard_probes". */
+static void add_trust(cJSON *sj, const pdns__report_trust *t)
+{
+    cJSON *o = cJSON_AddObjectToObject(sj, "trust");
+    if (o) {
+        cJSON_AddStringToObject(o, "state", t->state);
+        if (t->reason)
+            cJSON_AddStringToObject(o, "reason", t->reason);
+        if (!strcmp(t->state, "quarantined"))
+            cJSON_AddNumberToObject(o, "at_s", round(t->at_s * 1000.0) / 1000.0);
+    }
+    cJSON_AddNumberToObject(sj, "canaries", (double)t->canaries);
+    cJSON_AddNumberToObject(sj, "wildcard_probes", (double)t->wildcard_probes);
+}
+
 char *pdns__report_json(const pdns__report *rep, int pretty)
 {
     cJSON *doc = cJSON_CreateObject(), *totals, *statuses, *servers;
@@ -266,11 +281,21 @@ char *pdns__report_json(const pdns__report *rep, int pretty)
     servers = cJSON_AddArrayToObject(doc, "servers");
     for (size_t s = 0; servers && s < rep->n_servers; s++) {
         cJSON *sj = pdns__stats_server_json(rep->servers[s], dur);
+        if (sj && rep->trust && rep->trust[s].state)
+            add_trust(sj, &rep->trust[s]);
         if (sj)
             cJSON_AddItemToArray(servers, sj);
     }
     if (servers && rep->n_threads > 1)
         add_threads(doc, servers, rep);
+    if (rep->n_trusted) { /* the trusted servers: their own figures, never bulk */
+        cJSON *tr = cJSON_AddArrayToObject(doc, "trusted");
+        for (size_t k = 0; tr && k < rep->n_trusted; k++) {
+            cJSON *sj = pdns__stats_server_json(rep->trusted[k], dur);
+            if (sj)
+                cJSON_AddItemToArray(tr, sj);
+        }
+    }
     out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     return out;

@@ -10,6 +10,14 @@
 #include "pacedns.h"
 #include "core/stats.h"
 
+/* One server's trust figures (state NULL: no trust checks in the run). */
+typedef struct pdns__report_trust {
+    const char *state; /* "unchecked", "healthy", "quarantined" */
+    const char *reason;
+    double at_s;
+    uint64_t canaries, wildcard_probes;
+} pdns__report_trust;
+
 typedef struct pdns__report {
     time_t started;
     double started_unix;  /* the same, in seconds with a fraction; 0 unknown */
@@ -29,6 +37,10 @@ typedef struct pdns__report {
     unsigned n_threads;
     const pdns_totals *thread_totals;
     const pdns__server_stats *const *thread_servers;
+    /* trust checks: per server (NULL when none), and the trusted servers */
+    const pdns__report_trust *trust;
+    size_t n_trusted;
+    const pdns__server_stats *const *trusted;
 } pdns__report;
 
 /* One server as JSON:

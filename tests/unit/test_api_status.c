@@ -41,8 +41,10 @@ static void test_dnssec_refused(void)
 static void test_unreachable_status(void)
 {
     pdns_totals t;
-    CHECK(PDNS_R_UNREACHABLE == PDNS_R_ERROR + 1); /* appended: no value renumbered */
-    CHECK(PDNS_R_COUNT == PDNS_R_UNREACHABLE + 1);
+    CHECK(PDNS_R_UNREACHABLE == PDNS_R_ERROR + 1);    /* appended: no value renumbered */
+    CHECK(PDNS_R_WILDCARD == PDNS_R_UNREACHABLE + 1); /* appended too (#14) */
+    CHECK(PDNS_R_COUNT == PDNS_R_WILDCARD + 1);
+    CHECK_STR(pdns_rstatus_name(PDNS_R_WILDCARD), "WILDCARD");
     CHECK_STR(pdns_rstatus_name(PDNS_R_UNREACHABLE), "UNREACHABLE");
     CHECK_STR(pdns_rstatus_name(PDNS_R_ERROR), "ERROR");
     CHECK(sizeof t.statuses / sizeof t.statuses[0] == PDNS_R_COUNT);
