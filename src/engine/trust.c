@@ -1263,7 +1263,7 @@ void pdns__engine_server_trust(const pdns__engine *r, size_t s, const char **sta
     *canaries = *wildcard_probes = 0;
     if (!g || !g->ts)
         return;
-    *state = g->canaries ? pdns__tstate_name(g->ts[s].state) : NULL;
+    *state = g->canaries ? pdns__tstate_name(g->ts[s].state) : "off"; /* wildcards only */
     *reason = g->ts[s].reason[0] ? g->ts[s].reason : NULL;
     *at_s = g->ts[s].at_s;
     *canaries = g->ts[s].canaries;

@@ -227,15 +227,17 @@ static void add_threads(cJSON *doc, cJSON *servers, const pdns__report *rep)
 /* servers[].trust = {"state","reason","at_s"}, "canaries", "wildcard_probes". */
 static void add_trust(cJSON *sj, const pdns__report_trust *t)
 {
-    cJSON *o = cJSON_AddObjectToObject(sj, "trust");
-    if (o) {
-        cJSON_AddStringToObject(o, "state", t->state);
-        if (t->reason)
-            cJSON_AddStringToObject(o, "reason", t->reason);
-        if (!strcmp(t->state, "quarantined"))
-            cJSON_AddNumberToObject(o, "at_s", round(t->at_s * 1000.0) / 1000.0);
+    if (strcmp(t->state, "off") != 0) { /* canaries on */
+        cJSON *o = cJSON_AddObjectToObject(sj, "trust");
+        if (o) {
+            cJSON_AddStringToObject(o, "state", t->state);
+            if (t->reason)
+                cJSON_AddStringToObject(o, "reason", t->reason);
+            if (!strcmp(t->state, "quarantined"))
+                cJSON_AddNumberToObject(o, "at_s", round(t->at_s * 1000.0) / 1000.0);
+        }
+        cJSON_AddNumberToObject(sj, "canaries", (double)t->canaries);
     }
-    cJSON_AddNumberToObject(sj, "canaries", (double)t->canaries);
     cJSON_AddNumberToObject(sj, "wildcard_probes", (double)t->wildcard_probes);
 }
 

@@ -12,7 +12,7 @@
 
 /* One server's trust figures (state NULL: no trust checks in the run). */
 typedef struct pdns__report_trust {
-    const char *state; /* "unchecked", "healthy", "quarantined" */
+    const char *state; /* "unchecked", "healthy", "quarantined"; "off": wildcards only */
     const char *reason;
     double at_s;
     uint64_t canaries, wildcard_probes;

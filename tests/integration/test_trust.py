@@ -120,8 +120,8 @@ def check_records(C, what, recs, names, mode):
     C.check(not wrong, "%s: %d wrong records, first: %s", what, len(wrong), wrong[:5])
 
 
-def run(L, C, what, servers, extra, names, timeout=240):
-    args = ["resolve", "--qps", "400", "--timeout", "800", "--retries", "3", "--stats",
+def run(L, C, what, servers, extra, names, timeout=240, qps=400):
+    args = ["resolve", "--qps", str(qps), "--timeout", "800", "--retries", "3", "--stats",
             L.path(what + ".stats.json"), "-q"] + extra
     for s in servers:
         args += ["-s", s]
@@ -218,6 +218,19 @@ def body():
         print("halfway run: %d names in %.2f s; L3 told %d lies, %d written, quarantined at "
               "%.2f s: %s" % (len(more), el, lies, bad, srv[L3]["trust"].get("at_s", -1),
                               srv[L3]["trust"].get("reason")), flush=True)
+        # 4. no wildcard false positive on 20,000 names without wildcards (wildcards only:
+        # no canaries), the probes counted
+        many = [("host%d.example.test" % (i % 4000), None) for i in range(20000)]
+        rc, recs, err, st, el = run(L, C, "nofalse", [H.addr], ["--wildcards", "mark"], many,
+                                    qps=5000)
+        C.eq(rc, 0, "20k run: exit status; stderr %s", err[-300:])
+        C.eq(len(recs), 20000, "20k run: one record per line")
+        C.eq(sum(1 for r in recs if "wildcard" in r), 0, "20k run: no wildcard false positive")
+        C.eq(sum(1 for r in recs if r["status"] != "NOERROR"), 0, "20k run: all NOERROR")
+        probes = st["servers"][0].get("wildcard_probes")
+        C.check(probes is not None and 0 < probes <= 5, "20k run: probes counted (%s)", probes)
+        C.check("trust" not in st["servers"][0], "20k run: no trust state without canaries")
+        print("20k run: %.2f s, %s wildcard probes" % (el, probes), flush=True)
     return C.done()
 
 
