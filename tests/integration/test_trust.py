@@ -231,6 +231,26 @@ def body():
         C.check(probes is not None and 0 < probes <= 5, "20k run: probes counted (%s)", probes)
         C.check("trust" not in st["servers"][0], "20k run: no trust state without canaries")
         print("20k run: %.2f s, %s wildcard probes" % (el, probes), flush=True)
+        # 5. every server quarantined: exit 2 with the reason, a resumable checkpoint, and
+        # the resume (on the honest server) gives each line exactly once
+        out, ck = L.path("all-q.ndjson"), L.path("all-q.ckpt")
+        inp = L.path("all-q.txt")
+        with open(inp, "w") as f:
+            f.write("".join(n + "\n" for n, _ in names))
+        rc, _, err = L.run_pacedns(["resolve", "-q", "--qps", "400", "-s", L1, "--trusted",
+                                    T.addr, "-o", out, "--checkpoint", ck, inp], timeout=120)
+        C.eq(rc, 2, "all quarantined: exit 2 (stderr %s)", err[-400:])
+        C.check("every server is quarantined" in err and "--resume" in err,
+                "all quarantined: the reason and the resume on stderr: %s", err[-400:])
+        C.check(not any(a["data"] == HIJACK for r in lab.parse_ndjson(open(out).read())
+                        for a in r.get("answers", [])), "all quarantined: no hijacked answer")
+        rc, _, err = L.run_pacedns(["resolve", "-q", "--qps", "400", "-s", H.addr, "--resume", ck,
+                                    inp], timeout=120)
+        C.eq(rc, 0, "resume: exit 0 (stderr %s)", err[-400:])
+        recs = lab.parse_ndjson(open(out).read())
+        C.eq(sorted(r["line"] for r in recs), list(range(1, len(names) + 1)),
+             "resume: every line exactly once")
+        C.check(not any(r["status"] == "ERROR" for r in recs), "resume: no ERROR record")
     return C.done()
 
 
