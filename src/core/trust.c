@@ -21,8 +21,8 @@
  * passes. References that disagree among themselves mean no stable answer (unsure).
  * Two positive answer sets that differ may be a CDN or a load-balanced wildcard picking
  * pools at random, so there three references must agree (two agree by chance 1 time in
- * 8 with 8 pools; three 1 in 64), or a trusted server and one other; anything else
- * needs two. Fewer: ask another.
+ * 8 with 8 pools; three 1 in 64; the glue asks a trusted server twice, so its answer
+ * must also be stable); anything else needs two. Fewer: ask another.
  *
  * Canary schedule. A round is due at once at the start, then every period_ns or every
  * every_answers answers of the server, whichever comes first; at the tail of the run
@@ -191,7 +191,7 @@ unsigned pdns__aset_union(pdns__aset *u, const pdns__aset *b)
 /* ---- verdicts ------------------------------------------------------------------- */
 
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int first_trusted, int more_possible, const char **why)
+                           int more_possible, const char **why)
 {
     size_t usable = 0, need = 2;
     *why = NULL;
@@ -204,7 +204,7 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
         if (pdns__aset_equal(own, &refs[i]))
             return PDNS__TJ_PASS;
         if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_POS && need < 3)
-            need = first_trusted && refs[0].obs != PDNS__OBS_NONE ? 2 : 3;
+            need = 3; /* answers that differ by location or at random: three agree */
     }
     for (size_t i = 0; i < n_refs; i++)
         if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_NX) {

@@ -69,7 +69,7 @@ typedef enum pdns__tj {
  * are both positive): own differing from it fails. Otherwise MORE when more_possible,
  * else UNSURE. *why gets a static text for FAIL. */
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int first_trusted, int more_possible, const char **why);
+                           int more_possible, const char **why);
 
 /* ---- canary scheduling ---------------------------------------------------------- */
 

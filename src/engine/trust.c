@@ -553,18 +553,25 @@ static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
     free(ck);
 }
 
-/* The next reference for judging server s: trusted servers first, then healthy, then
- * unchecked bulk servers; none of the n in used (each is asked once). -1: none left. */
+/* The next reference for judging server s: the trusted servers, the first trusted one
+ * a second time (a trusted answer that changes between two asks is no stable answer:
+ * load-balanced names), then healthy, then unchecked bulk servers; none of the n in used
+ * but that repeat. -1: none left. */
 static int ref_dest(const pdns__engine *r, int s, const int *used, int n)
 {
     const pdns__tglue *g = r->tg;
+    int t0 = 0;
     for (size_t k = 0; k < g->n_tr; k++) {
         int d = (int)(r->n_srv + k), u = 0;
         for (int i = 0; i < n; i++)
-            u |= used[i] == d;
+            u += used[i] == d;
         if (!u)
             return d;
     }
+    for (int i = 0; i < n; i++)
+        t0 += g->n_tr && used[i] == (int)r->n_srv;
+    if (g->n_tr && t0 == 1)
+        return (int)r->n_srv;
     for (int pass = 0; pass < 2; pass++)
         for (size_t k = 0; k < r->n_srv; k++) {
             pdns__tstate want = pass == 0 ? PDNS__TS_HEALTHY : PDNS__TS_UNCHECKED;
@@ -584,14 +591,12 @@ static void check_step(pdns__engine *r, check *ck)
     const char *why = NULL;
     pdns__tj v;
     int more = ck->n_ref < TG_MAX_REFS && ref_dest(r, ck->rd->srv, ck->used, ck->n_ref) >= 0;
-    int first_trusted = ck->n_ref > 0 && (size_t)ck->used[0] >= r->n_srv;
     if (ck->n_ref == 0 && ck->own.obs != PDNS__OBS_POS && !ck->h) {
         check_end(r, ck, PDNS__TJ_PASS, NULL); /* a random label that does not exist */
         return;
     }
-    v = ck->n_ref
-            ? pdns__trust_judge(&ck->own, ck->ref, (size_t)ck->n_ref, first_trusted, more, &why)
-            : (more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE);
+    v = ck->n_ref ? pdns__trust_judge(&ck->own, ck->ref, (size_t)ck->n_ref, more, &why)
+                  : (more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE);
     if (v == PDNS__TJ_MORE) {
         int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref);
         sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
@@ -1031,7 +1036,7 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
         h->vref[h->n_vref++] = set;
     }
     more = h->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, h->vused, h->n_vref) >= 0;
-    v = pdns__trust_judge(&h->set, h->vref, (size_t)h->n_vref, 1, more, &why);
+    v = pdns__trust_judge(&h->set, h->vref, (size_t)h->n_vref, more, &why);
     if (v == PDNS__TJ_FAIL) {
         char reason[240];
         snprintf(reason, sizeof reason, "%s: %s answered %s; trusted %s says %s%s%s", why, h->qname,

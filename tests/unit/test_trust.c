@@ -84,43 +84,41 @@ static void test_judge(void)
     /* NXDOMAIN hijack: one reference saying NXDOMAIN is enough */
     pos(&own, bad, 1);
     pdns__aset_from_record(&refs[0], PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 1, 0, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_FAIL);
     CHECK(why && strstr(why, "NXDOMAIN hijack"));
     /* NXDOMAIN for a random name passes against NXDOMAIN */
     pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 1, 0, 1, &why) == PDNS__TJ_PASS);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_PASS);
     /* poisoned: differs from a stable answer (two references agree) */
     pos(&own, bad, 1);
     pos(&refs[0], good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 1, 0, 1, &why) == PDNS__TJ_MORE);
-    CHECK(pdns__trust_judge(&own, refs, 1, 0, 0, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, 1, 0, &why) == PDNS__TJ_UNSURE);
     pos(&refs[1], good, 1);
     /* two positive references agreeing may be chance (rotating pools): a third */
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_MORE);
     pos(&refs[2], good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 3, 0, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(pdns__trust_judge(&own, refs, 3, 1, &why) == PDNS__TJ_FAIL);
     CHECK(why && strstr(why, "stable"));
-    /* a trusted server and one other agreeing are enough */
-    CHECK(pdns__trust_judge(&own, refs, 2, 1, 1, &why) == PDNS__TJ_FAIL);
     /* a CDN: the references differ, nothing is stable: unsure, not a failure */
     pos(&refs[1], cdn, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 1, &why) == PDNS__TJ_UNSURE);
-    CHECK(pdns__trust_judge(&own, refs, 3, 0, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, 3, 1, &why) == PDNS__TJ_UNSURE);
     /* agreeing with one reference passes */
     pos(&own, good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 0, &why) == PDNS__TJ_PASS);
+    CHECK(pdns__trust_judge(&own, refs, 2, 0, &why) == PDNS__TJ_PASS);
     /* references that did not answer do not count; own without an answer is no lie */
     pdns__aset_from_record(&refs[0], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
     pdns__aset_from_record(&refs[1], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
     pos(&own, bad, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_MORE);
     pdns__aset_from_record(&own, -1, NULL, 0, NULL, 0);
     pos(&refs[0], good, 1);
     pos(&refs[1], good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_UNSURE);
     /* a server denying an existing name fails against a stable positive answer */
     pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_FAIL);
 }
 
 static void test_sched(void)
