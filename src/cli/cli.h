@@ -4,7 +4,9 @@
  * Layout of src/cli/: main.c dispatches; options.c holds the one option table (getopt,
  * --help and the per-command check come from it) and fills a cli_args; session.c is
  * the run both commands share (loop, runner, servers, signals); resolve.c and probe.c
- * are the commands; summary.c draws the tables from the public API's plain structs;
+ * are the commands (report.c the comparison report: report_data.c reads stats files
+ * into plain structs, report_table.c makes its tables, report_md.c and report_html.c
+ * render them); summary.c draws the tables from the public API's plain structs;
  * progress.c and checkpoint.c are the progress line and --checkpoint/--resume. Only
  * include/pacedns.h of the library is used. */
 #ifndef PDNS_CLI_H
@@ -19,7 +21,7 @@
 #define EXIT_RUNTIME 2 /* runtime failure */
 
 /* The commands, as bits: an option lists the commands that accept it. */
-typedef enum cli_cmd { CLI_RESOLVE = 1u << 0, CLI_PROBE = 1u << 1 } cli_cmd;
+typedef enum cli_cmd { CLI_RESOLVE = 1u << 0, CLI_PROBE = 1u << 1, CLI_REPORT = 1u << 2 } cli_cmd;
 
 #define CLI_MAX_TYPES 32
 #define CLI_MAX_SETS  64
@@ -62,12 +64,19 @@ typedef struct cli_probe_args {
     int own_servers;        /* --i-own-this-server: non-local servers allowed */
 } cli_probe_args;
 
+/* Settings only report takes. */
+typedef struct cli_report_args {
+    const char *output; /* -o FILE, NULL or "-" for stdout */
+    const char *fmt;    /* -f html|md, NULL: md when FILE ends in ".md", else html */
+} cli_report_args;
+
 /* The parsed command line of one command. */
 typedef struct cli_args {
     cli_cmd cmd;
     cli_common com;
     cli_resolve_args res;
     cli_probe_args probe;
+    cli_report_args report;
     const char **operands; /* arguments after the options (resolve: input files) */
     size_t n_operands;
 } cli_args;
@@ -76,5 +85,6 @@ typedef struct cli_args {
 int cli_resolve_main(int argc, char **argv);
 int cli_probe_main(int argc, char **argv);
 int cli_merge_main(int argc, char **argv); /* merge.c: the shards' stats and records */
+int cli_report_main(int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* main.c - the pacedns command line: dispatch to the resolve and probe commands.
+/* main.c - the pacedns command line: dispatch to the resolve, probe and report commands.
  * SPDX-License-Identifier: MIT */
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@ static const struct {
     {"probe", cli_probe_main},
     {"merge", cli_merge_main},
     {"atlas", cli_atlas_main},
+    {"report", cli_report_main},
 };
 
 int main(int argc, char **argv)

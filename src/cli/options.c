@@ -121,9 +121,28 @@ static int set_types(cli_args *a, const cli_option *o, const char *v)
     return 0;
 }
 
-/* -f: a format a writer accepts. */
+/* -o FILE: resolve's records or report's page. */
+static int set_output(cli_args *a, const cli_option *o, const char *v)
+{
+    if (a->cmd == CLI_REPORT)
+        a->report.output = v;
+    else
+        a->res.output = v;
+    return 0;
+}
+
+/* -f: resolve: a format a writer accepts; report: html or md. */
 static int set_format(cli_args *a, const cli_option *o, const char *v)
 {
+    if (a->cmd == CLI_REPORT) {
+        if (strcmp(v, "html") != 0 && strcmp(v, "md") != 0) {
+            fprintf(stderr, "pacedns: report: option --format: unknown format '%s' (html, md)\n",
+                    v);
+            return -1;
+        }
+        a->report.fmt = v;
+        return 0;
+    }
     pdns_writer *w = NULL;
     if (pdns_writer_new(stdout, v, &w) != PDNS_OK) {
         fprintf(stderr,
@@ -286,8 +305,11 @@ static const cli_option options[] = {
      "SRV CAA PTR ... ; PTR turns addresses into .arpa names"},
     {"fcrdns", 0, NULL, CLI_RESOLVE, FLAG(com.opt.fcrdns, 1),
      "with PTR: check the PTR name resolves back"},
-    {"output", 'o', "FILE", CLI_RESOLVE, STR(res.output), "records to FILE (default stdout)"},
-    {"format", 'f', "FMT", CLI_RESOLVE, FN(set_format), "ndjson (default), text, hosts, zone"},
+    {"output", 'o', "FILE", CLI_RESOLVE | CLI_REPORT, FN(set_output),
+     "records (report: the page) to FILE (default stdout)"},
+    {"format", 'f', "FMT", CLI_RESOLVE | CLI_REPORT, FN(set_format),
+     "ndjson (default), text, hosts, zone;\n"
+     "report: html (default) or md (Markdown)"},
     {"stats", 0, "FILE", BOTH, STR(com.stats), "write per-server stats JSON to FILE"},
     {"profile", 'p', "NAME|FILE", BOTH, STR(com.profile),
      "controller profile: polite, default, bench, or a\n"
@@ -377,13 +399,14 @@ static const cli_option options[] = {
     {"atlas-max-age", 0, "S", BOTH, FN(set_atlas_max_age),
      "atlas entries older than S seconds are not used\n"
      "(default 86400)"},
-    {"quiet", 'q', NULL, BOTH, FLAG(com.quiet, 1), "no summary and no progress on stderr"},
+    {"quiet", 'q', NULL, BOTH | CLI_REPORT, FLAG(com.quiet, 1),
+     "no summary and no progress on stderr"},
     {"progress", 0, NULL, BOTH, FLAG(com.progress, 1),
      "progress line on stderr even when not a terminal"},
     {"no-progress", 0, NULL, BOTH, FLAG(com.progress, 0),
      "no progress line (default when stderr is not a\n"
      "terminal)"},
-    {"help", 'h', NULL, BOTH, FN(show_help), NULL},
+    {"help", 'h', NULL, BOTH | CLI_REPORT, FN(show_help), NULL},
 };
 
 #define N_OPTIONS   (sizeof options / sizeof options[0])
@@ -396,12 +419,15 @@ void cli_usage(FILE *fp)
           "       pacedns probe -s SERVER [-s ...] [--names FILE | --zone ZONE] [OPTIONS]\n"
           "       pacedns merge STATS... [--records FILE... [-o MERGED]] [--stats OUT]\n"
           "       pacedns atlas show FILE | atlas add FILE SERVER QPS\n"
+          "       pacedns report STATS.json [STATS.json...] [-o FILE] [-f html|md]\n"
           "       pacedns --version | --help\n"
           "\n"
           "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
           "paced per server. Blank lines and '#' comments are skipped.\n"
           "probe: drive each server with its AIMD controller until its optimal rate is\n"
           "found (stable within 3 %) or --duration ends; print the rates found.\n"
+          "report: compare every server of one or more stats files (--stats) side by\n"
+          "side: one self-contained HTML page (tables, charts) or Markdown.\n"
           "\n",
           fp);
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -487,9 +513,17 @@ static void getopt_tables(struct option *longopts, char *shortopts)
     *p = '\0';
 }
 
+/* The commands of the bits cmd, as text ("resolve", "resolve and report"). */
 static const char *cmd_name(unsigned cmd)
 {
-    return cmd == CLI_PROBE ? "probe" : "resolve";
+    static const char *const names[] = {"resolve", "probe", "report"};
+    static char buf[64];
+    buf[0] = '\0';
+    for (unsigned i = 0; i < 3; i++)
+        if (cmd & (1u << i))
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? " and " : "",
+                     names[i]);
+    return buf;
 }
 
 int cli_args_parse(cli_args *a, int argc, char **argv)
@@ -513,8 +547,10 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
             return -1;
         }
         if (!(o->cmds & a->cmd)) {
-            fprintf(stderr, "pacedns: %s: option '%s' is for %s only\n", cmd_name(a->cmd),
-                    argv[optind - 1], cmd_name(o->cmds));
+            char self[64];
+            snprintf(self, sizeof self, "%s", cmd_name(a->cmd));
+            fprintf(stderr, "pacedns: %s: option '%s' is for %s only\n", self, argv[optind - 1],
+                    cmd_name(o->cmds));
             return -1;
         }
         if ((rc = o->set(a, o, optarg)) != 0)

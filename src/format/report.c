@@ -121,7 +121,9 @@ static int add_timeseries(cJSON *root, const pdns__server_stats *s)
 /* Builds the per-server object documented in stats.h. Latency figures are in ms rounded to
  * the microsecond (3 decimals), all 0 when nothing was answered; rcodes lists only non-zero
  * slots, keyed by pdns_rcode_name() ("OTHER" for rcodes > 22); optimal_qps, edges and
- * converged_after_s appear only when known (>= 0, non-empty, >= 0). */
+ * converged_after_s appear only when known (>= 0, non-empty, >= 0), and with
+ * optimal_qps "near" {"loss","p50_ms","p99_ms"} (pdns__stats_near; -1 when no interval
+ * ran near it). */
 cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -168,6 +170,13 @@ cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
     }
     if (!fail && s->converged_after_s >= 0.0)
         fail |= add_num(root, "converged_after_s", s->converged_after_s);
+    if (!fail && s->optimal_qps >= 0.0) {
+        pdns__near_figures nf;
+        cJSON *nj = cJSON_AddObjectToObject(root, "near");
+        pdns__stats_near(s, s->optimal_qps, &nf);
+        fail |= !nj || add_num(nj, "loss", nf.loss >= 0 ? round(nf.loss * 1e6) / 1e6 : -1) ||
+                add_num(nj, "p50_ms", nf.p50_ms) || add_num(nj, "p99_ms", nf.p99_ms);
+    }
     if (fail) {
         cJSON_Delete(root);
         return NULL;
