@@ -10,8 +10,9 @@
 
 #define HTML_MAX_TABLES 8
 #define N_COLOURS       10
-#define CDF_W           900 /* chart sizes, in SVG user units (pixels) */
+#define CDF_W           1000 /* chart sizes, in SVG user units (pixels) */
 #define CDF_H           380
+#define CDF_LEGEND_W    300
 #define RATE_W          440
 #define RATE_H          230
 #define BAR_ROW_H       22
@@ -218,7 +219,7 @@ static void cdf_chart(FILE *fp, const rpt_doc *d)
     }
     f.x0 = M_LEFT;
     f.y0 = M_TOP;
-    f.w = CDF_W - M_LEFT - M_RIGHT - 200;
+    f.w = CDF_W - M_LEFT - M_RIGHT - CDF_LEGEND_W;
     f.h = CDF_H - M_TOP - M_BOTTOM;
     f.xmin = floor(log10(lo));
     f.xmax = ceil(log10(hi));
@@ -352,7 +353,7 @@ static void html_table(FILE *fp, const rpt_table *t, int idx)
 static const char style[] =
     "body{font-family:sans-serif;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}"
-    "th,td{border:1px solid #ccc;padding:3px 7px}"
+    "th,td{border:1px solid #ccc;padding:3px 7px;white-space:nowrap}"
     "th{background:#eef;cursor:pointer;user-select:none;white-space:nowrap}"
     "th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"

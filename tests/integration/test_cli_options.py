@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The CLI's option table (src/cli/options.c): --help lists every option with its
 explanation, README and the man page name each one, every option is accepted by the
-commands it belongs to and refused (exit 1, "is for X only") by the other; and the CLI
+commands it belongs to (resolve, probe, report) and refused (exit 1, "is for X only",
+"is for X and Y only") by the others; and the CLI
 is built on the public header alone (no src/*.h internals included from src/cli/).
 No query is sent: every run stops at a configuration error before the run starts."""
 import os
@@ -19,13 +20,14 @@ SRC = os.environ.get("PACEDNS_SRC") or os.path.abspath(
 
 # (long name, short name or None, a valid value or None for a flag, commands taking it)
 BOTH = ("resolve", "probe")
+ALL = BOTH + ("report",)
 OPTIONS = [
     ("server", "s", "127.0.0.2", BOTH),
     ("servers-file", "S", "@servers", BOTH),
     ("type", "t", "AAAA,MX", BOTH),
     ("fcrdns", None, None, ("resolve",)),
-    ("output", "o", "@out", ("resolve",)),
-    ("format", "f", "text", ("resolve",)),
+    ("output", "o", "@out", ("resolve", "report")),
+    ("format", "f", "text", ("resolve", "report")),
     ("stats", None, "@stats", BOTH),
     ("profile", "p", "default", BOTH),
     ("set", None, "max_qps=100", BOTH),
@@ -57,7 +59,7 @@ OPTIONS = [
     ("wildcards", None, "mark", ("resolve",)),
     ("checkpoint", None, "@ckpt", ("resolve",)),
     ("resume", None, "@ckpt", ("resolve",)),
-    ("quiet", "q", None, BOTH),
+    ("quiet", "q", None, BOTH + ("report",)),
     ("progress", None, None, BOTH),
     ("no-progress", None, None, BOTH),
 ]
@@ -99,7 +101,7 @@ def run():
             if name in listed:
                 C.eq(listed[name][0], short, "--help: short name of --%s" % name)
                 C.check(len(" ".join(listed[name][1])) >= 10, "--help: --%s is explained" % name)
-        for cmd in BOTH:
+        for cmd in ALL:
             rc, out2, _ = L.run_pacedns([cmd, "--help"], allow_no_server=True, timeout=30)
             C.eq((rc, out2), (0, out), "%s --help: the same text" % cmd)
 
@@ -114,9 +116,12 @@ def run():
         # parses stops at a missing input (resolve) or a bad zone (probe), before any query
         for name, short, value, cmds in OPTIONS:
             for spelled in ["--" + name] + (["-" + short] if short else []):
-                opt = [spelled] + ([files.get(value, value)] if value else [])
-                for cmd in BOTH:
-                    if cmd == "resolve":
+                for cmd in ALL:
+                    v = "md" if cmd == "report" and name == "format" else value
+                    opt = [spelled] + ([files.get(v, v)] if v else [])
+                    if cmd == "report":
+                        tail, want = [missing_input], "cannot open"
+                    elif cmd == "resolve":
                         tail = ["-s", "127.0.0.1", missing_input]
                         if name == "resume":
                             tail = ["-s", "127.0.0.1"]
@@ -135,7 +140,7 @@ def run():
                         C.check(want in err and "only" not in err,
                                 "%s: parsed (want %r in stderr: %s)" % (what, want, err.strip()))
                     else:
-                        other = cmds[0]
+                        other = " and ".join(cmds)
                         C.check("pacedns: %s: option" % cmd in err and
                                 "is for %s only" % other in err,
                                 "%s: refused as %s only (stderr: %s)" % (what, other, err.strip()))
