@@ -1,6 +1,7 @@
 /* dns/query.c - the query encoder (see dns/query.h).
  * SPDX-License-Identifier: MIT */
 #include <string.h>
+#include "dns/edns.h"
 #include "dns/query.h"
 
 static int is_digit(char c)
@@ -54,28 +55,12 @@ int pdns__dns_name_to_wire(const char *name, uint8_t *out, size_t cap)
     return o > PDNS__WIRE_NAME_MAX ? -1 : (int)o;
 }
 
+/* The plain query is the shaped one with nothing but the payload size. */
 size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8_t *qname,
                               size_t qlen, uint16_t qtype, uint16_t edns_udp_size)
 {
-    size_t len = PDNS__WIRE_HDR_LEN;
-    if (!pkt || !qname || qlen == 0 || qlen > PDNS__WIRE_NAME_MAX ||
-        cap < PDNS__WIRE_HDR_LEN + qlen + PDNS__WIRE_QFIXED + PDNS__WIRE_OPT_LEN)
+    const pdns__qopts o = {.udp_size = edns_udp_size};
+    if (cap < PDNS__WIRE_HDR_LEN + qlen + PDNS__WIRE_QFIXED + PDNS__WIRE_OPT_LEN)
         return 0;
-    /* header: ID, RD, one question, one additional (the OPT record) */
-    memset(pkt, 0, PDNS__WIRE_HDR_LEN);
-    pdns__wire_set_id(pkt, id);
-    pdns__wire_set_flags(pkt, PDNS__WIRE_RD);
-    pdns__wire_set_qdcount(pkt, 1);
-    pdns__wire_set_arcount(pkt, 1);
-    memcpy(pkt + len, qname, qlen);
-    len += qlen;
-    pdns__wire_write_u16(pkt + len, qtype);
-    pdns__wire_write_u16(pkt + len + 2, PDNS__CLASS_IN);
-    len += PDNS__WIRE_QFIXED;
-    /* OPT: root name, type, UDP payload size, extended rcode/version/flags 0, no rdata */
-    pkt[len] = 0;
-    pdns__wire_write_u16(pkt + len + 1, PDNS__TYPE_OPT);
-    pdns__wire_write_u16(pkt + len + 3, edns_udp_size);
-    memset(pkt + len + 5, 0, PDNS__WIRE_OPT_LEN - 5);
-    return len + PDNS__WIRE_OPT_LEN;
+    return pdns__dns_query_encode_opts(pkt, cap, id, qname, qlen, qtype, &o);
 }
