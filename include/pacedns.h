@@ -145,6 +145,12 @@ typedef struct pdns_result {
     int unfinished;                     /**< 1: the run stopped before this record could be
                                              believed (every server quarantined): status ERROR,
                                              and a resume should redo its line */
+    int has_dnssec;                     /**< 1 with PDNS_Q_DNSSEC and an answer read over UDP:
+                                             ad and rrsig below are set */
+    int ad;                             /**< the final answer's AD bit (has_dnssec) */
+    int rrsig;                          /**< RRSIG records in the final answer's answer section */
+    const char *nsid;                   /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
+                                             answer (text, or hex when not printable), else NULL */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.
@@ -185,6 +191,27 @@ typedef enum pdns_transport {
     PDNS_TRANSPORT_GETDNS    /**< getdns stub queries for everything */
 } pdns_transport;
 
+/** Query flags and EDNS options: bits of pdns_options.query_flags. They shape the
+ * queries of the lean UDP transport (PDNS_TRANSPORT_AUTO/UDP); pdns_runner_new refuses
+ * them with PDNS_TRANSPORT_GETDNS (PDNS_ERR_UNSUPPORTED). A TC answer's retry over TCP
+ * (through getdns) carries RD as asked but none of the EDNS options. */
+#define PDNS_Q_NO_RD       (1u << 0) /**< RD clear (authoritative benchmarking) */
+#define PDNS_Q_NO_EDNS     (1u << 1) /**< no OPT record (refused with any EDNS option) */
+#define PDNS_Q_DNSSEC      (1u << 2) /**< DO set; records give AD and their RRSIG count */
+#define PDNS_Q_NSID        (1u << 3) /**< ask for NSID; the stats give each server's */
+#define PDNS_Q_NSID_RECORD (1u << 4) /**< also each record's (implies PDNS_Q_NSID) */
+#define PDNS_Q_COOKIES                                                                             \
+    (1u << 5) /**< an RFC 7873 client cookie (random, one per server);                             \
+                   the stats count answers without a valid server                                  \
+                   cookie */
+
+/** Check an EDNS Client Subnet prefix as pdns_options.ecs takes it.
+ * \param prefix "ADDR/PREFIX" (IPv4 prefix 0-32, IPv6 0-128; no bits set past it) or
+ *        "ADDR" (a full-length prefix)
+ * \param why receives a static reason on error (may be NULL)
+ * \return PDNS_OK or PDNS_ERR_PARSE */
+PDNS_API pdns_status pdns_ecs_check(const char *prefix, const char **why);
+
 /** Limits of pdns_options checked by pdns_runner_new (PDNS_ERR_RANGE outside them). */
 #define PDNS_MAX_THREADS    64      /**< threads: at most this many */
 #define PDNS_MAX_RETRIES    100     /**< retries: at most this many */
@@ -220,6 +247,10 @@ typedef struct pdns_options {
     int tls_insecure;         /**< 1: do not verify certificates (testing only) */
     unsigned stream_conns;    /**< connections per tcp:// or tls:// server (0: 4; 1-64);
                                    queries are pipelined on each */
+    unsigned query_flags;     /**< PDNS_Q_* bits (default 0: RD, EDNS0, no option) */
+    unsigned edns_size;       /**< UDP payload size offered, 512-65535 (0: 1232) */
+    const char *ecs;          /**< EDNS Client Subnet "ADDR/PREFIX" for every query, or
+                                   NULL (see pdns_ecs_check); read by pdns_runner_new */
     unsigned threads;         /**< worker threads (default 0 or 1: none, all work on the
                                    runner's loop). With N > 1 the runner splits the names
                                    over N threads, each with its own uv loop, every server
@@ -266,7 +297,10 @@ typedef struct pdns_runner pdns_runner;
  * \param loop the caller's libuv loop, or NULL for a loop owned by the runner
  * \param opt options (copied)
  * \param out receives the runner
- * \return PDNS_OK or an error; PDNS_ERR_UNSUPPORTED when opt->dnssec is not 0 */
+ * \return PDNS_OK or an error; PDNS_ERR_UNSUPPORTED when opt->dnssec is not 0 or
+ *         query flags meet the getdns transport; PDNS_ERR_PARSE for a bad opt->ecs;
+ *         PDNS_ERR_INVALID for PDNS_Q_NO_EDNS with an EDNS option or edns_size;
+ *         PDNS_ERR_RANGE for edns_size out of range */
 PDNS_API pdns_status pdns_runner_new(struct uv_loop_s *loop, const pdns_options *opt,
                                      pdns_runner **out);
 

@@ -17,6 +17,7 @@
 #include "pool/pool.h"
 #include "format/profile.h"
 #include "format/server.h"
+#include "dns/edns.h"
 #include "dns/wire.h"
 
 /* IMPLEMENTATION NOTES
@@ -57,8 +58,50 @@ struct pdns_runner {
     pdns__engine *eng;
     pdns__pool *pool;
     double started_unix; /* wall clock at pdns_runner_run, seconds (sub-second) */
+    pdns__qopts qopts;   /* query flags and EDNS options, from opt */
     char errbuf[256];
 };
+
+#define EDNS_SIZE_MIN 512 /* pdns_options.edns_size range (RFC 6891 6.2.5) */
+#define EDNS_SIZE_MAX 65535
+#define Q_EDNS_OPTS   (PDNS_Q_DNSSEC | PDNS_Q_NSID | PDNS_Q_NSID_RECORD | PDNS_Q_COOKIES)
+
+/* opt's query flags and EDNS options as the query encoder takes them (the client
+ * cookie itself is drawn per server by the engine). Returns PDNS_OK or the status of
+ * pdns_runner_new's contract. */
+static pdns_status query_opts(const pdns_options *opt, pdns__qopts *q)
+{
+    unsigned f = opt->query_flags;
+    const char *why;
+    memset(q, 0, sizeof *q);
+    if (!f && !opt->edns_size && !opt->ecs)
+        return PDNS_OK;
+    if (opt->transport == PDNS_TRANSPORT_GETDNS)
+        return PDNS_ERR_UNSUPPORTED;
+    if ((f & PDNS_Q_NO_EDNS) && ((f & Q_EDNS_OPTS) || opt->edns_size || opt->ecs))
+        return PDNS_ERR_INVALID;
+    if (opt->edns_size && (opt->edns_size < EDNS_SIZE_MIN || opt->edns_size > EDNS_SIZE_MAX))
+        return PDNS_ERR_RANGE;
+    if (opt->ecs && pdns__ecs_parse(opt->ecs, q, &why) != 0)
+        return PDNS_ERR_PARSE;
+    q->no_rd = (f & PDNS_Q_NO_RD) != 0;
+    q->no_edns = (f & PDNS_Q_NO_EDNS) != 0;
+    q->udp_size = (uint16_t)opt->edns_size;
+    q->do_bit = (f & PDNS_Q_DNSSEC) != 0;
+    q->nsid = (f & (PDNS_Q_NSID | PDNS_Q_NSID_RECORD)) != 0;
+    q->cookie = (f & PDNS_Q_COOKIES) != 0;
+    return PDNS_OK;
+}
+
+pdns_status pdns_ecs_check(const char *prefix, const char **why)
+{
+    pdns__qopts q;
+    const char *w = NULL;
+    int rc = pdns__ecs_parse(prefix, &q, &w);
+    if (why)
+        *why = w;
+    return rc == 0 ? PDNS_OK : PDNS_ERR_PARSE;
+}
 
 void pdns_options_init(pdns_options *opt)
 {
@@ -89,9 +132,17 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         return PDNS_ERR_RANGE;
     if (opt->dnssec) /* reserved: validation is not implemented */
         return PDNS_ERR_UNSUPPORTED;
+    {
+        pdns__qopts q;
+        pdns_status st = query_opts(opt, &q);
+        if (st != PDNS_OK)
+            return st;
+    }
     if (!(r = calloc(1, sizeof *r)))
         return PDNS_ERR_NOMEM;
     r->opt = *opt;
+    query_opts(opt, &r->qopts); /* checked above */
+    r->opt.ecs = NULL;          /* parsed: the caller's string is not kept */
     r->n_types = opt->n_types ? opt->n_types : 1;
     if (!(r->types = malloc(r->n_types * sizeof *r->types)))
         goto fail;
@@ -397,6 +448,7 @@ pdns_status pdns_runner_run(pdns_runner *r)
     }
     cfg.source = r->source;
     cfg.source_user = r->source_user;
+    cfg.qopts = r->qopts;
     r->state = RS_RUNNING;
     {
         struct timespec ts;

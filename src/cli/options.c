@@ -250,6 +250,41 @@ static int set_threads(cli_args *a, const cli_option *o, const char *v)
     return 0;
 }
 
+/* A query flag (PDNS_Q_* bit o->val). */
+static int set_qflag(cli_args *a, const cli_option *o, const char *v)
+{
+    a->com.opt.query_flags |= (unsigned)o->val;
+    return 0;
+}
+
+/* --nsid (per server, in the stats) or --nsid=record (also per record). */
+static int set_nsid(cli_args *a, const cli_option *o, const char *v)
+{
+    if (v && strcmp(v, "record") != 0) {
+        fprintf(stderr, "pacedns: option --nsid: '%s' is not 'record' (--nsid or --nsid=record)\n",
+                v);
+        return -1;
+    }
+    a->com.opt.query_flags |= PDNS_Q_NSID | (v ? PDNS_Q_NSID_RECORD : 0);
+    return 0;
+}
+
+static int set_ecs(cli_args *a, const cli_option *o, const char *v)
+{
+    const char *why = NULL;
+    if (pdns_ecs_check(v, &why) != PDNS_OK) {
+        fprintf(stderr, "pacedns: option --ecs: bad prefix '%s': %s\n", v, why);
+        return -1;
+    }
+    a->com.opt.ecs = v;
+    return 0;
+}
+
+static int set_edns_size(cli_args *a, const cli_option *o, const char *v)
+{
+    return parse_uint("--edns-size", v, 512, 65535, &a->com.opt.edns_size);
+}
+
 static int set_interval(cli_args *a, const cli_option *o, const char *v)
 {
     return parse_double("--interval", v, 0.01, 3600, &a->com.opt.interval_s);
@@ -290,6 +325,7 @@ static int show_help(cli_args *a, const cli_option *o, const char *v)
 #define STR(f)     set_str, offsetof(cli_args, f), 0
 #define FLAG(f, v) set_flag, offsetof(cli_args, f), v
 #define FN(fn)     fn, 0, 0
+#define QF(bit)    set_qflag, 0, (int)(bit)
 
 /* Every option, in the order --help lists them. */
 static const cli_option options[] = {
@@ -344,6 +380,20 @@ static const cli_option options[] = {
      "N event loops on N threads (default 1; auto: one\n"
      "per core); names are shared out, every thread\n"
      "uses every server with 1/N of each rate limit"},
+    {"dnssec", 0, NULL, BOTH, QF(PDNS_Q_DNSSEC),
+     "set DO: records say \"ad\" and their \"rrsig\" count\n"
+     "(no validation here: AD is the server's)"},
+    {"nsid", 0, "[=record]", BOTH, FN(set_nsid),
+     "ask for NSID: each server's in the stats;\n"
+     "=record: also in each record"},
+    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs), "EDNS Client Subnet ADDR/LEN on every query"},
+    {"cookies", 0, NULL, BOTH, QF(PDNS_Q_COOKIES),
+     "send an RFC 7873 client cookie; the stats count\n"
+     "answers without a valid server cookie"},
+    {"no-rd", 0, NULL, BOTH, QF(PDNS_Q_NO_RD), "RD clear (authoritative benchmarking)"},
+    {"edns-size", 0, "N", BOTH, FN(set_edns_size),
+     "UDP payload size offered (512-65535; default 1232)"},
+    {"no-edns", 0, NULL, BOTH, QF(PDNS_Q_NO_EDNS), "send no OPT record (plain DNS)"},
     {"interval", 0, "S", BOTH, FN(set_interval),
      "stats time-series interval (default 1; probe 0.25)"},
     {"names", 0, "FILE", CLI_PROBE, STR(probe.names_file), "probe: query names from FILE (cycled)"},
@@ -436,12 +486,13 @@ void cli_usage(FILE *fp)
         const char *h = o->help;
         if (!h)
             continue;
+        /* a value that may be left out is shown glued on: --nsid[=record] */
+        const char *sep = o->arg && o->arg[0] != '[' ? " " : "";
         if (o->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, sep,
                      o->arg ? o->arg : "");
         else
-            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, sep, o->arg ? o->arg : "");
         fprintf(fp, "  %-*s", HELP_INDENT - 2, left);
         for (;;) {
             const char *nl = strchr(h, '\n');
@@ -501,7 +552,10 @@ static void getopt_tables(struct option *longopts, char *shortopts)
     *p++ = ':';
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const cli_option *o = &options[i];
-        longopts[i] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+        int has_arg = !o->arg            ? no_argument
+                      : o->arg[0] == '[' ? optional_argument /* "[=VALUE]" */
+                                         : required_argument;
+        longopts[i] = (struct option){o->name, has_arg, NULL,
                                       o->short_name ? o->short_name : LONG_VAL0 + (int)i};
         if (o->short_name) {
             *p++ = o->short_name;
@@ -560,6 +614,20 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
     a->n_operands = (size_t)(argc - optind);
     if (cli_shard_resolve(&a->com) != 0)
         return -1;
+    if ((a->com.opt.query_flags & PDNS_Q_NO_EDNS) &&
+        ((a->com.opt.query_flags & ~(unsigned)(PDNS_Q_NO_EDNS | PDNS_Q_NO_RD)) ||
+         a->com.opt.edns_size || a->com.opt.ecs)) {
+        fprintf(stderr, "pacedns: option --no-edns: an EDNS option (--dnssec, --nsid, "
+                        "--cookies, --ecs, --edns-size) needs EDNS\n");
+        return -1;
+    }
+    if (a->com.opt.transport == PDNS_TRANSPORT_GETDNS &&
+        (a->com.opt.query_flags || a->com.opt.edns_size || a->com.opt.ecs)) {
+        fprintf(stderr, "pacedns: option --transport getdns: query flags and EDNS options "
+                        "(--dnssec, --nsid, --ecs, --cookies, --no-rd, --edns-size, --no-edns) "
+                        "need the udp transport\n");
+        return -1;
+    }
     if (a->com.opt.threads > 1 && a->com.opt.max_inflight &&
         a->com.opt.max_inflight < a->com.opt.threads) {
         fprintf(stderr,

@@ -163,9 +163,35 @@ int pdns__stats_close_interval(pdns__server_stats *s, double t, double target_qp
     return rc;
 }
 
+void pdns__stats_on_edns(pdns__server_stats *s, const pdns__edns_info *e)
+{
+    if (e->has_nsid)
+        pdns__nsid_text(e->nsid, e->nsid_len, s->nsid, sizeof s->nsid);
+    switch (e->cookie) {
+    case PDNS__COOKIE_OK:
+        s->cookie_ok++;
+        break;
+    case PDNS__COOKIE_MISSING:
+        s->cookie_missing++;
+        break;
+    case PDNS__COOKIE_BAD:
+        s->cookie_bad++;
+        break;
+    case PDNS__COOKIE_NOT_ASKED:
+    default:
+        break;
+    }
+}
+
 int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src)
 {
     int rc = 0;
+    if (!dst->nsid[0])
+        memcpy(dst->nsid, src->nsid, sizeof dst->nsid);
+    dst->cookies |= src->cookies;
+    dst->cookie_ok += src->cookie_ok;
+    dst->cookie_missing += src->cookie_missing;
+    dst->cookie_bad += src->cookie_bad;
     dst->sent += src->sent;
     dst->answered += src->answered;
     dst->timeouts += src->timeouts;

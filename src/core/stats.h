@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/hist.h"
+#include "dns/edns.h"
 
 /* Pure: no clock reads; the engine passes times in. Only pdns__stats_close_interval and
  * the JSON export allocate (once per interval / at the end), never per query. */
@@ -59,6 +60,11 @@ typedef struct pdns__server_stats {
     double *edges;
     size_t n_edges, edges_cap;
     pdns__conn_stats conn;
+    /* EDNS (pdns__stats_on_edns): the last NSID seen (text, "" none); with cookies on,
+     * answers by what their cookie check found */
+    char nsid[2 * PDNS__NSID_MAX + 1];
+    int cookies;
+    uint64_t cookie_ok, cookie_missing, cookie_bad;
 } pdns__server_stats;
 
 void pdns__stats_init(pdns__server_stats *s, const char *server);
@@ -67,6 +73,9 @@ void pdns__stats_on_send(pdns__server_stats *s, int is_retry);
 /* An answer arrived: rcode, TC flag, round-trip time in nanoseconds. SERVFAIL (2) and
  * REFUSED (5) also count as errors. */
 void pdns__stats_on_answer(pdns__server_stats *s, int rcode, int tc, uint64_t rtt_ns);
+/* What an answer (read over UDP) said about EDNS: keeps its NSID as text, counts its
+ * cookie check. */
+void pdns__stats_on_edns(pdns__server_stats *s, const pdns__edns_info *e);
 void pdns__stats_on_timeout(pdns__server_stats *s);
 void pdns__stats_on_malformed(pdns__server_stats *s);
 /* An attempt ended at once without reaching the server: an ICMP error (send_error 0)
@@ -85,7 +94,8 @@ int pdns__stats_add_edge(pdns__server_stats *s, double qps);
  * are merged by index (counts and target rates summed, p50 the answered-weighted mean,
  * p99 the larger: per-interval histograms are not kept); optimal_qps is the sum when
  * both are known, converged_after_s the later, edges summed pairwise (both threads see
- * a server's limit at the same moment). Returns 0, or -1 on allocation failure (dst
+ * a server's limit at the same moment); the NSID is dst's, or src's when dst saw none;
+ * cookie counts are summed. Returns 0, or -1 on allocation failure (dst
  * then lacks some points or edges). */
 int pdns__stats_merge(pdns__server_stats *dst, const pdns__server_stats *src);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <uv.h>
 
@@ -77,6 +78,10 @@ struct job {
     pdns__link flink; /* on the in-flight list (live attempt) or, in_zomb, the zombies */
     int in_zomb;
     pdns__engine *r_owner;
+    /* the last answer's EDNS reading (shaped queries only): AD, RRSIG count, NSID
+     * (PDNS_Q_NSID_RECORD: heap text, freed with the job) */
+    int has_edns, ad, rrsig;
+    char *nsid;
     job *pool_next; /* in the engine's pool of finished jobs (free_job) */
     pdns__job c;    /* the query's state machine (core/job.c); after the fields new_job
                        zeroes */
@@ -133,6 +138,7 @@ pdns_status pdns__engine_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, pdns_
     r->source = cfg->source;
     r->source_user = cfg->source_user;
     r->source_eof = cfg->source == NULL;
+    r->qopts = cfg->qopts;
     if ((st = pdns__ctl_init(r, cfg)) != PDNS_OK || (st = pdns__tg_new(r, cfg)) != PDNS_OK)
         goto fail;
     for (size_t i = 0; i < cfg->n_servers; i++)
@@ -182,6 +188,8 @@ static void enqueue(pdns__engine *r, job *j)
 static void free_job(pdns__engine *r, job *j)
 {
     pdns__job_free(&j->c);
+    free(j->nsid);
+    j->nsid = NULL;
     if (j->name != j->name_inline)
         free(j->name);
     if (r->job_pool_n < JOB_POOL_MAX) {
@@ -427,6 +435,22 @@ static int live_copies(const job *j)
     return n;
 }
 
+/* The job keeps what its latest answer said about EDNS (the record reports the final
+ * answer's): AD and the RRSIG count, and with PDNS_Q_NSID_RECORD the NSID as text. An
+ * answer read without it (over TCP) clears it. */
+static void keep_edns(const pdns__engine *r, job *j, const pdns__edns_info *e)
+{
+    j->has_edns = e != NULL;
+    j->ad = e && e->ad;
+    j->rrsig = e ? (int)e->rrsig : 0;
+    free(j->nsid);
+    j->nsid = NULL;
+    if (e && e->has_nsid && (r->opt.query_flags & PDNS_Q_NSID_RECORD)) {
+        char txt[2 * PDNS__NSID_MAX + 1];
+        j->nsid = strdup(pdns__nsid_text(e->nsid, e->nsid_len, txt, sizeof txt));
+    }
+}
+
 static void on_reply(void *arg, const pdns__reply *rep)
 {
     struct att *a = arg;
@@ -463,6 +487,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
             pdns__tg_on_answer(r, (size_t)a->srv);
         pdns__stats_on_answer(&sv->st, rep->rcode, rep->tc, rtt);
         pdns__ctl_on_answer(r, (size_t)a->srv, rep->rcode, rep->tc, rtt, now);
+        if (rep->edns)
+            pdns__stats_on_edns(&sv->st, rep->edns);
     }
     if (stale || j->finished) {
         if (j->finished && j->outstanding == 0) {
@@ -490,6 +516,8 @@ static void on_reply(void *arg, const pdns__reply *rep)
         pdns__list_del(&r->flying, &j->flink);
     j->c.srv = a->srv;
     j->sent_ns = a->sent_ns;
+    if (rep->kind == PDNS__T_ANSWER)
+        keep_edns(r, j, rep->edns);
     cfg = job_cfg(r);
     switch (rep->kind) {
     case PDNS__T_ANSWER:
@@ -537,6 +565,10 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     res.error = error;
     res.user = j->user;
     res.fcrdns = pdns__job_fcrdns(&j->c, &cfg, st);
+    res.has_dnssec = (r->opt.query_flags & PDNS_Q_DNSSEC) && j->has_edns;
+    res.ad = j->ad;
+    res.rrsig = j->rrsig;
+    res.nsid = j->nsid;
     if (r->halted) { /* every server is quarantined: nothing here can be believed */
         res.status = PDNS_R_ERROR;
         res.n_answers = 0;
@@ -936,6 +968,27 @@ static int init_handles(pdns__engine *r)
     return 0;
 }
 
+/* The query flags and EDNS options of server sv's queries into *q, with a client cookie
+ * of its own (RFC 7873 4.1: one per server, random); NULL with the defaults (plain
+ * queries). *st: PDNS_OK or why not. */
+static const pdns__qopts *server_qopts(pdns__engine *r, pdns__srv *sv, pdns__qopts *q,
+                                       pdns_status *st)
+{
+    static const pdns__qopts none;
+    *st = PDNS_OK;
+    *q = r->qopts;
+    if (!memcmp(q, &none, sizeof *q))
+        return NULL;
+    if (q->cookie && getrandom(q->client_cookie, sizeof q->client_cookie, 0) !=
+                         (ssize_t)sizeof q->client_cookie) {
+        snprintf(r->errbuf, sizeof r->errbuf, "client cookie: getrandom failed");
+        *st = PDNS_ERR_IO;
+        return NULL;
+    }
+    sv->st.cookies = q->cookie;
+    return q;
+}
+
 pdns_status pdns__engine_run(pdns__engine *r)
 {
     pdns_status st;
@@ -952,7 +1005,12 @@ pdns_status pdns__engine_run(pdns__engine *r)
     now = uv_hrtime();
     for (size_t s = 0; s < r->n_srv; s++) {
         pdns__srv *sv = &r->srv[s];
+        pdns__qopts qo;
+        const pdns__qopts *qp = server_qopts(r, sv, &qo, &st);
+        if (st != PDNS_OK)
+            goto fail;
         pdns__tcfg tc = {.timeout_ms = r->opt.timeout_ms,
+                         .qopts = qp,
                          .mode = r->opt.transport,
                          .tls_ca = r->opt.tls_ca,
                          .tls_name = r->opt.tls_name,

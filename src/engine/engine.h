@@ -16,6 +16,7 @@
 #include "pacedns.h"
 #include "format/server.h"
 #include "core/stats.h"
+#include "dns/edns.h"
 
 struct uv_loop_s;
 typedef struct pdns__engine pdns__engine;
@@ -38,6 +39,7 @@ typedef struct pdns__engine_cfg {
     size_t n_trusted;
     pdns_source_fn source; /* names, or NULL (submissions only) */
     void *source_user;
+    pdns__qopts qopts; /* query flags and EDNS options (client cookie: per server) */
 } pdns__engine_cfg;
 
 pdns_status pdns__engine_new(struct uv_loop_s *loop, const pdns__engine_cfg *cfg,

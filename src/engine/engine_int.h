@@ -97,6 +97,7 @@ struct pdns__engine {
     char errbuf[256];
 
     int release_pending; /* pdns__engine_close: free once the handles are closed */
+    pdns__qopts qopts;   /* query flags and EDNS options (cfg's) */
 };
 
 /* Controller glue (ctl.c): sets each server's pacer rate, fixed or AIMD-driven. */

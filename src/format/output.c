@@ -313,6 +313,15 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
         st = r->fcrdns > 0 ? PDNS__J_LIT(o, len, ",\"fcrdns\":true")
                            : PDNS__J_LIT(o, len, ",\"fcrdns\":false");
     st = st ? st : pdns__fmt_trust(o, r, len);
+    if (!st && r->has_dnssec) {
+        st = r->ad ? PDNS__J_LIT(o, len, ",\"ad\":true,\"rrsig\":")
+                   : PDNS__J_LIT(o, len, ",\"ad\":false,\"rrsig\":");
+        st = st ? st : pdns__j_u64(o, len, r->rrsig > 0 ? (uint64_t)r->rrsig : 0);
+    }
+    if (!st && r->nsid) {
+        st = PDNS__J_LIT(o, len, ",\"nsid\":");
+        st = st ? st : pdns__j_str(o, len, r->nsid);
+    }
     st = st ? st : PDNS__J_LIT(o, len, "}\n");
     return st;
 }

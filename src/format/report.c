@@ -123,7 +123,8 @@ static int add_timeseries(cJSON *root, const pdns__server_stats *s)
  * slots, keyed by pdns_rcode_name() ("OTHER" for rcodes > 22); optimal_qps, edges and
  * converged_after_s appear only when known (>= 0, non-empty, >= 0), and with
  * optimal_qps "near" {"loss","p50_ms","p99_ms"} (pdns__stats_near; -1 when no interval
- * ran near it). */
+ * ran near it); "nsid" when one was seen; "cookies" {"valid","missing","bad"} (answers by
+ * their RFC 7873 check) when cookies were sent. */
 cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -176,6 +177,14 @@ cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s)
         pdns__stats_near(s, s->optimal_qps, &nf);
         fail |= !nj || add_num(nj, "loss", nf.loss >= 0 ? round(nf.loss * 1e6) / 1e6 : -1) ||
                 add_num(nj, "p50_ms", nf.p50_ms) || add_num(nj, "p99_ms", nf.p99_ms);
+    }
+    if (!fail && s->nsid[0])
+        fail |= !cJSON_AddStringToObject(root, "nsid", s->nsid);
+    if (!fail && s->cookies) {
+        cJSON *c = cJSON_AddObjectToObject(root, "cookies");
+        fail |= !c || add_num(c, "valid", (double)s->cookie_ok) ||
+                add_num(c, "missing", (double)s->cookie_missing) ||
+                add_num(c, "bad", (double)s->cookie_bad);
     }
     if (fail) {
         cJSON_Delete(root);

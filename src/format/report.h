@@ -48,8 +48,9 @@ typedef struct pdns__report {
  *  "errors","malformed","ignored","unreachable","send_errors","latency_ms":{"min","mean","p50","p90","p99","p999","max"},"answered_qps",
  *  "histogram":[[lo_ms,hi_ms,count],...],"timeseries":[{"t","target_qps","sent",
  *  "answered","lost","errors","tc","p50_ms","p99_ms"}],"optimal_qps","edges",
- *  "converged_after_s","near":{"loss","p50_ms","p99_ms"}} -- optimal/edges/converged
- *  only when known, near with optimal.
+ *  "converged_after_s","near":{"loss","p50_ms","p99_ms"},"nsid","cookies":{"valid",
+ *  "missing","bad"}} -- optimal/edges/converged only when known, near with optimal, nsid
+ *  when seen, cookies when sent.
  * duration_s is used for answered_qps. Returns NULL on no memory. */
 cJSON *pdns__stats_server_json(const pdns__server_stats *s, double duration_s);
 

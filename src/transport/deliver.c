@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "dns/codec.h"
+#include "dns/edns.h"
 #include "transport/deliver.h"
 
 /* IMPLEMENTATION NOTES
@@ -46,9 +47,10 @@ static pdns__codec *thread_codec(void)
 
 /* Contract: see deliver.h. */
 void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns_match_result *mr,
-                        uint64_t sent_ns, pdns__reply_cb cb, void *arg)
+                        uint64_t sent_ns, pdns__qopts *qo, pdns__reply_cb cb, void *arg)
 {
     pdns__reply rep = {.kind = PDNS__T_ANSWER, .tc = mr->tc, .sent_ns = sent_ns};
+    pdns__edns_info ei;
     pdns__codec *c;
     pdns__codec_answer ca;
     pdns__codec_status cs;
@@ -66,6 +68,10 @@ void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns
         rep.error = "out of memory";
         cb(arg, &rep);
         return;
+    }
+    if (qo) { /* what the answer says about flags and EDNS (a cut section: what came before) */
+        (void)pdns__edns_parse(p, n, qo, &ei);
+        rep.edns = &ei;
     }
     /* header-only answers (NXDOMAIN, NODATA, errors) and TC answers need no records:
      * only the rcode, extended by an OPT record when there is one */

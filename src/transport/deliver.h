@@ -11,8 +11,9 @@
  * cb(arg, &reply). Records are decoded by libknot (dns/codec.c) when the answer section
  * is not empty and TC is clear; otherwise only the rcode is read (extended by an OPT
  * record). p is modified during the call and restored. The one answer path of the UDP,
- * stream and DoH transports. */
+ * stream and DoH transports. With qo (the transport's shaped queries; NULL: plain) the answer is
+ * first read by pdns__edns_parse and the reply carries that reading (pdns__reply.edns). */
 void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns_match_result *mr,
-                        uint64_t sent_ns, pdns__reply_cb cb, void *arg);
+                        uint64_t sent_ns, pdns__qopts *qo, pdns__reply_cb cb, void *arg);
 
 #endif

@@ -78,6 +78,8 @@ struct dq {
 };
 
 struct pdns__transport {
+    int shaped;     /* cfg->qopts given: queries shaped by qo, answers read */
+    pdns__qopts qo; /* flags and EDNS options of every query */
     doh_shared *sh;
     pdns__addr addr;
     char url[PDNS__ADDR_TEXT_MAX + 256];
@@ -335,7 +337,8 @@ static void on_done(dq *q, CURLcode rc, const char *errbuf)
                 void *arg = q->arg;
                 uint64_t sent = q->sent_ns;
                 /* the body stays ours until the callback returns */
-                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, cb, arg);
+                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, t->shaped ? &t->qo : NULL, cb,
+                                   arg);
                 dq_put(t, q);
                 return;
             }
@@ -459,7 +462,7 @@ static void fail_timer_cb(uv_timer_t *tm)
 static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                              pdns__reply_cb cb, void *arg)
 {
-    uint8_t pkt[PDNS__DNS_QUERY_MAX];
+    uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
     dq *q = t->free_list;
     int qlen;
     size_t len;
@@ -496,7 +499,13 @@ static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qty
         t->fail_tail = q;
         return uv_timer_start(&t->fail_timer, fail_timer_cb, 0, 0) == 0 ? PDNS_OK : PDNS_ERR_UV;
     }
-    len = pdns__dns_query_encode(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, 65535);
+    if (t->shaped) {
+        pdns__qopts o = t->qo;
+        o.udp_size = o.udp_size ? o.udp_size : 65535;
+        len = pdns__dns_query_encode_opts(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, &o);
+    } else {
+        len = pdns__dns_query_encode(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, 65535);
+    }
     if (len == 0 || curl_easy_setopt(q->e, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
         curl_easy_setopt(q->e, CURLOPT_COPYPOSTFIELDS, pkt) != CURLE_OK) {
         dq_put(t, q);
@@ -595,6 +604,10 @@ static pdns_status doh_create(uv_loop_t *loop, void **shared, const pdns__addr *
     t->sh = sh;
     t->addr = *server;
     t->timeout_ms = cfg->timeout_ms;
+    if (cfg->qopts) {
+        t->qo = *cfg->qopts;
+        t->shaped = 1;
+    }
     t->conns = cfg->conns ? cfg->conns : DOH_CONNS_DEFAULT;
     t->cs = cfg->conn ? cfg->conn : &t->own_cs;
     t->insecure = cfg->tls_insecure;

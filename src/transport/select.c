@@ -52,6 +52,7 @@ static pdns_status sel_create(struct uv_loop_s *loop, void **shared, const pdns_
     t->sh = sh;
     t->addr = *server;
     t->cfg = *cfg;
+    t->cfg.qopts = NULL; /* the caller's, valid during create only; getdns takes none */
     t->loop = loop;
     switch (server->proto) {
     case PDNS__PROTO_TCP:

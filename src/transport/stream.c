@@ -104,6 +104,8 @@ typedef struct stream_shared {
 } stream_shared;
 
 struct pdns__transport {
+    int shaped;     /* cfg->qopts given: queries shaped by qo, answers read */
+    pdns__qopts qo; /* flags and EDNS options of every query */
     uv_loop_t *loop;
     stream_shared *sh;
     pdns__addr addr;
@@ -484,7 +486,7 @@ static void on_message(sconn *c, uint8_t *p, size_t n)
     void *arg = q->arg;
     uint64_t sent_ns = q->sent_ns;
     sq_put(t, q);
-    pdns__wire_deliver(p, n, m, &mr, sent_ns, cb, arg);
+    pdns__wire_deliver(p, n, m, &mr, sent_ns, t->shaped ? &t->qo : NULL, cb, arg);
 }
 
 /* Frame the received bytes: deliver every whole message, keep the rest. */
@@ -720,7 +722,7 @@ static void timer_cb(uv_timer_t *tm)
 static pdns_status st_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                             pdns__reply_cb cb, void *arg)
 {
-    uint8_t pkt[2 + PDNS__DNS_QUERY_MAX];
+    uint8_t pkt[2 + PDNS__DNS_QUERY_OPTS_MAX];
     const char *why = NULL;
     sconn *c;
     sq *q;
@@ -754,8 +756,15 @@ static pdns_status st_query(pdns__transport *t, const char *qname, uint16_t qtyp
         q->id = c->next_id++;
     while (table_find(c, q->id) != (size_t)-1);
     /* a stream has room: offer the largest EDNS size (answers are never truncated) */
-    len = pdns__dns_query_encode(pkt + 2, sizeof pkt - 2, q->id, q->qname, q->qlen, qtype,
-                                 DNS_TCP_MAX);
+    if (t->shaped) {
+        pdns__qopts o = t->qo;
+        o.udp_size = o.udp_size ? o.udp_size : DNS_TCP_MAX;
+        len = pdns__dns_query_encode_opts(pkt + 2, sizeof pkt - 2, q->id, q->qname, q->qlen, qtype,
+                                          &o);
+    } else {
+        len = pdns__dns_query_encode(pkt + 2, sizeof pkt - 2, q->id, q->qname, q->qlen, qtype,
+                                     DNS_TCP_MAX);
+    }
     if (len == 0 || buf_reserve(&c->pend, len + 2) != 0) {
         sq_put(t, q);
         return len == 0 ? PDNS_ERR_INVALID : PDNS_ERR_NOMEM;
@@ -859,6 +868,10 @@ static pdns_status st_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     t->loop = loop;
     t->addr = *server;
     t->timeout_ms = cfg->timeout_ms;
+    if (cfg->qopts) {
+        t->qo = *cfg->qopts;
+        t->shaped = 1;
+    }
     t->tls = server->proto == PDNS__PROTO_TLS;
     t->cs = cfg->conn ? cfg->conn : &t->own_cs;
     t->n_conns = cfg->conns ? cfg->conns : CONN_DEFAULT;

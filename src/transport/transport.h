@@ -8,6 +8,7 @@
 #include "pacedns.h"
 #include "core/stats.h"
 #include "format/server.h"
+#include "dns/edns.h"
 
 struct uv_loop_s;
 
@@ -34,10 +35,12 @@ typedef struct pdns__reply {
     int rcode;
     int tc;
     size_t n_rr;
-    const pdns__rr *rr; /* answer section, in order */
-    const char *error;  /* static text */
-    uint64_t sent_ns;   /* uv_hrtime() taken right before the query left (0: unknown) */
-    int send_error;     /* UNREACHABLE: 1 a local send failure, 0 reported by ICMP */
+    const pdns__rr *rr;          /* answer section, in order */
+    const char *error;           /* static text */
+    uint64_t sent_ns;            /* uv_hrtime() taken right before the query left (0: unknown) */
+    int send_error;              /* UNREACHABLE: 1 a local send failure, 0 reported by ICMP */
+    const pdns__edns_info *edns; /* ANSWER to a shaped query (pdns__tcfg.qopts): what it
+                                    said about flags and EDNS; NULL otherwise */
 } pdns__reply;
 
 /* Called exactly once per successful query() call, from the loop, never from inside
@@ -48,13 +51,16 @@ typedef struct pdns__transport pdns__transport;
 
 /* What a transport is created with (per server; strings live as long as the engine). */
 typedef struct pdns__tcfg {
-    unsigned timeout_ms;    /* per attempt, from the send */
-    pdns_transport mode;    /* the run's --transport: GETDNS sends plain servers to getdns */
-    const char *tls_ca;     /* CA file (PEM) for tls:// and https://; NULL: system store */
-    const char *tls_name;   /* name to verify; NULL: the URL's address */
-    int tls_insecure;       /* 1: no certificate verification */
-    unsigned conns;         /* stream connections per server (0: the default) */
-    pdns__conn_stats *conn; /* where a stream transport counts its connections (or NULL) */
+    unsigned timeout_ms;      /* per attempt, from the send */
+    pdns_transport mode;      /* the run's --transport: GETDNS sends plain servers to getdns */
+    const char *tls_ca;       /* CA file (PEM) for tls:// and https://; NULL: system store */
+    const char *tls_name;     /* name to verify; NULL: the URL's address */
+    int tls_insecure;         /* 1: no certificate verification */
+    unsigned conns;           /* stream connections per server (0: the default) */
+    pdns__conn_stats *conn;   /* where a stream transport counts its connections (or NULL) */
+    const pdns__qopts *qopts; /* NULL: plain queries; else (copied by the UDP, stream and
+                                 DoH transports) flags, EDNS options and the server's
+                                 client cookie; answers then carry pdns__reply.edns */
 } pdns__tcfg;
 
 typedef struct pdns__transport_vt {

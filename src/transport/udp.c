@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "dns/edns.h"
 #include "dns/match.h"
 #include "dns/query.h"
 #include "transport/deliver.h"
@@ -118,6 +119,8 @@ struct pdns__transport {
     uint64_t stray; /* datagrams that matched no pending query */
     int handles;
     int destroyed;
+    int shaped;     /* cfg->qopts given: queries shaped by qo, answers read */
+    pdns__qopts qo; /* flags and EDNS options of every query */
 };
 
 /* Next query ID: random from the kernel, drawn ID_BATCH at a time. 0, or -1 when
@@ -483,7 +486,7 @@ static void on_datagram(usock *s, uint8_t *p, size_t n)
         void *arg = q->arg;
         uint64_t sent_ns = q->sent_ns;
         uq_put(t, q);
-        pdns__wire_deliver(p, n, m, &mr, sent_ns, cb, arg);
+        pdns__wire_deliver(p, n, m, &mr, sent_ns, t->shaped ? &t->qo : NULL, cb, arg);
     }
 }
 
@@ -551,7 +554,7 @@ static const char *send_error_text(int err)
 static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
                               pdns__reply_cb cb, void *arg)
 {
-    uint8_t pkt[PDNS__DNS_QUERY_MAX];
+    uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
     uq *q;
     usock *s;
     int qlen, rc;
@@ -583,7 +586,10 @@ static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qt
         }
     } while (table_find(s, q->id) != (size_t)-1);
 
-    len = pdns__dns_query_encode(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, EDNS_UDP_SZ);
+    if (t->shaped)
+        len = pdns__dns_query_encode_opts(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, &t->qo);
+    else
+        len = pdns__dns_query_encode(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, EDNS_UDP_SZ);
     if (len == 0) { /* never: pkt has room for the longest name */
         uq_put(t, q);
         return PDNS_ERR_INVALID;
@@ -697,6 +703,10 @@ static pdns_status lean_create(uv_loop_t *loop, void **shared, const pdns__addr 
     sh->refs++; /* released by lean_destroy */
     t->addr = *server;
     t->timeout_ms = cfg->timeout_ms;
+    if (cfg->qopts) {
+        t->qo = *cfg->qopts;
+        t->shaped = 1;
+    }
     pdns__addr_sockaddr(server, &t->ss);
     if ((rc = uv_timer_init(loop, &t->timer)) != 0)
         goto fail;
