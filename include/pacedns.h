@@ -194,7 +194,8 @@ typedef enum pdns_transport {
 /** Query flags and EDNS options: bits of pdns_options.query_flags. They shape the
  * queries of the lean UDP transport (PDNS_TRANSPORT_AUTO/UDP); pdns_runner_new refuses
  * them with PDNS_TRANSPORT_GETDNS (PDNS_ERR_UNSUPPORTED). A TC answer's retry over TCP
- * (through getdns) carries RD as asked but none of the EDNS options. */
+ * goes through getdns, which sends its own query: none of these flags and options, and
+ * its record has no EDNS reading (has_dnssec 0, nsid NULL). */
 #define PDNS_Q_NO_RD       (1u << 0) /**< RD clear (authoritative benchmarking) */
 #define PDNS_Q_NO_EDNS     (1u << 1) /**< no OPT record (refused with any EDNS option) */
 #define PDNS_Q_DNSSEC      (1u << 2) /**< DO set; records give AD and their RRSIG count */

@@ -48,6 +48,8 @@ typedef struct rpt_server {
     size_t n_cdf;
     rpt_point *ts; /* "timeseries" */
     size_t n_ts;
+    int has_cookies; /* "cookies" present: answers by their server cookie */
+    double cookie_valid, cookie_missing, cookie_bad;
     int has_conn; /* "connections" present */
     double conn_opened, conn_handshakes, conn_hs_p50, conn_hs_p99, conn_qpc, conn_resets;
 } rpt_server;
@@ -84,6 +86,7 @@ int rpt_any_transport(const rpt_doc *d);
 int rpt_any_conn(const rpt_doc *d);
 int rpt_any_trust(const rpt_doc *d);
 int rpt_any_nsid(const rpt_doc *d);
+int rpt_any_cookies(const rpt_doc *d);
 
 /* A figure as text into buf: "-" when v < 0, else v with prec decimals. Returns buf. */
 const char *rpt_fmt(char *buf, size_t cap, double v, int prec);

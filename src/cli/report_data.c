@@ -195,6 +195,7 @@ static int load_server(rpt_server *s, const cJSON *o)
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(o, "latency_ms");
     const cJSON *conn = cJSON_GetObjectItemCaseSensitive(o, "connections");
     const cJSON *near = cJSON_GetObjectItemCaseSensitive(o, "near");
+    const cJSON *cookies = cJSON_GetObjectItemCaseSensitive(o, "cookies");
 
     s->name = dup_str(str_or_null(o, "server"));
     s->transport = dup_str(str_or_null(o, "transport"));
@@ -226,6 +227,12 @@ static int load_server(rpt_server *s, const cJSON *o)
     s->near_loss = num_or(near, "loss", -1);
     s->near_p50 = num_or(near, "p50_ms", -1);
     s->near_p99 = num_or(near, "p99_ms", -1);
+    if (cJSON_IsObject(cookies)) {
+        s->has_cookies = 1;
+        s->cookie_valid = num_or(cookies, "valid", -1);
+        s->cookie_missing = num_or(cookies, "missing", -1);
+        s->cookie_bad = num_or(cookies, "bad", -1);
+    }
     if (cJSON_IsObject(conn)) {
         const cJSON *hs = cJSON_GetObjectItemCaseSensitive(conn, "handshake_ms");
         s->has_conn = 1;
@@ -406,6 +413,14 @@ int rpt_any_nsid(const rpt_doc *d)
 {
     for (size_t i = 0; i < d->n_servers; i++)
         if (d->servers[i].nsid)
+            return 1;
+    return 0;
+}
+
+int rpt_any_cookies(const rpt_doc *d)
+{
+    for (size_t i = 0; i < d->n_servers; i++)
+        if (d->servers[i].has_cookies)
             return 1;
     return 0;
 }

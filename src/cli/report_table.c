@@ -90,11 +90,12 @@ static int servers_table(const rpt_doc *d, rpt_table *t)
                               "p999 ms",     "sent",        "answered",  "timeouts",
                               "loss %",      "tc",          "errors"};
     const size_t base = sizeof h / sizeof h[0];
-    int trust = rpt_any_trust(d), nsid = rpt_any_nsid(d);
-    size_t n = base + (size_t)trust + (size_t)nsid, c;
+    int trust = rpt_any_trust(d), nsid = rpt_any_nsid(d), cookies = rpt_any_cookies(d);
+    size_t n = base + (size_t)trust + (size_t)nsid + 3 * (size_t)cookies, c;
     if (table_init(t, "Servers",
                    "capacity: the rate the controller found (probe); loss near: lost, "
-                   "errors and TC over sent in the intervals run at 0.85-1.05 x capacity",
+                   "errors and TC over sent in the intervals run at 0.85-1.05 x capacity; cookie: "
+                   "answers with a valid, missing or bad server cookie (--cookies)",
                    n, d->n_servers))
         return -1;
     for (c = 0; c < base; c++)
@@ -103,6 +104,11 @@ static int servers_table(const rpt_doc *d, rpt_table *t)
         head(t, c++, "trust");
     if (nsid)
         head(t, c++, "nsid");
+    if (cookies) {
+        head(t, c++, "cookie valid");
+        head(t, c++, "cookie missing");
+        head(t, c++, "cookie bad");
+    }
     for (size_t r = 0; r < d->n_servers; r++) {
         const rpt_server *s = &d->servers[r];
         c = 0;
@@ -129,6 +135,11 @@ static int servers_table(const rpt_doc *d, rpt_table *t)
             text(t, r, c++, s->trust);
         if (nsid)
             text(t, r, c++, s->nsid);
+        if (cookies) {
+            number(t, r, c++, s->has_cookies ? s->cookie_valid : -1, 0);
+            number(t, r, c++, s->has_cookies ? s->cookie_missing : -1, 0);
+            number(t, r, c++, s->has_cookies ? s->cookie_bad : -1, 0);
+        }
     }
     return 0;
 }

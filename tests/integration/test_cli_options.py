@@ -42,6 +42,13 @@ OPTIONS = [
     ("tls-insecure", None, None, BOTH),
     ("conns", None, "2", BOTH),
     ("threads", "j", "2", BOTH),
+    ("dnssec", None, None, BOTH),
+    ("nsid", None, None, BOTH),
+    ("ecs", None, "192.0.2.0/24", BOTH),
+    ("cookies", None, None, BOTH),
+    ("no-rd", None, None, BOTH),
+    ("edns-size", None, "4096", BOTH),
+    ("no-edns", None, None, BOTH),
     ("interval", None, "1", BOTH),
     ("names", None, "@names", ("probe",)),
     ("zone", None, "example.test", ("probe",)),
@@ -69,7 +76,7 @@ def help_options(text):
     """(long, short) of each option line of --help, and its explanation lines."""
     found, cur = {}, None
     for ln in text.splitlines():
-        m = re.match(r"^  (?:-(\w), |    )--([a-z-]+)(?: (\S+))?\s+(\S.*)$", ln)
+        m = re.match(r"^  (?:-(\w), |    )--([a-z-]+)(?: (\S+)|\[=\w+\])?\s+(\S.*)$", ln)
         if m:
             cur = m.group(2)
             found[cur] = (m.group(1), [m.group(4)])

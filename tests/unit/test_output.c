@@ -294,6 +294,51 @@ static void test_hosts_alabel(void)
 }
 
 /* A stream that cannot be written reports PDNS_ERR_IO. */
+/* --dnssec and --nsid=record: "ad", "rrsig" and "nsid" after the other fields, only when
+ * set (the golden records above have none: their output is unchanged). */
+static void test_ndjson_edns(void)
+{
+    static const pdns_answer ans[] = {{"s.test.", T_A, 5, "192.0.2.1"}};
+    pdns_result r[2];
+    memset(r, 0, sizeof r);
+    r[0] = (pdns_result){.name = "s.test",
+                         .qname = "s.test.",
+                         .line = 1,
+                         .qtype = T_A,
+                         .status = PDNS_R_NOERROR,
+                         .rcode = 0,
+                         .answers = ans,
+                         .n_answers = 1,
+                         .server = "127.0.0.1:53",
+                         .attempts = 1,
+                         .rtt_ms = 1.0,
+                         .fcrdns = -1,
+                         .has_dnssec = 1,
+                         .ad = 1,
+                         .rrsig = 2,
+                         .nsid = "ns\"1"};
+    r[1] = (pdns_result){.name = "n.test",
+                         .qname = "n.test.",
+                         .line = 2,
+                         .qtype = T_A,
+                         .status = PDNS_R_NXDOMAIN,
+                         .rcode = 3,
+                         .server = "127.0.0.1:53",
+                         .attempts = 1,
+                         .rtt_ms = 1.0,
+                         .fcrdns = -1,
+                         .has_dnssec = 1};
+    char *out = write_all(PDNS__FMT_NDJSON, r, 2);
+    CHECK_STR(out, "{\"name\":\"s.test\",\"line\":1,\"type\":\"A\",\"status\":\"NOERROR\","
+                   "\"rcode\":\"NOERROR\",\"answers\":[{\"name\":\"s.test.\",\"type\":\"A\","
+                   "\"ttl\":5,\"data\":\"192.0.2.1\"}],\"cname\":[],\"server\":\"127.0.0.1:53\","
+                   "\"attempts\":1,\"rtt_ms\":1.000,\"ad\":true,\"rrsig\":2,\"nsid\":\"ns\\\"1\"}\n"
+                   "{\"name\":\"n.test\",\"line\":2,\"type\":\"A\",\"status\":\"NXDOMAIN\","
+                   "\"rcode\":\"NXDOMAIN\",\"answers\":[],\"cname\":[],\"server\":\"127.0.0.1:53\","
+                   "\"attempts\":1,\"rtt_ms\":1.000,\"ad\":false,\"rrsig\":0}\n");
+    free(out);
+}
+
 static void test_write_error(void)
 {
     FILE *fp = fopen("/dev/null", "r");
@@ -312,6 +357,7 @@ static void test_write_error(void)
 
 int main(void)
 {
+    test_ndjson_edns();
     check_golden(PDNS__FMT_NDJSON, "results.ndjson");
     check_golden(PDNS__FMT_TEXT, "results.txt");
     check_golden(PDNS__FMT_HOSTS, "results.hosts");
