@@ -184,8 +184,14 @@ static void test_scripted(void)
     CHECK(cJSON_GetArrayItem(edges, 0) && cJSON_GetArrayItem(edges, 0)->valuedouble == 120.0);
     CHECK(cJSON_GetArrayItem(edges, 1) && cJSON_GetArrayItem(edges, 1)->valuedouble == 180.25);
 
-    /* exactly the documented keys ("transport" since #15) */
-    CHECK(cJSON_GetArraySize(j) == 20);
+    /* "near": the intervals at [0.85, 1.05] x 175.5: only interval 2 (target 150), which
+     * sent nothing and had no answer */
+    const cJSON *nj = cJSON_GetObjectItemCaseSensitive(j, "near");
+    CHECK(cJSON_IsObject(nj) && num(nj, "loss") == -1 && num(nj, "p50_ms") == -1 &&
+          num(nj, "p99_ms") == -1);
+
+    /* exactly the documented keys ("transport" since #15; near with optimal_qps) */
+    CHECK(cJSON_GetArraySize(j) == 21);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "transport")), "udp");
     CHECK(cJSON_GetObjectItemCaseSensitive(j, "connections") == NULL);
     CHECK(num(j, "malformed") == 0 && num(j, "ignored") == 0);
@@ -194,6 +200,42 @@ static void test_scripted(void)
     pdns__stats_free(&s);
     CHECK(s.ts == NULL && s.ts_len == 0 && s.edges == NULL && s.n_edges == 0);
     pdns__stats_free(&s); /* idempotent */
+}
+
+/* EDNS readings: the NSID kept as text, cookie checks counted; in the JSON only when
+ * seen / sent; merged by pdns__stats_merge. */
+static void test_edns(void)
+{
+    pdns__server_stats a, b;
+    pdns__edns_info e;
+    cJSON *j;
+    pdns__stats_init(&a, "127.0.0.1:53");
+    pdns__stats_init(&b, "127.0.0.1:53");
+    j = pdns__stats_server_json(&a, 1.0);
+    CHECK(j && !cJSON_GetObjectItemCaseSensitive(j, "nsid") &&
+          !cJSON_GetObjectItemCaseSensitive(j, "cookies"));
+    cJSON_Delete(j);
+    memset(&e, 0, sizeof e);
+    e.has_nsid = 1;
+    e.nsid_len = 3;
+    memcpy(e.nsid, "ns1", 3);
+    e.cookie = PDNS__COOKIE_OK;
+    a.cookies = 1;
+    pdns__stats_on_edns(&a, &e);
+    e.cookie = PDNS__COOKIE_MISSING;
+    e.has_nsid = 0;
+    pdns__stats_on_edns(&a, &e); /* no NSID this time: the last one stays */
+    e.cookie = PDNS__COOKIE_BAD;
+    pdns__stats_on_edns(&b, &e);
+    CHECK(pdns__stats_merge(&a, &b) == 0);
+    j = pdns__stats_server_json(&a, 1.0);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cookies");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "nsid")), "ns1");
+    CHECK(cJSON_IsObject(c) && num(c, "valid") == 1 && num(c, "missing") == 1 &&
+          num(c, "bad") == 1);
+    cJSON_Delete(j);
+    pdns__stats_free(&a);
+    pdns__stats_free(&b);
 }
 
 static void test_empty_and_optional(void)
@@ -438,6 +480,7 @@ static void test_connections(void)
 int main(void)
 {
     test_connections();
+    test_edns();
     test_series_bounded();
     test_unreachable();
     test_merge();
