@@ -1,7 +1,6 @@
 /* dns/query.c - the query encoder (see dns/query.h).
  * SPDX-License-Identifier: MIT */
 #include <string.h>
-#include "dns/edns.h"
 #include "dns/query.h"
 
 static int is_digit(char c)
@@ -63,4 +62,72 @@ size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8
     if (cap < PDNS__WIRE_HDR_LEN + qlen + PDNS__WIRE_QFIXED + PDNS__WIRE_OPT_LEN)
         return 0;
     return pdns__dns_query_encode_opts(pkt, cap, id, qname, qlen, qtype, &o);
+}
+
+/* Append one option (code, len, data) at pkt[*len]; returns -1 when it does not fit. */
+static int put_option(uint8_t *pkt, size_t cap, size_t *len, uint16_t code, const uint8_t *data,
+                      uint16_t dlen)
+{
+    if (*len + PDNS__EDNS_OPT_HDR + dlen > cap)
+        return -1;
+    pdns__wire_write_u16(pkt + *len, code);
+    pdns__wire_write_u16(pkt + *len + 2, dlen);
+    if (dlen)
+        memcpy(pkt + *len + PDNS__EDNS_OPT_HDR, data, dlen);
+    *len += PDNS__EDNS_OPT_HDR + dlen;
+    return 0;
+}
+
+size_t pdns__dns_query_encode_opts(uint8_t *pkt, size_t cap, uint16_t id, const uint8_t *qname,
+                                   size_t qlen, uint16_t qtype, const pdns__qopts *o)
+{
+    static const pdns__qopts none;
+    size_t len = PDNS__WIRE_HDR_LEN, opt_at, rd_at;
+    if (!o)
+        o = &none;
+    if (!pkt || !qname || qlen == 0 || qlen > PDNS__WIRE_NAME_MAX ||
+        cap < PDNS__WIRE_HDR_LEN + qlen + PDNS__WIRE_QFIXED + (o->no_edns ? 0 : PDNS__WIRE_OPT_LEN))
+        return 0;
+    memset(pkt, 0, PDNS__WIRE_HDR_LEN);
+    pdns__wire_set_id(pkt, id);
+    pdns__wire_set_flags(pkt, o->no_rd ? 0 : PDNS__WIRE_RD);
+    pdns__wire_set_qdcount(pkt, 1);
+    pdns__wire_set_arcount(pkt, o->no_edns ? 0 : 1);
+    memcpy(pkt + len, qname, qlen);
+    len += qlen;
+    pdns__wire_write_u16(pkt + len, qtype);
+    pdns__wire_write_u16(pkt + len + 2, PDNS__CLASS_IN);
+    len += PDNS__WIRE_QFIXED;
+    if (o->no_edns)
+        return len;
+    /* OPT: root name, type, UDP payload size, extended rcode 0, version 0, flags, rdata */
+    opt_at = len;
+    pkt[len] = 0;
+    pdns__wire_write_u16(pkt + len + 1, PDNS__TYPE_OPT);
+    pdns__wire_write_u16(pkt + len + 3, o->udp_size ? o->udp_size : PDNS__EDNS_DEFAULT_SIZE);
+    pkt[len + 5] = 0; /* extended rcode */
+    pkt[len + 6] = 0; /* version */
+    pdns__wire_write_u16(pkt + len + 7, o->do_bit ? PDNS__EDNS_DO : 0);
+    pdns__wire_write_u16(pkt + len + 9, 0); /* rdlength, filled in below */
+    len += PDNS__WIRE_OPT_LEN;
+    rd_at = len;
+    if (o->nsid && put_option(pkt, cap, &len, PDNS__EDNS_NSID, NULL, 0))
+        return 0;
+    if (o->cookie &&
+        put_option(pkt, cap, &len, PDNS__EDNS_COOKIE, o->client_cookie, PDNS__COOKIE_CLIENT_LEN))
+        return 0;
+    if (o->ecs) {
+        /* RFC 7871 6: family, source prefix, scope prefix 0, the address cut to the
+         * prefix's octets */
+        uint8_t e[4 + 16];
+        uint16_t alen = (uint16_t)((o->ecs_prefix + 7) / 8);
+        pdns__wire_write_u16(e, o->ecs_family);
+        e[2] = o->ecs_prefix;
+        e[3] = 0;
+        memcpy(e + 4, o->ecs_addr, alen);
+        if (put_option(pkt, cap, &len, PDNS__EDNS_ECS, e, (uint16_t)(4 + alen)))
+            return 0;
+    }
+    pdns__wire_write_u16(pkt + opt_at + 9, (uint16_t)(len - rd_at));
+    return len;
 }

@@ -1,5 +1,7 @@
 /* dns/query.h - the query encoder: presentation names to wire format, and the query
- * datagram the UDP transport sends. Pure: no I/O, no allocation, no libuv/getdns.
+ * datagram the UDP transport sends, plain or shaped by flags and EDNS options (RD, OPT,
+ * payload size, DO, NSID, COOKIE, ECS; what answers say about them: dns/edns.h). Pure:
+ * no I/O, no allocation, no libuv/getdns.
  * SPDX-License-Identifier: MIT */
 #ifndef PDNS_DNS_QUERY_H
 #define PDNS_DNS_QUERY_H
@@ -27,5 +29,30 @@ int pdns__dns_name_to_wire(const char *name, uint8_t *out, size_t cap);
  * Returns the length, or 0 when it does not fit in cap. */
 size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8_t *qname,
                               size_t qlen, uint16_t qtype, uint16_t edns_udp_size);
+
+/* What a query carries beyond the question. All zero: RD set, EDNS0 with the default
+ * payload size and no option (what pdns__dns_query_encode sends). */
+typedef struct pdns__qopts {
+    int no_rd;         /* RD clear (authoritative benchmarking) */
+    int no_edns;       /* no OPT record at all (then no DO and no option) */
+    uint16_t udp_size; /* payload size offered; 0: PDNS__EDNS_DEFAULT_SIZE */
+    int do_bit;        /* DO: ask for DNSSEC records */
+    int nsid;          /* an empty NSID option */
+    int cookie;        /* a COOKIE option with client_cookie */
+    uint8_t client_cookie[PDNS__COOKIE_CLIENT_LEN];
+    int ecs;             /* an ECS option: family, source prefix, address */
+    uint16_t ecs_family; /* PDNS__ECS_FAMILY_* */
+    uint8_t ecs_prefix;  /* source prefix length */
+    uint8_t ecs_addr[16];
+} pdns__qopts;
+
+/* The options' octets at most (NSID, COOKIE, ECS), and the longest shaped query. */
+#define PDNS__EDNS_OPTS_MAX      (3 * PDNS__EDNS_OPT_HDR + PDNS__COOKIE_CLIENT_LEN + 4 + 16)
+#define PDNS__DNS_QUERY_OPTS_MAX (PDNS__DNS_QUERY_MAX + PDNS__EDNS_OPTS_MAX)
+
+/* Write a query like pdns__dns_query_encode, shaped by o (NULL: all
+ * zero). Returns the length, or 0 when it does not fit in cap. */
+size_t pdns__dns_query_encode_opts(uint8_t *pkt, size_t cap, uint16_t id, const uint8_t *qname,
+                                   size_t qlen, uint16_t qtype, const pdns__qopts *o);
 
 #endif

@@ -85,6 +85,21 @@ static inline int pdns__rcode_server_failure(int rcode)
  * payload size), TTL (extended rcode, version, flags), RDLENGTH */
 #define PDNS__WIRE_OPT_LEN 11
 
+/* EDNS option codes (IANA "DNS EDNS0 Option Codes") */
+#define PDNS__EDNS_NSID   3  /* RFC 5001 */
+#define PDNS__EDNS_ECS    8  /* RFC 7871 */
+#define PDNS__EDNS_COOKIE 10 /* RFC 7873 */
+
+#define PDNS__EDNS_DO           0x8000 /* the DO bit of the OPT TTL's flags (RFC 3225) */
+#define PDNS__EDNS_DEFAULT_SIZE 1232   /* UDP payload size offered by default */
+#define PDNS__EDNS_OPT_HDR      4      /* option code and length */
+#define PDNS__COOKIE_CLIENT_LEN 8      /* RFC 7873 4.1 */
+#define PDNS__COOKIE_SERVER_MIN 8      /* RFC 7873 4.2: a server cookie is 8 to 32 octets */
+#define PDNS__COOKIE_SERVER_MAX 32
+#define PDNS__ECS_FAMILY_IPV4   1 /* RFC 7871 6: address family numbers */
+#define PDNS__ECS_FAMILY_IPV6   2
+#define PDNS__NSID_MAX          128 /* NSID octets kept */
+
 static inline uint16_t pdns__wire_read_u16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
