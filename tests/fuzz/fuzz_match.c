@@ -15,6 +15,7 @@
  *   own answer (and with another ID, not).
  * SPDX-License-Identifier: MIT */
 #include "fuzz_common.h"
+#include "dns/edns.h"
 #include "dns/match.h"
 #include "dns/query.h"
 #include "dns/wire.h"
@@ -161,6 +162,28 @@ static void check_encoder_wire(const uint8_t *data, size_t size)
     FUZZ_CHECK(pdns__dns_match_answer(pkt, plen, &q, NULL) == PDNS__MATCH_OTHER_ID, "other ID");
 }
 
+/* The EDNS reader (dns/edns.c) on the same untrusted datagram: it only reads p[0..n), its
+ * figures stay in range, and a second read gives the same answer. */
+static void check_edns(const uint8_t *p, size_t n)
+{
+    pdns__qopts q;
+    pdns__edns_info a, b;
+    char txt[2 * PDNS__NSID_MAX + 1];
+    memset(&q, 0, sizeof q);
+    q.cookie = 1;
+    memcpy(q.client_cookie, "\1\2\3\4\5\6\7\10", PDNS__COOKIE_CLIENT_LEN);
+    int ra = pdns__edns_parse(p, n, &q, &a);
+    int rb = pdns__edns_parse(p, n, &q, &b);
+    if (ra != rb || a.rrsig != b.rrsig || a.cookie != b.cookie || a.nsid_len != b.nsid_len)
+        abort();
+    if (a.nsid_len > PDNS__NSID_MAX || a.ecs_scope > 255 || a.ecs_scope < -1 ||
+        (n >= PDNS__WIRE_HDR_LEN && a.rrsig > pdns__wire_get_ancount(p)))
+        abort();
+    pdns__nsid_text(a.nsid, a.nsid_len, txt, sizeof txt);
+    if (strlen(txt) > 2 * PDNS__NSID_MAX)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* an exact-size copy: an over-read is an ASan finding */
@@ -173,6 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_match(p, size, pdns__wire_read_u16(p));
     check_encoder_text(p, size);
     check_encoder_wire(p, size);
+    check_edns(p, size);
     free(p);
     return 0;
 }
