@@ -112,8 +112,11 @@ static void read_options(const uint8_t *d, size_t dlen, const pdns__qopts *q, pd
             else if (len < PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MIN ||
                      len > PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MAX)
                 out->cookie = PDNS__COOKIE_BAD;
-            else
+            else {
                 out->cookie = PDNS__COOKIE_OK;
+                out->server_cookie_len = len - PDNS__COOKIE_CLIENT_LEN;
+                memcpy(out->server_cookie, v + PDNS__COOKIE_CLIENT_LEN, out->server_cookie_len);
+            }
             break;
         case PDNS__EDNS_ECS:
             if (len >= 4)
@@ -133,11 +136,13 @@ int pdns__edns_parse(const uint8_t *p, size_t n, const pdns__qopts *q, pdns__edn
     size_t off = PDNS__WIRE_HDR_LEN;
     unsigned qd, an, ns, ar;
     memset(out, 0, offsetof(pdns__edns_info, nsid));
+    out->server_cookie_len = 0;
     out->ecs_scope = -1;
     out->cookie = q && q->cookie ? PDNS__COOKIE_MISSING : PDNS__COOKIE_NOT_ASKED;
     if (!p || n < PDNS__WIRE_HDR_LEN)
         return -1;
     out->ad = (pdns__wire_get_flags(p) & PDNS__WIRE_AD) != 0;
+    out->rcode = pdns__wire_get_rcode(p);
     qd = pdns__wire_get_qdcount(p);
     an = pdns__wire_get_ancount(p);
     ns = pdns__wire_get_nscount(p);
@@ -163,6 +168,7 @@ int pdns__edns_parse(const uint8_t *p, size_t n, const pdns__qopts *q, pdns__edn
             out->has_opt = 1;
             out->udp_size = pdns__wire_read_u16(p + off + 2);
             out->do_bit = (pdns__wire_read_u16(p + off + 6) & PDNS__EDNS_DO) != 0;
+            out->rcode |= p[off + 4] << 4; /* RFC 6891 6.1.3: the upper 8 bits of 12 */
             read_options(p + off + 10, rdlen, q, out);
         }
         off += 10u + rdlen;

@@ -35,13 +35,17 @@ typedef struct pdns__edns_info {
     int has_nsid;      /* an NSID option (possibly empty) */
     uint8_t nsid[PDNS__NSID_MAX];
     pdns__cookie_state cookie;
+    uint8_t server_cookie[PDNS__COOKIE_SERVER_MAX]; /* cookie OK: the server's */
+    size_t server_cookie_len;
+    int rcode;     /* the full rcode: the OPT record's extended bits over the header's 4 */
     int ecs_scope; /* ECS scope prefix length, -1 without an ECS option */
 } pdns__edns_info;
 
 /* Walk answer p[0..n) past its question (which the matcher already checked) and its
  * sections: count the answer section's RRSIG records and read the OPT record's payload
  * size, DO, NSID, COOKIE (checked against q->client_cookie when q->cookie) and ECS
- * scope. Names may be compressed; nothing is followed, only skipped. Returns 0, or -1
+ * scope, and the full rcode (BADCOOKIE, BADVERS need the OPT's upper bits). Names may be
+ * compressed; nothing is followed, only skipped. Returns 0, or -1
  * when the sections run past the end or a count is wrong (*out then holds what came
  * before). q may be NULL (no cookie sent). */
 int pdns__edns_parse(const uint8_t *p, size_t n, const pdns__qopts *q, pdns__edns_info *out);

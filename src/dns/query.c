@@ -113,9 +113,16 @@ size_t pdns__dns_query_encode_opts(uint8_t *pkt, size_t cap, uint16_t id, const 
     rd_at = len;
     if (o->nsid && put_option(pkt, cap, &len, PDNS__EDNS_NSID, NULL, 0))
         return 0;
-    if (o->cookie &&
-        put_option(pkt, cap, &len, PDNS__EDNS_COOKIE, o->client_cookie, PDNS__COOKIE_CLIENT_LEN))
-        return 0;
+    if (o->cookie) {
+        /* RFC 7873 5.1: the client cookie, then the server cookie last received, if any */
+        uint8_t c[PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MAX];
+        size_t slen = o->server_cookie_len <= PDNS__COOKIE_SERVER_MAX ? o->server_cookie_len : 0;
+        memcpy(c, o->client_cookie, PDNS__COOKIE_CLIENT_LEN);
+        memcpy(c + PDNS__COOKIE_CLIENT_LEN, o->server_cookie, slen);
+        if (put_option(pkt, cap, &len, PDNS__EDNS_COOKIE, c,
+                       (uint16_t)(PDNS__COOKIE_CLIENT_LEN + slen)))
+            return 0;
+    }
     if (o->ecs) {
         /* RFC 7871 6: family, source prefix, scope prefix 0, the address cut to the
          * prefix's octets */

@@ -38,8 +38,10 @@ typedef struct pdns__qopts {
     uint16_t udp_size; /* payload size offered; 0: PDNS__EDNS_DEFAULT_SIZE */
     int do_bit;        /* DO: ask for DNSSEC records */
     int nsid;          /* an empty NSID option */
-    int cookie;        /* a COOKIE option with client_cookie */
+    int cookie;        /* a COOKIE option with client_cookie (and the server's, once known) */
     uint8_t client_cookie[PDNS__COOKIE_CLIENT_LEN];
+    uint8_t server_cookie[PDNS__COOKIE_SERVER_MAX]; /* learned from the server's answers */
+    uint8_t server_cookie_len;                      /* 0: none yet (8-32 when known) */
     int ecs;             /* an ECS option: family, source prefix, address */
     uint16_t ecs_family; /* PDNS__ECS_FAMILY_* */
     uint8_t ecs_prefix;  /* source prefix length */
@@ -47,7 +49,8 @@ typedef struct pdns__qopts {
 } pdns__qopts;
 
 /* The options' octets at most (NSID, COOKIE, ECS), and the longest shaped query. */
-#define PDNS__EDNS_OPTS_MAX      (3 * PDNS__EDNS_OPT_HDR + PDNS__COOKIE_CLIENT_LEN + 4 + 16)
+#define PDNS__EDNS_OPTS_MAX                                                                        \
+    (3 * PDNS__EDNS_OPT_HDR + PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MAX + 4 + 16)
 #define PDNS__DNS_QUERY_OPTS_MAX (PDNS__DNS_QUERY_MAX + PDNS__EDNS_OPTS_MAX)
 
 /* Write a query like pdns__dns_query_encode, shaped by o (NULL: all

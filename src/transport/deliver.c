@@ -1,6 +1,7 @@
 /* deliver.c - the one path from a matched DNS message to a reply (see deliver.h).
  * SPDX-License-Identifier: MIT */
 #include <pthread.h>
+#include <string.h>
 
 #include "dns/codec.h"
 #include "dns/edns.h"
@@ -72,6 +73,21 @@ void pdns__wire_deliver(uint8_t *p, size_t n, pdns__dns_match m, const pdns__dns
     if (qo) { /* what the answer says about flags and EDNS (a cut section: what came before) */
         (void)pdns__edns_parse(p, n, qo, &ei);
         rep.edns = &ei;
+        if (ei.cookie == PDNS__COOKIE_OK) { /* RFC 7873 5.3: send it from now on */
+            memcpy(qo->server_cookie, ei.server_cookie, ei.server_cookie_len);
+            qo->server_cookie_len = (uint8_t)ei.server_cookie_len;
+        }
+        if (ei.rcode == PDNS__RCODE_BADCOOKIE) {
+            /* the server wants its cookie: unusable, asked again (with it when it came) */
+            rep.kind = PDNS__T_MALFORMED;
+            rep.rcode = -1;
+            rep.edns = NULL;
+            rep.error = ei.cookie == PDNS__COOKIE_OK
+                            ? "BADCOOKIE (asked again with the server cookie it sent)"
+                            : "BADCOOKIE without a valid server cookie";
+            cb(arg, &rep);
+            return;
+        }
     }
     /* header-only answers (NXDOMAIN, NODATA, errors) and TC answers need no records:
      * only the rcode, extended by an OPT record when there is one */

@@ -54,6 +54,15 @@
  *   there is one). Every transport prints with the same codec (README: Record text).
  * - TC: the engine asks again with tcp set; select.c sends that to getdns over TCP,
  *   never this transport.
+ * - Flags and EDNS options (pdns__tcfg.qopts: --no-rd, --no-edns, --edns-size,
+ *   --dnssec, --nsid, --cookies, --ecs): the query is shaped by dns/query.c, and every
+ *   answer is read by pdns__edns_parse in pdns__wire_deliver (AD, RRSIG count, NSID, the
+ *   cookie check, the extended rcode) before the counts are zeroed for getdns; the reply
+ *   carries that reading. Plain transports (the default) pay nothing for it. Cookies
+ *   (RFC 7873): a client cookie per server; the server cookie of an answer whose check
+ *   passed is sent back from then on; a BADCOOKIE answer is unusable (MALFORMED: the
+ *   engine asks again, then with the server's cookie). The stream and DoH transports do
+ *   the same.
  * - No malloc per query: query slots come from a free list grown in blocks. */
 
 #define NSOCK_MIN    4    /* sockets per server at least */

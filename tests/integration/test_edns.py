@@ -8,9 +8,11 @@
    --nsid sends an empty NSID option; --cookies an 8-octet client cookie, the same for
    every query to one server and another for another server; --ecs 192.0.2.0/24 an ECS
    option (family 1, source 24, scope 0, 3 address octets).
-2. Cookies: servers answering with a valid server cookie, with our client cookie alone,
+2. Cookies: Knot with mod-cookies answers BADCOOKIE to a client cookie alone: asked
+   again with its server cookie, every record is NOERROR. Servers answering with a valid server cookie, with our client cookie alone,
    with another client cookie, without the option: the stats count them as valid,
-   missing, missing, bad and missing ("cookies" per server); an NSID served by the
+   missing, missing, bad and missing ("cookies" per server); the server cookie learned
+   is sent back in every later query; an NSID served by the
    scripted responder shows in the stats and, with --nsid=record, in each record.
 3. NSD with `nsid:` reports it: `--nsid` puts it in the stats per server (two NSDs, two
    NSIDs), `--nsid=record` in every record, nothing without the option.
@@ -152,8 +154,46 @@ def check_cookies(C, L):
     C.check("cookies" not in s and "nsid" not in s, "no --cookies/--nsid: no cookies, no nsid in stats")
     C.check(all("nsid" not in r and "ad" not in r for r in lab.parse_ndjson(out)),
             "no --nsid/--dnssec: no nsid/ad in records")
+    # RFC 7873 5.1: once the server sent its cookie, every later query carries it back
+    # (one query at a time, so every query but the first comes after an answer)
+    log = L.path("echo.log")
+    p = lab.free_port()
+    ch = scripted.start(L, [{"qname": "e%d.test." % i, "actions": [
+        {"answers": [["e%d.test." % i, "A", 5, "192.0.2.9"]], "cookie": "echo"}]} for i in range(5)],
+        [p], log=log)
+    rc, _, _ = L.run_pacedns(["resolve", "-s", "127.0.0.1:%d" % p, "--cookies", "--qps", "50",
+                              "--max-inflight", "1"], input_text="".join("e%d.test\n" % i for i in range(5)))
+    cookies = [(parse_query(e["wire"])["opt"] or {}).get("options", {}).get(10, [b""])[0]
+               for e in read_log(log)]
+    C.check(len(cookies) == 5 and len(cookies[0]) == 8 and
+            all(c == cookies[0] + b"S" * 16 for c in cookies[1:]),
+            "cookies: the server cookie is sent back once known: %r" % cookies)
+    scripted.stop(L, ch)
     for ch in chans:
         scripted.stop(L, ch)
+
+
+def check_knot_cookies(C, L, info):
+    """Knot with mod-cookies answers a query with our client cookie alone BADCOOKIE (rcode
+    23: 7 in the header, 1 in the OPT) and its server cookie: that answer is asked again
+    with the cookie, so every record is NOERROR (before: 50 records of rcode YXRRSET)."""
+    k = L.start_knot(info["zones"], template_lines=["    global-module: mod-cookies"])
+    stats = L.path("knot-cookies.json")
+    rc, out, err = L.run_pacedns(["resolve", "-s", k.addr, "--cookies", "--nsid", "--stats", stats],
+                                 input_text="".join("host%d.example.test\n" % i for i in range(50)))
+    C.eq(rc, 0, "knot cookies: exit code (%s)" % err[-300:])
+    recs = lab.parse_ndjson(out)
+    C.check(len(recs) == 50 and all(r["status"] == "NOERROR" for r in recs),
+            "knot cookies: every record NOERROR: %r" % [r for r in recs if r["status"] != "NOERROR"][:2])
+    with open(stats) as f:
+        s = json.load(f)["servers"][0]
+    C.eq(s.get("cookies"), {"valid": 50, "missing": 0, "bad": 0}, "knot cookies: stats")
+    C.check(s.get("malformed", 0) >= 1, "knot cookies: the BADCOOKIE answers counted as unusable: %r"
+            % s.get("malformed"))
+    C.check(bool(s.get("nsid")), "knot: an NSID (its host name by default): %r" % s.get("nsid"))
+    C.check("BADCOOKIE" not in json.dumps(s.get("rcodes")) and "YXRRSET" not in json.dumps(s.get("rcodes")),
+            "knot cookies: no BADCOOKIE/YXRRSET among the usable answers: %r" % s.get("rcodes"))
+    L.kill(k)
 
 
 def check_nsid(C, L, info):
@@ -284,6 +324,7 @@ def run():
         check_refused(C, L)
         check_wire(C, L)
         check_cookies(C, L)
+        check_knot_cookies(C, L, info)
         check_nsid(C, L, info)
         check_dnssec(C, L)
     return C.done()

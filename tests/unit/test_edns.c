@@ -87,9 +87,30 @@ static void test_encode(void)
         name[254] = 0;
         memset(&o, 0, sizeof o);
         o.nsid = o.cookie = 1;
+        o.server_cookie_len = PDNS__COOKIE_SERVER_MAX;
         CHECK(pdns__ecs_parse("2001:db8::1/128", &o, &why) == 0);
         CHECK(pdns__dns_query_encode_opts(pkt, sizeof pkt, 1, name, 255, 1, &o) == sizeof pkt);
     }
+}
+
+/* RFC 7873 5.1: once a server cookie is known, the COOKIE option carries it after ours. */
+static void test_encode_server_cookie(void)
+{
+    uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
+    pdns__qopts o;
+    size_t n;
+    memset(&o, 0, sizeof o);
+    o.cookie = 1;
+    memcpy(o.client_cookie, "CLIENT!!", 8);
+    memcpy(o.server_cookie, "0123456789abcdef", 16);
+    o.server_cookie_len = 16;
+    n = encode(pkt, sizeof pkt, &o);
+    CHECK(n == 30 + 4 + 24);
+    CHECK(pdns__wire_read_u16(pkt + 30) == PDNS__EDNS_COOKIE &&
+          pdns__wire_read_u16(pkt + 32) == 24);
+    CHECK(memcmp(pkt + 34, "CLIENT!!0123456789abcdef", 24) == 0);
+    o.server_cookie_len = 200; /* never past the buffer: treated as none */
+    CHECK(encode(pkt, sizeof pkt, &o) == 30 + 4 + 8);
 }
 
 static void test_ecs_parse(void)
@@ -174,6 +195,8 @@ static void test_parse(void)
     CHECK(e.ad == 1 && e.rrsig == 1 && e.has_opt && e.udp_size == 1232 && e.do_bit);
     CHECK(e.has_nsid && e.nsid_len == 3 && memcmp(e.nsid, "ns1", 3) == 0);
     CHECK(e.cookie == PDNS__COOKIE_OK && e.ecs_scope == -1);
+    CHECK(e.server_cookie_len == 8 && memcmp(e.server_cookie, "\11\11\11\11\11\11\11\11", 8) == 0);
+    CHECK(e.rcode == 0);
     CHECK_STR(pdns__nsid_text(e.nsid, e.nsid_len, txt, sizeof txt), "ns1");
 
     /* no cookie asked: not checked */
@@ -225,6 +248,14 @@ static void test_parse(void)
         CHECK_STR(pdns__nsid_text(e.nsid, e.nsid_len, txt, sizeof txt), "ff00");
         CHECK_STR(pdns__nsid_text((const uint8_t *)"a\"b", 3, txt, sizeof txt), "612262");
     }
+    /* BADCOOKIE (23): header rcode 7, OPT extended rcode 1 */
+    {
+        static const uint8_t opt[] = {0, 0, 41, 0x04, 0xD0, 1, 0, 0, 0, 0, 0};
+        n = answer(buf, 7, 0, 0, 1, opt, sizeof opt);
+        CHECK(parse_exact(buf, n, &q, &e) == 0 && e.rcode == PDNS__RCODE_BADCOOKIE);
+        n = answer(buf, 7, 0, 0, 0, NULL, 0);
+        CHECK(parse_exact(buf, n, &q, &e) == 0 && e.rcode == 7 && e.server_cookie_len == 0);
+    }
     /* counts larger than the records: -1; a reserved label type: -1 */
     {
         static const uint8_t one[] = {0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4};
@@ -250,6 +281,7 @@ static void test_parse(void)
 int main(void)
 {
     test_encode();
+    test_encode_server_cookie();
     test_ecs_parse();
     test_parse();
     return CHECK_DONE();
