@@ -192,7 +192,7 @@ typedef enum pdns_transport {
 } pdns_transport;
 
 /** Query flags and EDNS options: bits of pdns_options.query_flags. They shape the
- * queries of the lean UDP transport (PDNS_TRANSPORT_AUTO/UDP); pdns_runner_new refuses
+ * queries of the UDP, tcp://, tls:// and https:// transports; pdns_runner_new refuses
  * them with PDNS_TRANSPORT_GETDNS (PDNS_ERR_UNSUPPORTED). A TC answer's retry over TCP
  * goes through getdns, which sends its own query: none of these flags and options, and
  * its record has no EDNS reading (has_dnssec 0, nsid NULL). */

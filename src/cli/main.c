@@ -13,11 +13,8 @@ static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
 } commands[] = {
-    {"resolve", cli_resolve_main},
-    {"probe", cli_probe_main},
-    {"merge", cli_merge_main},
-    {"atlas", cli_atlas_main},
-    {"report", cli_report_main},
+    {"resolve", cli_resolve_main}, {"probe", cli_probe_main},   {"merge", cli_merge_main},
+    {"atlas", cli_atlas_main},     {"report", cli_report_main},
 };
 
 int main(int argc, char **argv)

@@ -625,7 +625,7 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
         (a->com.opt.query_flags || a->com.opt.edns_size || a->com.opt.ecs)) {
         fprintf(stderr, "pacedns: option --transport getdns: query flags and EDNS options "
                         "(--dnssec, --nsid, --ecs, --cookies, --no-rd, --edns-size, --no-edns) "
-                        "need the udp transport\n");
+                        "do not work with getdns\n");
         return -1;
     }
     if (a->com.opt.threads > 1 && a->com.opt.max_inflight &&

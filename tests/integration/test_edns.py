@@ -217,6 +217,15 @@ def check_nsid(C, L, info):
     with open(stats) as f:
         C.eq(json.load(f)["servers"][0].get("nsid"), "nsd-lab-a", "--nsid: stats")
     C.check(all("nsid" not in r for r in lab.parse_ndjson(out)), "--nsid: not per record")
+    # over TCP (tcp://: the stream transport shapes its queries the same way)
+    rc, out, err = L.run_pacedns(["resolve", "-s", "tcp://" + a.addr, "--nsid=record", "--dnssec",
+                                  "--stats", stats], input_text=names)
+    recs = lab.parse_ndjson(out)
+    with open(stats) as f:
+        C.eq(json.load(f)["servers"][0].get("nsid"), "nsd-lab-a", "--nsid over tcp://: stats")
+    C.check(rc == 0 and len(recs) == 200 and all(r.get("nsid") == "nsd-lab-a" and r.get("ad") is False
+                                                 for r in recs),
+            "--nsid=record --dnssec over tcp://: every record: %r" % recs[:1])
     L.kill(a)
     L.kill(b)
 
