@@ -57,8 +57,8 @@
  * - Flags and EDNS options (pdns__tcfg.qopts: --no-rd, --no-edns, --edns-size,
  *   --dnssec, --nsid, --cookies, --ecs): the query is shaped by dns/query.c, and every
  *   answer is read by pdns__edns_parse in pdns__wire_deliver (AD, RRSIG count, NSID, the
- *   cookie check, the extended rcode) before the counts are zeroed for getdns; the reply
- *   carries that reading. Plain transports (the default) pay nothing for it. Cookies
+ *   cookie check, the extended rcode) beside the codec's decoding; the reply carries that
+ *   reading. Plain transports (the default) pay nothing for it. Cookies
  *   (RFC 7873): a client cookie per server; the server cookie of an answer whose check
  *   passed is sent back from then on; a BADCOOKIE answer is unusable (MALFORMED: the
  *   engine asks again, then with the server's cookie). The stream and DoH transports do
