@@ -238,9 +238,10 @@ static int load_server(rpt_server *s, const cJSON *o)
         s->has_conn = 1;
         s->conn_opened = num_or(conn, "opened", -1);
         s->conn_handshakes = num_or(conn, "handshakes", -1);
-        s->conn_hs_p50 = num_or(hs, "p50", -1);
-        s->conn_hs_p99 = num_or(hs, "p99", -1);
-        s->conn_qpc = num_or(conn, "queries_per_conn", -1);
+        /* main's names; the ones agreed before the transports landed as a fallback */
+        s->conn_hs_p50 = num_or(conn, "handshake_p50_ms", num_or(hs, "p50", -1));
+        s->conn_hs_p99 = num_or(conn, "handshake_p99_ms", num_or(hs, "p99", -1));
+        s->conn_qpc = num_or(conn, "queries_per_connection", num_or(conn, "queries_per_conn", -1));
         s->conn_resets = num_or(conn, "resets", -1);
     }
     if (load_rcodes(s, cJSON_GetObjectItemCaseSensitive(o, "rcodes")) ||
