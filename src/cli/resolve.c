@@ -126,9 +126,9 @@ static int ckpt_record(resolve *c, const pdns_result *res)
     off_t len;
     int act,
         cut = res->unfinished ||
-              c->s.stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
-                                 res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR ||
-                                 res->status == PDNS_R_UNREACHABLE);
+              (c->s.stop_seen && (res->status == PDNS_R_TIMEOUT || res->status == PDNS_R_SERVFAIL ||
+                                  res->status == PDNS_R_REFUSED || res->status == PDNS_R_ERROR ||
+                                  res->status == PDNS_R_UNREACHABLE));
     if (fseeko(c->ms, 0, SEEK_SET) != 0 || pdns_writer_write(c->mw, res) != PDNS_OK ||
         fflush(c->ms) != 0 || (len = ftello(c->ms)) < 0)
         return -1;

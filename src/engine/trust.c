@@ -124,7 +124,7 @@ struct hrec {
     size_t n_tans;
     /* the record's own copy */
     pdns_result res;
-    char *name, *qname, *error, *server;
+    char *name, *qname, *error, *server, *nsid;
     pdns_answer *ans;
     char **cname;
 };
@@ -201,6 +201,7 @@ static void hrec_free(hrec *h)
     free(h->qname);
     free(h->error);
     free(h->server);
+    free(h->nsid);
     free(h);
 }
 
@@ -217,7 +218,8 @@ static hrec *hrec_copy(const pdns_result *res)
     if ((res->name && !(h->name = dupz(res->name))) ||
         (res->qname && !(h->qname = dupz(res->qname))) ||
         (res->error && !(h->error = dupz(res->error))) ||
-        (res->server && !(h->server = dupz(res->server))))
+        (res->server && !(h->server = dupz(res->server))) ||
+        (res->nsid && !(h->nsid = dupz(res->nsid))))
         goto fail;
     if (res->n_answers) {
         if (!(h->ans = calloc(res->n_answers, sizeof *h->ans)))
@@ -244,6 +246,7 @@ static hrec *hrec_copy(const pdns_result *res)
     h->res.qname = h->qname;
     h->res.error = h->error;
     h->res.server = h->server;
+    h->res.nsid = h->nsid; /* the job (and its NSID text) is freed while the record waits */
     h->res.answers = h->ans;
     h->res.cname = (const char *const *)h->cname;
     pdns__aset_from_record(&h->set, res->rcode, res->answers, res->n_answers, res->cname,
