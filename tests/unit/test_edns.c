@@ -152,7 +152,8 @@ static size_t answer(uint8_t *buf, uint16_t flags, uint16_t an, uint16_t ns, uin
     pdns__wire_set_nscount(buf, ns);
     pdns__wire_set_arcount(buf, ar);
     memcpy(buf + PDNS__WIRE_HDR_LEN, q, sizeof q);
-    memcpy(buf + PDNS__WIRE_HDR_LEN + sizeof q, rrs, rrlen);
+    if (rrlen) /* rrs may be NULL then: memcpy's arguments must not be */
+        memcpy(buf + PDNS__WIRE_HDR_LEN + sizeof q, rrs, rrlen);
     return PDNS__WIRE_HDR_LEN + sizeof q + rrlen;
 }
 
