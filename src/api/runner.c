@@ -279,19 +279,27 @@ static pdns_status add_trusted_cb(const char *text, void *ud)
     return pdns_runner_add_trusted(ud, text);
 }
 
-pdns_status pdns_runner_add_trusted_file(pdns_runner *r, const char *path)
+/* Add every server of a servers file through cb; a file with none is an error. count is
+ * the list the file grows (to tell whether it added any). */
+static pdns_status add_file(pdns_runner *r, const char *path,
+                            pdns_status (*cb)(const char *, void *), const size_t *count)
 {
     size_t before;
     pdns_status st;
     if (!r || !path)
         return PDNS_ERR_INVALID;
-    before = r->n_tr;
-    st = pdns__servers_file(path, add_trusted_cb, r, r->errbuf, sizeof r->errbuf);
-    if (st == PDNS_OK && r->n_tr == before) {
+    before = *count;
+    st = pdns__servers_file(path, cb, r, r->errbuf, sizeof r->errbuf);
+    if (st == PDNS_OK && *count == before) {
         snprintf(r->errbuf, sizeof r->errbuf, "%s: no servers in the file", path);
         return PDNS_ERR_NOSERVER;
     }
     return st;
+}
+
+pdns_status pdns_runner_add_trusted_file(pdns_runner *r, const char *path)
+{
+    return r ? add_file(r, path, add_trusted_cb, &r->n_tr) : PDNS_ERR_INVALID;
 }
 
 static pdns_status add_cb(const char *text, void *ud)
@@ -301,17 +309,7 @@ static pdns_status add_cb(const char *text, void *ud)
 
 pdns_status pdns_runner_add_servers_file(pdns_runner *r, const char *path)
 {
-    size_t before;
-    pdns_status st;
-    if (!r || !path)
-        return PDNS_ERR_INVALID;
-    before = r->n_srv;
-    st = pdns__servers_file(path, add_cb, r, r->errbuf, sizeof r->errbuf);
-    if (st == PDNS_OK && r->n_srv == before) {
-        snprintf(r->errbuf, sizeof r->errbuf, "%s: no servers in the file", path);
-        return PDNS_ERR_NOSERVER;
-    }
-    return st;
+    return r ? add_file(r, path, add_cb, &r->n_srv) : PDNS_ERR_INVALID;
 }
 
 pdns_status pdns_runner_add_resolv_conf(pdns_runner *r, const char *path)
