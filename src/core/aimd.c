@@ -81,10 +81,15 @@
  *
  * Edges and the estimate. An edge is the rate at which congestion appeared, measured as
  * what the server delivered in the congested interval: min(rate sent, good / dt) with
- * good = min(answered / (1 - p50/dt), sent - lost) - errors - tc (answers to the last
- * p50 of an interval arrive in the next one). A rate limiter or a saturated server
- * delivers its capacity whatever the overshoot, so a slow-start overshoot to 2 C still
- * gives an edge of ~C; a latency-only signal gives the rate sent. An EDGE hit (a few
+ * good = min(sent x answered / expected, sent - lost) - errors - tc. Answers to the last
+ * p50 of an interval arrive in the next one, so the answers counted in an interval are
+ * those to the queries sent in the last p50 of the previous interval and the first
+ * dt - p50 of this one: expected = prev.sent x prev.p50/dt + sent x (1 - p50/dt). When
+ * latency jumps in the congested interval this is answered / (1 - p50/dt); when it is
+ * steadily high (a busy host) it is answered, not answered inflated by p50/dt (that
+ * inflation put shards' summed optima 10 % over a shared cap on a loaded machine). A rate limiter
+ * or a saturated server delivers its capacity whatever the overshoot, so a slow-start overshoot to
+ * 2 C still gives an edge of ~C; a latency-only signal gives the rate sent. An EDGE hit (a few
  * rejections, possibly background loss) takes the mean of delivered and sent rate.
  * Edges go into a ring (PDNS__AIMD_EDGES). optimal_qps (the estimate) is the median of
  * the last converge_edges valid edges: one spurious edge does not move it, a real
@@ -236,6 +241,30 @@ int pdns__aimd_over(double count, double n, double thr)
     return count >= PDNS__AIMD_MIN_EVENTS && count > mean + PDNS__AIMD_NOISE_SD * sqrt(mean);
 }
 
+/* What the server delivered of the queries sent in interval iv (prev: the interval before
+ * it, NULL when unknown). The answers counted in iv are those to the queries sent in the
+ * last p50 of prev and in the first dt - p50 of iv: the delivered fraction is answered
+ * over those, applied to iv's sends. cautious (for the loss signal): the spill from prev
+ * taken with the smaller of the two p50s, so that a p50 that fell (or a high p50 whose
+ * answers were not in fact late) cannot read as loss; it can only hide some. */
+static double pdns__aimd_delivered(const pdns__aimd_iv *iv, const pdns__aimd_iv *prev, int cautious)
+{
+    double expect = (1 - iv->inflight) * (double)iv->sent;
+    double good = 0;
+
+    if (prev && prev->end_ns > prev->start_ns) {
+        double dt_prev = (double)(prev->end_ns - prev->start_ns) / 1e9;
+        double p50_prev = prev->inflight * dt_prev;
+        if (cautious && iv->end_ns > iv->start_ns)
+            p50_prev =
+                pdns__dmin(p50_prev, iv->inflight * (double)(iv->end_ns - iv->start_ns) / 1e9);
+        expect += (double)prev->sent / dt_prev * p50_prev;
+    }
+    if (expect > 0)
+        good = (double)iv->answered * (double)iv->sent / expect;
+    return pdns__dmin(good, (double)iv->sent - (double)iv->lost);
+}
+
 /* Answers that did not come back beyond the share still legitimately in flight. */
 static double pdns__aimd_unanswered(const pdns__aimd_iv *iv)
 {
@@ -266,8 +295,8 @@ static int pdns__aimd_latency_is_load(const pdns__aimd *a, const pdns__aimd_iv *
 }
 
 /* Signals of the interval just closed (PDNS__AIMD_SIG_* mask). */
-static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__aimd_sample *s,
-                                   double dt_ms)
+static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
+                                   const pdns__aimd_sample *s, double dt_ms)
 {
     const pdns__aimd_params *p = &a->p;
     unsigned sig = 0;
@@ -280,7 +309,9 @@ static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns_
     if (pdns__aimd_over((double)iv->lost, (double)iv->sent, p->loss_threshold))
         sig |= PDNS__AIMD_SIG_LOSS;
     if (rtt > 0 && rtt * PDNS__AIMD_DEFICIT_RTTS <= dt_ms &&
-        pdns__aimd_over(pdns__aimd_unanswered(iv), (double)iv->sent, p->loss_threshold))
+        pdns__aimd_over(pdns__dmax(pdns__aimd_unanswered(iv),
+                                   (double)iv->sent - pdns__aimd_delivered(iv, prev, 1)),
+                        (double)iv->sent, p->loss_threshold))
         sig |= PDNS__AIMD_SIG_LOSS;
     if (pdns__aimd_over((double)iv->errors, (double)iv->answered, p->error_threshold))
         sig |= PDNS__AIMD_SIG_ERRORS;
@@ -294,11 +325,15 @@ static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns_
     return sig;
 }
 
-/* A good interval: no signal, and (lost + errors + tc) not significantly above
- * loss_target x sent (pdns__aimd_over). */
-static int pdns__aimd_good(const pdns__aimd *a, const pdns__aimd_iv *iv)
+/* A good interval (prev: the one before it, or NULL): no signal, and (lost + errors +
+ * tc) not significantly above loss_target x sent (pdns__aimd_over), lost counting the
+ * queries not delivered (pdns__aimd_delivered) before their timeouts are known: with
+ * latency a large part of the interval, the signals' allowance (p90/dt) hid a server
+ * that delivered 4 % less than it was sent, and the estimate rose to the rate sent. */
+static int pdns__aimd_good(const pdns__aimd *a, const pdns__aimd_iv *iv, const pdns__aimd_iv *prev)
 {
     double bad = pdns__dmax((double)iv->lost, pdns__aimd_unanswered(iv));
+    bad = pdns__dmax(bad, (double)iv->sent - pdns__aimd_delivered(iv, prev, 0));
     bad += (double)iv->errors + (double)iv->tc;
     return iv->sent > 0 && iv->sig == 0 &&
            !pdns__aimd_over(bad, (double)iv->sent, a->p.loss_target);
@@ -336,7 +371,8 @@ static double pdns__aimd_sustained(const pdns__aimd *a)
         int ok = 1;
         for (uint64_t k = q; k < q + PDNS__AIMD_SUSTAIN; k++) {
             const pdns__aimd_iv *iv = &a->iv[k % PDNS__AIMD_HIST];
-            if (!pdns__aimd_good(a, iv)) {
+            const pdns__aimd_iv *prev = k > first ? &a->iv[(k - 1) % PDNS__AIMD_HIST] : NULL;
+            if (!pdns__aimd_good(a, iv, prev)) {
                 ok = 0;
                 break;
             }
@@ -391,13 +427,12 @@ static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
 /* Delivered below this fraction of the rate sent: an outage, not a capacity edge. */
 #define PDNS__AIMD_COLLAPSE 0.1
 
-/* Congestion seen in interval iv (signals sig): record the edge, update the estimate and
- * return the decreased rate. */
-static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, unsigned sig, double dt_s,
-                                  uint64_t now_ns)
+/* Congestion seen in interval iv (signals sig; prev the interval before it or NULL):
+ * record the edge, update the estimate and return the decreased rate. */
+static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
+                                  unsigned sig, double dt_s, uint64_t now_ns)
 {
-    double good =
-        pdns__dmin((double)iv->answered / (1 - iv->inflight), (double)iv->sent - (double)iv->lost);
+    double good = pdns__aimd_delivered(iv, prev, 0);
     double edge, r;
 
     good -= (double)iv->errors + (double)iv->tc;
@@ -539,7 +574,7 @@ static void pdns__aimd_rise(pdns__aimd *a)
 
 double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
 {
-    pdns__aimd_iv *iv, *src = NULL;
+    pdns__aimd_iv *iv, *src = NULL, *src_prev = NULL;
     double dt_s, src_dt = 0, r;
     unsigned sig;
     uint64_t back;
@@ -563,13 +598,15 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     iv->limited = s->limited || iv->sent_qps < a->p.use_fraction * a->rate;
 
     pdns__aimd_rtt(a, s, now_ns);
-    iv->sig = pdns__aimd_signals(a, iv, s, dt_s * 1e3);
+    iv->sig = pdns__aimd_signals(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
+                                 s, dt_s * 1e3);
     if (!iv->sig && pdns__aimd_edge_hit(a, iv))
         iv->sig = PDNS__AIMD_SIG_EDGE;
     sig = iv->sig;
     if (sig) {
         src = iv;
         src_dt = dt_s;
+        src_prev = a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL;
     }
 
     /* Late loss for earlier intervals: the oldest one sent after the last decrease. */
@@ -587,12 +624,13 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
         if (!src) {
             src = old;
             src_dt = (double)(old->end_ns - old->start_ns) / 1e9;
+            src_prev = k + 1 < PDNS__AIMD_HIST && q > 0 ? &a->iv[(q - 1) % PDNS__AIMD_HIST] : NULL;
             sig = PDNS__AIMD_SIG_LATE_LOSS;
         }
     }
 
     if (src) {
-        r = pdns__aimd_decrease(a, src, sig, src_dt, now_ns);
+        r = pdns__aimd_decrease(a, src, src_prev, sig, src_dt, now_ns);
     } else {
         r = pdns__aimd_increase(a, iv, now_ns);
         pdns__aimd_rise(a);

@@ -421,6 +421,130 @@ static void test_host_latency_noise(void)
     }
 }
 
+/* Latency steadily high, not only in congested intervals (a distant server, or a busy
+ * host delaying every answer by the same amount): the edge is what was delivered, not
+ * the answers counted in the interval inflated by p50/dt (with a 12 ms p50 in a 100 ms
+ * interval that put the estimate about 12 % over the cap, and shards' summed optima
+ * over a shared cap by more than 10 %). */
+static void test_steady_latency(void)
+{
+    static const double caps[] = {500, 2000, 6000};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        sim s;
+        pdns__aimd a;
+        pdns__aimd_params p;
+        run_stats st;
+        uint64_t now = NS;
+        pdns__aimd_params_default(&p);
+        p.max_qps = 2 * caps[c];
+        sim_init(&s, SIM_DROP, caps[c]);
+        s.base_ms = 12;
+        pdns__aimd_init(&a, &p, now);
+        sim_run(&s, &a, &now, 60, &st);
+        printf("steady 12 ms latency, cap %.0f: estimate %.0f (%+.1f %%)\n", caps[c], st.est,
+               100 * (st.est - caps[c]) / caps[c]);
+        CHECK(fabs(st.est - caps[c]) <= 0.05 * caps[c]);
+    }
+}
+
+/* N controllers (shards, or -j threads) share one server capped at cap q/s by a token
+ * bucket that drops (dnsdist's MaxQPSRule, burst cap/100), simulated in 1 ms ticks: each
+ * controller closes its own intervals; an answer arrives lat_ms after its query (counted
+ * in the interval it arrives in, its latency in that interval's p50/p90); a dropped query
+ * is reported as late loss, with its send time, 800 ms later. Returns the summed
+ * estimates after dur_s and the highest summed sent rate of any 1 s window after 10 s. */
+#define SH_MAX     4
+#define SH_TIMEOUT 800
+#define SH_RING    1024
+static double shared_cap_run(int n, double cap, double lat_ms, double dur_s, double *worst)
+{
+    pdns__aimd a[SH_MAX];
+    struct {
+        double acc; /* fractional sends */
+        uint64_t sent, answered, lost_due[SH_RING], ans_due[SH_RING];
+        uint64_t next_ns, sent_win;
+    } c[SH_MAX];
+    double tokens = cap / 100, sum = 0;
+    uint64_t now = NS, win_sent = 0, end = NS + (uint64_t)(dur_s * 1e9);
+    int lat = (int)lat_ms, tick = 0;
+
+    memset(c, 0, sizeof c);
+    *worst = 0;
+    for (int i = 0; i < n; i++) {
+        pdns__aimd_params p;
+        pdns__aimd_params_default(&p);
+        p.max_qps /= n; /* the shared budget: 1/N of every limit */
+        p.max_total_qps /= n;
+        p.start_qps /= n;
+        pdns__aimd_init(&a[i], &p, now);
+        c[i].next_ns = now + pdns__aimd_interval_ns(&a[i]);
+    }
+    for (; now < end; now += NS / 1000, tick++) {
+        tokens = tokens + cap / 1000 > cap / 100 ? cap / 100 : tokens + cap / 1000;
+        for (int k = 0; k < n; k++) {
+            int i = (k + tick) % n; /* no shard always first at the bucket */
+            uint64_t q;
+            c[i].acc += pdns__aimd_rate(&a[i]) / 1000;
+            q = (uint64_t)c[i].acc;
+            c[i].acc -= (double)q;
+            c[i].sent += q;
+            win_sent += q;
+            for (uint64_t j = 0; j < q; j++) {
+                if (tokens >= 1) {
+                    tokens -= 1;
+                    c[i].ans_due[(tick + lat) % SH_RING]++;
+                } else {
+                    c[i].lost_due[(tick + SH_TIMEOUT) % SH_RING]++;
+                }
+            }
+            c[i].answered += c[i].ans_due[tick % SH_RING];
+            c[i].ans_due[tick % SH_RING] = 0;
+            if (c[i].lost_due[tick % SH_RING]) {
+                pdns__aimd_report_late_loss(&a[i], now - (uint64_t)SH_TIMEOUT * 1000000ull,
+                                            c[i].lost_due[tick % SH_RING]);
+                c[i].lost_due[tick % SH_RING] = 0;
+            }
+            if (now >= c[i].next_ns) {
+                pdns__aimd_sample smp;
+                memset(&smp, 0, sizeof smp);
+                smp.sent = c[i].sent;
+                smp.answered = c[i].answered;
+                if (smp.answered) {
+                    smp.p50_ms = smp.p90_ms = smp.min_rtt_ms = lat_ms;
+                }
+                pdns__aimd_update(&a[i], &smp, now);
+                c[i].sent = c[i].answered = 0;
+                c[i].next_ns = now + pdns__aimd_interval_ns(&a[i]);
+            }
+        }
+        if (tick % 1000 == 999) {
+            if (now > NS + 10 * NS && (double)win_sent > *worst)
+                *worst = (double)win_sent;
+            win_sent = 0;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        sum += pdns__aimd_optimal_qps(&a[i]) > 0 ? pdns__aimd_optimal_qps(&a[i]) : 0;
+    return sum;
+}
+
+/* Shards sharing one cap: their summed estimates within 10 % of it and their summed
+ * rate <= 1.1 x cap after the start, with latency low (loopback) and steadily high (a
+ * busy host: every answer 15 ms late). */
+static void test_shared_cap(void)
+{
+    static const double lats[] = {1, 15};
+    for (int n = 1; n <= 3; n++)
+        for (size_t l = 0; l < sizeof lats / sizeof lats[0]; l++) {
+            double worst, sum = shared_cap_run(n, 2000, lats[l], 40, &worst);
+            printf("shared cap 2000, %d controllers, latency %2.0f ms: summed estimates %.0f "
+                   "(%+.1f %%), highest 1 s sent %.0f\n",
+                   n, lats[l], sum, 100 * (sum - 2000) / 2000, worst);
+            CHECK(fabs(sum - 2000) <= 0.1 * 2000);
+            CHECK(worst <= 1.1 * 2000);
+        }
+}
+
 /* The input provides only 50 names/s: the rate stays within a small multiple of it. */
 static void test_underused(void)
 {
@@ -670,6 +794,8 @@ int main(void)
     test_clamps();
     test_underused();
     test_host_latency_noise();
+    test_steady_latency();
+    test_shared_cap();
     test_grid();
     test_follow();
     test_warm();
