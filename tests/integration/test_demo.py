@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -165,15 +164,9 @@ def main():
         if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool)):
             print("SKIP: %s not installed" % tool)
             return 0
-    tmp = os.path.realpath(tempfile.mkdtemp(prefix="test_demo."))
-    try:
+    with lab.scratch("test_demo.") as tmp:
         test_full(C, tmp)
         test_sigint(C, tmp)
-    finally:
-        if os.environ.get("KEEP"):
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return C.done()
 
 

@@ -17,38 +17,18 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("PACEDNS_SRC") or os.path.normpath(os.path.join(HERE, "..", ".."))
 SCRIPT = os.path.join(SRC, "plots", "pacedns-plot")
+sys.path.insert(0, os.path.join(SRC, "tools", "lab"))
+import lab  # noqa: E402
 SAMPLES = os.path.join(SRC, "tests", "fixtures", "samples")
 REAL = os.path.join(SAMPLES, "sample-stats.json")
 SYNTH = os.path.join(SAMPLES, "synthetic-aimd-stats.json")
 PNGS = ("rate.png", "latency.png", "cdf.png")
 BLUE, ORANGE, RED = (0x1f, 0x77, 0xb4), (0xff, 0x7f, 0x0e), (0xe0, 0x00, 0x00)  # first colours, loss
-
-
-class Checker:
-    def __init__(self, name, quiet=False):
-        self.name, self.passed, self.failed, self.quiet = name, 0, 0, quiet
-
-    def check(self, cond, msg):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            if not self.quiet:
-                print("FAIL: " + msg, flush=True)
-        return bool(cond)
-
-    def eq(self, got, want, msg):
-        return self.check(got == want, "%s: got %r, want %r" % (msg, got, want))
-
-    def done(self):
-        print("%s: %d checks passed, %d failed" % (self.name, self.passed, self.failed), flush=True)
-        return 1 if self.failed else 0
 
 
 # ------------------------------------------------------------------ PNG reading
@@ -188,7 +168,7 @@ def test(C, tmp):
     blank = os.path.join(tmp, "blank")
     os.mkdir(blank)
     blank_png(os.path.join(blank, "rate.png"))
-    B = Checker("blank control", quiet=True)
+    B = lab.Checker("blank control", max_print=0)
     check_set(B, "blank", blank, expect=("rate.png",))
     C.check(B.failed >= 4, "the PNG checks accept a blank image (%d of %d checks failed)"
             % (B.failed, B.failed + B.passed))
@@ -310,19 +290,13 @@ def test(C, tmp):
 
 
 def main():
-    C = Checker("test_plots")
+    C = lab.Checker("test_plots")
     if not shutil.which("gnuplot"):
         print("SKIP: gnuplot not installed")
         return 0
     C.check(os.access(SCRIPT, os.X_OK), "%s not executable" % SCRIPT)
-    tmp = tempfile.mkdtemp(prefix="test_plots.")
-    try:
+    with lab.scratch("test_plots.") as tmp:
         test(C, tmp)
-    finally:
-        if os.environ.get("KEEP"):
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return C.done()
 
 

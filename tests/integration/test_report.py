@@ -52,18 +52,18 @@ def chromium(args, url, timeout=60):
     """Run headless Chromium on url: (stdout, the page's console lines, exit code). A run
     past timeout (say, a page stuck in an alert()) is killed, with its process group, and
     gives exit code None."""
-    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--enable-logging=stderr", "--v=0", "--user-data-dir=" + tempfile.mkdtemp(
-                prefix="chromium-")] + args + [url]
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        rc = p.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        rc = None
+    with lab.scratch("chromium-") as profile:
+        argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile] + args + [url]
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=timeout)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, err = p.communicate()
+            rc = None
     # the page's console (Chromium's own pages, chrome://, log there too)
     console = [ln for ln in err.splitlines()
                if (":CONSOLE" in ln or "Uncaught" in ln) and "source: chrome://" not in ln]
@@ -222,16 +222,10 @@ def check_html(C, tmp):
 
 def run():
     C = lab.Checker("test_report")
-    tmp = tempfile.mkdtemp(prefix="report-")
-    try:
+    with lab.scratch("report-") as tmp:
         check_golden(C)
         check_bad(C)
         check_html(C, tmp)
-    finally:
-        if os.environ.get("KEEP"):
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return C.done()
 
 
