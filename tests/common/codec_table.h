@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libknot/descriptor.h>
 
@@ -40,6 +41,8 @@ enum {
     D_TYPE_NUMBER,     /* a type libknot has no mnemonic for (the obsolete MD, MF, MB...)
                           inside rdata (NSEC bitmaps, RRSIG type covered): libknot
                           TYPEn, getdns the mnemonic */
+    D_HEX_CASE,        /* NID, L64 (ILNP), EUI48, EUI64: libknot upper-case hex, getdns
+                          lower-case */
     D_ROWS
 };
 static const char *const codec_row_name[D_ROWS] = {"name escapes",
@@ -52,7 +55,8 @@ static const char *const codec_row_name[D_ROWS] = {"name escapes",
                                                    "getdns error text",
                                                    "getdns comment",
                                                    "libknot generic fallback",
-                                                   "type number"};
+                                                   "type number",
+                                                   "hex case"};
 
 /* s with libknot's extra name escapes undone (row D_NAME_ESCAPE), into out: libknot
  * writes every punctuation character but - _ * / as "\c" and '#' as "\035", getdns
@@ -186,6 +190,11 @@ static inline int codec_diff_row(uint16_t type, const char *k, const char *g, in
         return D_GETDNS_COMMENT;
     if (data && !strncmp(k, "\\# ", 3) && strncmp(g, "\\# ", 3) != 0)
         return D_KNOT_FALLBACK;
+    if (data &&
+        (type == KNOT_RRTYPE_NID || type == KNOT_RRTYPE_L64 || type == KNOT_RRTYPE_EUI48 ||
+         type == KNOT_RRTYPE_EUI64) &&
+        !strcasecmp(k, g))
+        return D_HEX_CASE;
     if (data && type_numbers_only(k, g))
         return D_TYPE_NUMBER;
     strip_name_escapes(k, a);
