@@ -43,6 +43,8 @@ enum {
                           TYPEn, getdns the mnemonic */
     D_HEX_CASE,        /* NID, L64 (ILNP), EUI48, EUI64: libknot upper-case hex, getdns
                           lower-case */
+    D_CERT_TYPE,       /* CERT's certificate type: libknot the number (1), getdns the
+                          mnemonic of RFC 4398 2.1 (PKIX) */
     D_ROWS
 };
 static const char *const codec_row_name[D_ROWS] = {"name escapes",
@@ -56,7 +58,8 @@ static const char *const codec_row_name[D_ROWS] = {"name escapes",
                                                    "getdns comment",
                                                    "libknot generic fallback",
                                                    "type number",
-                                                   "hex case"};
+                                                   "hex case",
+                                                   "CERT type"};
 
 /* s with libknot's extra name escapes undone (row D_NAME_ESCAPE), into out: libknot
  * writes every punctuation character but - _ * / as "\c" and '#' as "\035", getdns
@@ -173,6 +176,26 @@ static inline int type_numbers_only(const char *k, const char *g)
     return seen && !*k && !*g;
 }
 
+/* Whether k and g are the same CERT rdata but for the certificate type: a number in k,
+ * its RFC 4398 (2.1) mnemonic in g (row D_CERT_TYPE). */
+static inline int cert_type_mnemonic(const char *k, const char *g)
+{
+    static const struct {
+        unsigned n;
+        const char *m;
+    } types[] = {{1, "PKIX"}, {2, "SPKI"},   {3, "PGP"},     {4, "IPKIX"}, {5, "ISPKI"},
+                 {6, "IPGP"}, {7, "ACPKIX"}, {8, "IACPKIX"}, {253, "URI"}, {254, "OID"}};
+    size_t kn = strcspn(k, " "), gn = strcspn(g, " ");
+    char *end;
+    unsigned long n = strtoul(k, &end, 10);
+    if (end != k + kn || strcmp(k + kn, g + gn) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i].n == n && strlen(types[i].m) == gn && !strncmp(g, types[i].m, gn))
+            return 1;
+    return 0;
+}
+
 /* The row that explains why libknot's text k and getdns's text g of one field (owner,
  * or data when data is set) of a record of type `type` differ, or -1 when none does.
  * a and b: scratch buffers of 4 * strlen + 1 bytes at least. */
@@ -195,6 +218,8 @@ static inline int codec_diff_row(uint16_t type, const char *k, const char *g, in
          type == KNOT_RRTYPE_EUI64) &&
         !strcasecmp(k, g))
         return D_HEX_CASE;
+    if (data && type == KNOT_RRTYPE_CERT && cert_type_mnemonic(k, g))
+        return D_CERT_TYPE;
     if (data && type_numbers_only(k, g))
         return D_TYPE_NUMBER;
     strip_name_escapes(k, a);
