@@ -47,8 +47,9 @@
  *   malformed (it was cut). (The whole-message parse takes pkt->opt_rr.)
  * - Header-only answers (pdns__codec_rcode) are not parsed at all: the same walk, from
  *   the end of the question, finds the OPT record.
- * - Types whose libknot printer reads past malformed rdata (pdns__codec_generic) are
- *   printed in RFC 3597 generic form. AAAA is printed by inet_ntop: libknot shortens
+ * - Types whose libknot printer reads past malformed rdata (pdns__codec_generic), and
+ *   NSEC or CSYNC records whose type bitmap is malformed (libknot prints its own reading
+ *   of it), are printed in RFC 3597 generic form. AAAA is printed by inet_ntop: libknot shortens
  *   the last of two equally long runs of zero fields, RFC 5952 (4.2.3) and getdns the
  *   first (0:0:40:0:0:ffff:a00:1 is ::40:0:0:ffff:a00:1).
  * - Text: owner by knot_dname_to_str, rdata by knot_rrset_txt_dump_data (the default
@@ -338,6 +339,45 @@ int pdns__codec_generic(uint16_t type)
     }
 }
 
+/* Whether a type bitmap (RFC 4034 4.1.2) is well formed: windows in increasing order,
+ * each of 1 to 32 octets, filling the rdata. libknot prints a malformed one by its own
+ * reading (a window of 0 octets then one of 44 printed window 2's types as window 1's:
+ * fuzz_codec), so such rdata is shown as it is, in generic form. */
+static int bitmap_ok(const uint8_t *b, size_t len)
+{
+    int last = -1;
+    size_t i = 0;
+    while (i < len) {
+        unsigned win, n;
+        if (len - i < 2)
+            return 0;
+        win = b[i];
+        n = b[i + 1];
+        if ((int)win <= last || n < 1 || n > 32 || n > len - i - 2)
+            return 0;
+        last = (int)win;
+        i += 2 + n;
+    }
+    return 1;
+}
+
+/* Whether rr's rdata is printed in generic form: a type whose libknot printer is unsafe
+ * (pdns__codec_generic), or an NSEC or CSYNC whose type bitmap is malformed. */
+static int generic_form(const knot_rrset_t *rr)
+{
+    const knot_rdata_t *rd = rr->rrs.rdata;
+    size_t skip;
+    if (pdns__codec_generic(rr->type))
+        return 1;
+    if (rr->type == KNOT_RRTYPE_NSEC)
+        skip = knot_dname_size(rd->data); /* uncompressed in the parsed rdata */
+    else if (rr->type == KNOT_RRTYPE_CSYNC)
+        skip = 6; /* SOA serial, flags */
+    else
+        return 0;
+    return skip > rd->len || !bitmap_ok(rd->data + skip, rd->len - skip);
+}
+
 /* ---- text ----------------------------------------------------------------------- */
 
 static int text_grow(pdns__codec *c, size_t need)
@@ -389,7 +429,7 @@ static int print(pdns__codec *c, const knot_rrset_t *rr, int owner, size_t *used
                                                                                  : KNOT_ESPACE;
         } else {
             len = knot_rrset_txt_dump_data(rr, 0, dst, room,
-                                           pdns__codec_generic(rr->type) ? &c->generic : &c->style);
+                                           generic_form(rr) ? &c->generic : &c->style);
         }
         if (len >= 0 && (size_t)len < room) {
             /* knot ends some rdata with a blank (CAA): not part of the text */
