@@ -20,9 +20,24 @@
  * search pages; honest servers do not invent NXDOMAIN). Agreement with one reference
  * passes. References that disagree among themselves mean no stable answer (unsure).
  * Two positive answer sets that differ may be a CDN or a load-balanced wildcard picking
- * pools at random, so there three references must agree (two agree by chance 1 time in
- * 8 with 8 pools; three 1 in 64; the glue asks a trusted server twice, so its answer
- * must also be stable); anything else needs two. Fewer: ask another.
+ * pools at random; the references are then draws of the same pool too, and agree by
+ * chance: with P equally likely pools, m references agree 1 time in P^(m-1). Three (the
+ * former rule) falsely quarantined an honest server behind an 8-pool wildcard 7/8 *
+ * 1/64 = 1.4 % of such checks, so a run with a few of them failed about 1 run in 64.
+ * Positive against positive therefore needs PDNS__TRUST_NEED_POS = 6 agreeing answers
+ * (the glue asks a reference again when it runs out of servers, a trusted server first):
+ * 7/8 * 8^-5 = 2.7e-5 per check with 8 pools. The references of a rotating answer
+ * usually disagree at the second ask, which ends the check (unsure) at once; a liar
+ * costs up to six reference queries per caught sample, once. Anything else (NXDOMAIN or
+ * NODATA against an answer) needs two. Fewer: ask another.
+ *
+ * Canary sample size. A round compares k records drawn without replacement from those
+ * its server answered and that wait for it; the round releases only those records. A
+ * server lying on a fraction >= f of them escapes a round with probability <= (1-f)^k;
+ * pdns__canary_k picks the smallest k with (1-f)^k <= delta (f = 0.3, delta = 1e-3:
+ * k = 20, 0.7^20 = 8.0e-4). A sample whose references are no stable answer (a CDN, a
+ * rotating pool, no reference answering) catches nothing: the guarantee is about names
+ * with a stable answer.
  *
  * Canary schedule. A round is due at once at the start, then every period_ns or every
  * every_answers answers of the server, whichever comes first; at the tail of the run
@@ -193,7 +208,7 @@ unsigned pdns__aset_union(pdns__aset *u, const pdns__aset *b)
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
                            int more_possible, const char **why)
 {
-    size_t usable = 0, need = 2;
+    size_t usable = 0, need = PDNS__TRUST_NEED;
     *why = NULL;
     if (own->obs == PDNS__OBS_NONE)
         return PDNS__TJ_UNSURE; /* no answer is not a lie */
@@ -203,8 +218,8 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
         usable++;
         if (pdns__aset_equal(own, &refs[i]))
             return PDNS__TJ_PASS;
-        if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_POS && need < 3)
-            need = 3; /* answers that differ by location or at random: three agree */
+        if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_POS)
+            need = PDNS__TRUST_NEED_POS; /* answers that may differ at random */
     }
     for (size_t i = 0; i < n_refs; i++)
         if (own->obs == PDNS__OBS_POS && refs[i].obs == PDNS__OBS_NX) {
@@ -232,6 +247,23 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
 }
 
 /* ---- canary scheduling ---------------------------------------------------------- */
+
+unsigned pdns__canary_k(double f, double delta)
+{
+    double miss = 1.0;
+    unsigned k = 0;
+    if (!(f > 0) || !(delta > 0))
+        return 0;
+    if (delta >= 1)
+        return 0;
+    if (f >= 1)
+        return 1;
+    while (miss > delta && k < 100000) {
+        miss *= 1.0 - f;
+        k++;
+    }
+    return k;
+}
 
 void pdns__canary_init(pdns__canary_sched *c, uint64_t period_ns, uint64_t every_answers,
                        uint64_t tail_gap_ns)

@@ -62,16 +62,36 @@ typedef enum pdns__tj {
     PDNS__TJ_UNSURE    /* no stable answer to compare with (CDN, rotation, no answers) */
 } pdns__tj;
 
+/* Agreeing references a stable answer needs: two, or PDNS__TRUST_NEED_POS when it and
+ * the judged answer are both positive (they may be two draws of a rotating pool). */
+#define PDNS__TRUST_NEED     2
+#define PDNS__TRUST_NEED_POS 6
+#define PDNS__TRUST_MAX_REFS PDNS__TRUST_NEED_POS /* references asked about one answer */
+
 /* Judge own (one server's answer) against refs (other servers' answers to the same
- * question). Own equal to any reference passes. Own positive where a reference says
- * NXDOMAIN fails (NXDOMAIN hijack). References that disagree: UNSURE. A stable answer
- * is one all usable references agree on, at least two of them (three when it and own
- * are both positive): own differing from it fails. Otherwise MORE when more_possible,
- * else UNSURE. *why gets a static text for FAIL. */
+ * question, a server possibly asked more than once). Own equal to any reference passes.
+ * Own positive where a reference says NXDOMAIN fails (NXDOMAIN hijack). References that
+ * disagree: UNSURE. A stable answer is one all usable references agree on, at least
+ * PDNS__TRUST_NEED of them (PDNS__TRUST_NEED_POS when it and own are both positive):
+ * own differing from it fails. Otherwise MORE when more_possible, else UNSURE. *why
+ * gets a static text for FAIL. */
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
                            int more_possible, const char **why);
 
 /* ---- canary scheduling ---------------------------------------------------------- */
+
+/* The canary guarantee: a round's sample is drawn from the records its server answered
+ * and that wait for it; a server lying on a fraction >= PDNS__CANARY_F of its answers
+ * (answers with a stable reference answer) is caught by a round with probability
+ * >= 1 - PDNS__CANARY_DELTA. */
+#define PDNS__CANARY_F     0.3
+#define PDNS__CANARY_DELTA 1e-3
+
+/* The sample size for that guarantee: the smallest k with (1 - f)^k <= delta (drawn
+ * without replacement the miss probability is smaller still); 1 when f >= 1, 0 for a
+ * meaningless f or delta (f <= 0 or delta <= 0: no k is enough; delta >= 1: none is
+ * needed). f = 0.3, delta = 1e-3: 20. */
+unsigned pdns__canary_k(double f, double delta);
 
 /* When a server's next canary round is due. */
 typedef struct pdns__canary_sched {
