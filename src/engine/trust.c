@@ -23,20 +23,28 @@
  * query, and in its "canaries" or "wildcard_probes".
  *
  * Held records. A record answered by a bulk server (NOERROR, NODATA, NXDOMAIN) is held
- * when it still needs something: its server's next canary round to pass (canaries on),
- * its wildcard verdict, its verification. The engine counts it as alive, so the run does
+ * when it still needs something: a canary round of its server (canaries on), its
+ * wildcard verdict, its verification. The engine counts it as alive, so the run does
  * not end before it is written. It is written (through pdns__engine_emit) once nothing
  * is missing; if its server is quarantined first, it is dropped and its (name, type)
  * admitted again (pdns__engine_readmit): healthy servers answer it, and exactly one
- * record is written.
+ * record is written. A held record is one allocation (struct, answers, strings); its
+ * answer set and --verify's state are allocated only for wildcards and --verify. Each
+ * server keeps its records that wait for a round in a queue, in answer order (mark).
  *
  * Canary rounds. A round for server s (due: core/trust.c's schedule) sends one random
- * label under a zone of the input to s, and takes up to TG_SAMPLES records s answered
- * (held) as samples. A random label answered NXDOMAIN passes at once; a positive answer,
- * and each sample, is asked of references (trusted servers first, then other servers not
- * quarantined, healthy ones first) one at a time until pdns__trust_judge decides. A FAIL
- * quarantines s with the reason; a round without failure passes: the records s answered
- * before the round was sent are believed.
+ * label under a zone of the input to s, and draws k = pdns__canary_k(PDNS__CANARY_F,
+ * PDNS__CANARY_DELTA) = 20 samples uniformly, without replacement, from s's queue (all of
+ * it when it holds fewer): the records it is to vouch for. A random label answered
+ * NXDOMAIN passes at once; a positive answer, and each sample, is asked of references
+ * (pdns__trust_judge; ref_dest: trusted servers, then healthy, then unchecked bulk
+ * servers, the least asked first) one at a time until the judge decides. A FAIL
+ * quarantines s with the reason; a round without failure passes and vets exactly the
+ * records that were in the queue when it drew its sample (marks up to the round's): the
+ * head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
+ * ticks), so the work per callback is bounded. A server lying on a fraction >= 0.3 of
+ * its records (with a stable answer) has a lie among the 20 samples with probability
+ * >= 1 - 0.7^20 = 1 - 8e-4. Records answered while the round is out wait for the next.
  *
  * Wildcards. A positive record waits on the wildcard entry of its parent (core/trust.c
  * decides; this file sends the probes to healthy servers only, so a server hijacking
@@ -48,8 +56,8 @@
 #define TG_PERIOD_NS   (2000ull * 1000000ull) /* a round at least every 2 s ... */
 #define TG_EVERY       2000                   /* ... or every 2,000 answers */
 #define TG_TAIL_GAP_NS (20ull * 1000000ull)
-#define TG_SAMPLES     4 /* held records compared per round */
-#define TG_MAX_REFS    3 /* references asked about one answer at most */
+#define TG_MAX_REFS    PDNS__TRUST_MAX_REFS /* references asked about one answer at most */
+#define TG_RELEASE     1024 /* vetted records passed on per server per callback at most */
 #define TG_ZONES       32
 #define TG_UNSURE_MAX  3 /* rounds in a row with nothing conclusive before giving up */
 
@@ -98,36 +106,48 @@ struct cround {
     int passed; /* checks that passed (a round of unsure checks proves nothing) */
 };
 
+typedef struct hver {             /* --verify's state of one record */
+    pdns__aset vref[TG_MAX_REFS]; /* references asked (a trusted one first) */
+    int vused[TG_MAX_REFS];       /* their dests */
+    int n_vref;
+    char tstatus[16];
+    pdns_answer *tans; /* the trusted server's answers */
+    size_t n_tans;
+} hver;
+
+/* A held record: small (its copy in one allocation); what only wildcards or --verify
+ * need is allocated for them alone. */
 struct hrec {
-    hrec *prev, *next; /* the held list */
-    hrec *wc_next;     /* waiters of one wildcard entry */
+    hrec *prev, *next;   /* every held record */
+    hrec *sprev, *snext; /* its server's queue: records no round vetted yet, mark order */
+    hrec *wc_next;       /* waiters of one wildcard entry */
     int srv;
     uint64_t mark;
+    int in_q;        /* in that queue (waits for a canary round) */
     int dead;        /* dropped (readmitted): freed once nothing refers to it */
     int refs;        /* side queries and checks pointing at it */
     int wc_wait;     /* waiting on a wildcard entry */
     int wc_idx;      /* that entry's index */
     int verify_wait; /* verification out */
     int sampled;     /* taken as a canary sample */
-    pdns__aset set;
-    char wc_zone[PDNS__NAME_TEXT_MAX];
-    char wildcard[PDNS__NAME_TEXT_MAX + 3];
     int verified;
-    int verify_sent;              /* the first verification query went out */
-    int wc_yes;                   /* index of the wildcard entry that explains it, -1 none */
-    pdns__aset tset;              /* the trusted server's answer */
-    pdns__aset vref[TG_MAX_REFS]; /* references asked (the trusted one first) */
-    int vused[TG_MAX_REFS];       /* their dests */
-    int n_vref;
-    char tstatus[16];
-    pdns_answer *tans;
-    size_t n_tans;
-    /* the record's own copy */
+    int verify_sent;     /* the first verification query went out */
+    int wc_yes;          /* index of the wildcard entry that explains it, -1 none */
+    pdns__aset *set;     /* its answer set (wildcards, --verify), else NULL */
+    hver *v;             /* --verify */
+    const char *wc_zone; /* the ancestor it waits on: a suffix of qname */
+    char *wildcard;      /* "*.zone." of the wildcard that explains it, or NULL */
+    /* the record's own copy (strings and arrays follow the struct) */
     pdns_result res;
-    char *name, *qname, *error, *server, *nsid;
+    char *name, *qname;
     pdns_answer *ans;
     char **cname;
 };
+
+typedef struct hq { /* a server's records waiting for a canary round */
+    hrec *head, *tail;
+    size_t n;
+} hq;
 
 typedef struct tsrv { /* a trusted server */
     pdns__addr addr;
@@ -148,6 +168,10 @@ struct pdns__tglue {
     sq *all;             /* every side query alive */
     hrec *held_head, *held_tail;
     size_t n_held;
+    hq *q;        /* [n_srv] */
+    unsigned k;   /* records sampled per canary round (pdns__canary_k) */
+    int vet_more; /* vetted records still to pass on (next tick) */
+    uint64_t rng; /* sampling (splitmix64) */
     pdns__wcache wc;
     hrec **wc_waiters; /* [wc.cap] */
     struct {
@@ -182,79 +206,124 @@ static char *dupz(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static uint64_t rng_next(pdns__tglue *g)
+{
+    uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 static void hrec_free(hrec *h)
 {
-    for (size_t i = 0; i < h->res.n_answers; i++) {
-        free((char *)h->ans[i].name);
-        free((char *)h->ans[i].data);
+    if (h->v) {
+        for (size_t i = 0; i < h->v->n_tans; i++) {
+            free((char *)h->v->tans[i].name);
+            free((char *)h->v->tans[i].data);
+        }
+        free(h->v->tans);
+        free(h->v);
     }
-    for (size_t i = 0; i < h->n_tans; i++) {
-        free((char *)h->tans[i].name);
-        free((char *)h->tans[i].data);
-    }
-    for (size_t i = 0; i < h->res.n_cname; i++)
-        free(h->cname[i]);
-    free(h->ans);
-    free(h->tans);
-    free(h->cname);
-    free(h->name);
-    free(h->qname);
-    free(h->error);
-    free(h->server);
-    free(h->nsid);
+    free(h->set);
+    free(h->wildcard);
     free(h);
 }
 
+static size_t zsize(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+static char *zput(char **p, const char *s)
+{
+    size_t n;
+    char *at = *p;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(at, s, n);
+    *p += n;
+    return at;
+}
+
+/* The record's own copy, in one allocation: the struct, the answers, the CNAME
+ * targets, then every string. */
 static hrec *hrec_copy(const pdns_result *res)
 {
-    hrec *h = calloc(1, sizeof *h);
-    if (!h)
+    size_t sz = sizeof(hrec) + res->n_answers * sizeof(pdns_answer) + res->n_cname * sizeof(char *);
+    hrec *h;
+    char *p;
+    sz += zsize(res->name) + zsize(res->qname) + zsize(res->error) + zsize(res->server) +
+          zsize(res->nsid);
+    for (size_t i = 0; i < res->n_answers; i++)
+        sz += zsize(res->answers[i].name) + zsize(res->answers[i].data);
+    for (size_t i = 0; i < res->n_cname; i++)
+        sz += zsize(res->cname[i]);
+    if (!(h = calloc(1, sz)))
         return NULL;
+    p = (char *)(h + 1);
     h->res = *res;
-    h->res.n_answers = 0;
-    h->res.n_cname = 0;
-    h->verified = 0;
     h->wc_yes = -1;
-    if ((res->name && !(h->name = dupz(res->name))) ||
-        (res->qname && !(h->qname = dupz(res->qname))) ||
-        (res->error && !(h->error = dupz(res->error))) ||
-        (res->server && !(h->server = dupz(res->server))) ||
-        (res->nsid && !(h->nsid = dupz(res->nsid))))
-        goto fail;
-    if (res->n_answers) {
-        if (!(h->ans = calloc(res->n_answers, sizeof *h->ans)))
-            goto fail;
-        for (size_t i = 0; i < res->n_answers; i++) {
-            h->ans[i] = res->answers[i];
-            h->ans[i].name = dupz(res->answers[i].name);
-            h->ans[i].data = dupz(res->answers[i].data);
-            h->res.n_answers++;
-            if (!h->ans[i].name || !h->ans[i].data)
-                goto fail;
-        }
+    h->ans = res->n_answers ? (pdns_answer *)p : NULL;
+    p += res->n_answers * sizeof(pdns_answer);
+    h->cname = res->n_cname ? (char **)p : NULL;
+    p += res->n_cname * sizeof(char *);
+    h->name = zput(&p, res->name);
+    h->qname = zput(&p, res->qname);
+    h->res.error = zput(&p, res->error);
+    h->res.server = zput(&p, res->server);
+    h->res.nsid = zput(&p, res->nsid); /* the job (and its NSID text) is freed meanwhile */
+    for (size_t i = 0; i < res->n_answers; i++) {
+        h->ans[i] = res->answers[i];
+        h->ans[i].name = zput(&p, res->answers[i].name);
+        h->ans[i].data = zput(&p, res->answers[i].data);
     }
-    if (res->n_cname) {
-        if (!(h->cname = calloc(res->n_cname, sizeof *h->cname)))
-            goto fail;
-        for (size_t i = 0; i < res->n_cname; i++) {
-            h->res.n_cname++;
-            if (!(h->cname[i] = strdup(res->cname[i])))
-                goto fail;
-        }
-    }
+    for (size_t i = 0; i < res->n_cname; i++)
+        h->cname[i] = zput(&p, res->cname[i]);
     h->res.name = h->name;
     h->res.qname = h->qname;
-    h->res.error = h->error;
-    h->res.server = h->server;
-    h->res.nsid = h->nsid; /* the job (and its NSID text) is freed while the record waits */
     h->res.answers = h->ans;
     h->res.cname = (const char *const *)h->cname;
-    pdns__aset_from_record(&h->set, res->rcode, res->answers, res->n_answers, res->cname,
-                           res->n_cname);
     return h;
-fail:
-    hrec_free(h);
-    return NULL;
+}
+
+/* The record's answer set. */
+static void hrec_set(const hrec *h, pdns__aset *s)
+{
+    pdns__aset_from_record(s, h->res.rcode, h->ans, h->res.n_answers, (const char *const *)h->cname,
+                           h->res.n_cname);
+}
+
+static void q_push(pdns__tglue *g, hrec *h)
+{
+    hq *q = &g->q[h->srv];
+    h->sprev = q->tail;
+    h->snext = NULL;
+    if (q->tail)
+        q->tail->snext = h;
+    else
+        q->head = h;
+    q->tail = h;
+    q->n++;
+    h->in_q = 1;
+}
+
+static void q_del(pdns__tglue *g, hrec *h)
+{
+    hq *q = &g->q[h->srv];
+    if (!h->in_q)
+        return;
+    if (h->sprev)
+        h->sprev->snext = h->snext;
+    else
+        q->head = h->snext;
+    if (h->snext)
+        h->snext->sprev = h->sprev;
+    else
+        q->tail = h->sprev;
+    h->sprev = h->snext = NULL;
+    q->n--;
+    h->in_q = 0;
 }
 
 static void held_del(pdns__tglue *g, hrec *h)
@@ -269,6 +338,7 @@ static void held_del(pdns__tglue *g, hrec *h)
         g->held_tail = h->prev;
     h->prev = h->next = NULL;
     g->n_held--;
+    q_del(g, h);
 }
 
 static void hrec_unref(hrec *h)
@@ -298,9 +368,11 @@ static void hrec_drop(pdns__engine *r, hrec *h, int readmit)
         hrec_free(h);
 }
 
-static int believed(const pdns__tglue *g, const hrec *h)
+/* No canary round is missing: a round drawn after its answer passed (the round took it
+ * out of its server's queue), or it never waited for one. */
+static int believed(const hrec *h)
 {
-    return !g->canaries || h->srv < 0 || pdns__trust_believed(&g->ts[h->srv], h->mark);
+    return !h->in_q;
 }
 
 /* Write the record if nothing is missing any more. */
@@ -308,12 +380,12 @@ static void try_release(pdns__engine *r, hrec *h)
 {
     pdns__tglue *g = r->tg;
     pdns_result res;
-    if (h->dead || h->wc_wait || h->verify_wait || !believed(g, h))
+    if (h->dead || h->wc_wait || h->verify_wait || !believed(h))
         return;
     held_del(g, h);
     h->dead = 1;
     res = h->res;
-    if (h->wildcard[0] && g->wildcards != PDNS_WILDCARDS_OFF) {
+    if (h->wildcard && g->wildcards != PDNS_WILDCARDS_OFF) {
         res.wildcard = h->wildcard;
         if (g->wildcards == PDNS_WILDCARDS_FILTER) {
             res.status = PDNS_R_WILDCARD;
@@ -322,10 +394,10 @@ static void try_release(pdns__engine *r, hrec *h)
         }
     }
     res.verified = h->verified;
-    if (h->verified < 0) {
-        res.trusted_answers = h->tans;
-        res.n_trusted_answers = h->n_tans;
-        res.trusted_status = h->tstatus;
+    if (h->verified < 0 && h->v) {
+        res.trusted_answers = h->v->tans;
+        res.n_trusted_answers = h->v->n_tans;
+        res.trusted_status = h->v->tstatus;
     }
     pdns__engine_emit(r, &res);
     if (h->refs == 0)
@@ -501,6 +573,23 @@ static void quarantine(pdns__engine *r, int s, const char *reason)
     }
 }
 
+/* Pass on up to budget records of server s that its last passed round vetted (those
+ * answered before the round drew its sample: the head of its queue); each is written,
+ * or waits on for its wildcard verdict or verification. Returns 1 when some remain. */
+static int vet_some(pdns__engine *r, size_t s, size_t budget)
+{
+    pdns__tglue *g = r->tg;
+    hq *q = &g->q[s];
+    while (q->head && pdns__trust_believed(&g->ts[s], q->head->mark)) {
+        hrec *h = q->head;
+        if (!budget--)
+            return 1;
+        q_del(g, h);
+        try_release(r, h);
+    }
+    return 0;
+}
+
 static void round_done_check(pdns__engine *r, cround *rd)
 {
     pdns__tglue *g = r->tg;
@@ -513,14 +602,9 @@ static void round_done_check(pdns__engine *r, cround *rd)
     if (!rd->failed && !rd->passed && ++g->ts[rd->srv].unsure_rounds < TG_UNSURE_MAX)
         rd->failed = -1;
     if (!rd->failed) {
-        hrec *h, *next;
         g->ts[rd->srv].unsure_rounds = 0;
         pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1);
-        for (h = g->held_head; h; h = next) {
-            next = h->next;
-            if (h->srv == rd->srv)
-                try_release(r, h);
-        }
+        g->vet_more |= vet_some(r, (size_t)rd->srv, TG_RELEASE);
     }
     free(rd);
 }
@@ -531,7 +615,7 @@ static void check_step(pdns__engine *r, check *ck);
 static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
 {
     cround *rd = ck->rd;
-    if (v == PDNS__TJ_FAIL && !rd->failed) {
+    if (v == PDNS__TJ_FAIL && rd->failed != 1) {
         char reason[240];
         char tb[16];
         rd->failed = 1;
@@ -556,37 +640,34 @@ static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
     free(ck);
 }
 
-/* The next reference for judging server s: the trusted servers, the first trusted one
- * a second time (a trusted answer that changes between two asks is no stable answer:
- * load-balanced names), then healthy, then unchecked bulk servers; none of the n in used
- * but that repeat. -1: none left. */
+/* The next reference for judging server s: the one asked least so far among the trusted
+ * servers, then the healthy, then the unchecked bulk servers (other than s), the first
+ * in that order on a tie: each is asked once before any is asked again, and a reference
+ * asked again must give the same answer (a rotating answer does not: no stable answer;
+ * see core/trust.c). -1: none. */
 static int ref_dest(const pdns__engine *r, int s, const int *used, int n)
 {
     const pdns__tglue *g = r->tg;
-    int t0 = 0;
-    for (size_t k = 0; k < g->n_tr; k++) {
-        int d = (int)(r->n_srv + k), u = 0;
-        for (int i = 0; i < n; i++)
-            u += used[i] == d;
-        if (!u)
-            return d;
-    }
-    for (int i = 0; i < n; i++)
-        t0 += g->n_tr && used[i] == (int)r->n_srv;
-    if (g->n_tr && t0 == 1)
-        return (int)r->n_srv;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t k = 0; k < r->n_srv; k++) {
-            pdns__tstate want = pass == 0 ? PDNS__TS_HEALTHY : PDNS__TS_UNCHECKED;
-            int u = 0;
+    int best = -1, best_uses = 0;
+    for (size_t c = 0; c < g->n_tr + 2 * r->n_srv; c++) {
+        int d, uses = 0;
+        if (c < g->n_tr) {
+            d = (int)(r->n_srv + c);
+        } else {
+            size_t k = (c - g->n_tr) % r->n_srv;
+            pdns__tstate want = c - g->n_tr < r->n_srv ? PDNS__TS_HEALTHY : PDNS__TS_UNCHECKED;
             if ((int)k == s || g->ts[k].state != want)
                 continue;
-            for (int i = 0; i < n; i++)
-                u |= used[i] == (int)k;
-            if (!u)
-                return (int)k;
+            d = (int)k;
         }
-    return -1;
+        for (int i = 0; i < n; i++)
+            uses += used[i] == d;
+        if (best < 0 || uses < best_uses) {
+            best = d;
+            best_uses = uses;
+        }
+    }
+    return best;
 }
 
 static void check_step(pdns__engine *r, check *ck)
@@ -762,32 +843,26 @@ static check *check_new(cround *rd)
     return ck;
 }
 
+/* A canary round for server s: a random label under a zone of the input (NXDOMAIN
+ * hijack), and g->k samples drawn uniformly without replacement (selection sampling, one
+ * walk) from the records in s's queue, all answered before now; records explained by a
+ * wildcard are not drawn (their answers are among those healthy servers gave to random
+ * labels). A pass vets exactly the records in the queue now (marks up to t->epoch). */
 static void start_round(pdns__engine *r, size_t s, uint64_t now)
 {
     pdns__tglue *g = r->tg;
     pdns__trust_srv *t = &g->ts[s];
     cround *rd;
     size_t nz = 0, pick[TG_ZONES];
-    hrec *samples[TG_SAMPLES];
-    size_t n_s = 0, seen = 0;
+    size_t n_pop = 0, want, taken = 0;
+    hrec *h;
 
     for (size_t i = 0; i < g->n_zones; i++)
         if (!g->zones[i].wild)
             pick[nz++] = i;
-    /* reservoir sample of the records s answered and holds */
-    for (hrec *h = g->held_head; h; h = h->next) {
-        if (h->srv != (int)s || h->sampled || h->mark > t->epoch || h->wc_wait || h->wildcard[0])
-            continue; /* (a load-balanced wildcard's answers differ by design) */
-        seen++;
-        if (n_s < TG_SAMPLES)
-            samples[n_s++] = h;
-        else {
-            size_t j = (size_t)(rnd64() % seen);
-            if (j < TG_SAMPLES)
-                samples[j] = h;
-        }
-    }
-    if (!nz && !n_s)
+    for (h = g->q[s].head; h; h = h->snext)
+        n_pop += !h->sampled && !h->wildcard;
+    if (!nz && !n_pop)
         return; /* nothing to check yet: nothing held either */
     if (!(rd = calloc(1, sizeof *rd)))
         return;
@@ -812,16 +887,24 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
             }
         }
     }
-    for (size_t i = 0; i < n_s; i++) {
-        check *ck = check_new(rd);
-        hrec *h = samples[i];
-        if (!ck)
+    want = n_pop < g->k ? n_pop : g->k;
+    for (h = g->q[s].head; h && taken < want; h = h->snext) {
+        check *ck;
+        if (h->sampled || h->wildcard)
+            continue;
+        /* selection sampling: take it with probability (want - taken) / n_pop left */
+        if (rng_next(g) % n_pop-- >= want - taken)
+            continue;
+        taken++;
+        if (!(ck = check_new(rd))) {
+            rd->failed = -1; /* a sample not compared: the round proves nothing */
             break;
+        }
         ck->h = h;
         h->refs++;
         h->sampled = 1;
         ck->phase = 1;
-        ck->own = h->set;
+        hrec_set(h, &ck->own);
         ck->qtype = h->res.qtype;
         snprintf(ck->qname, sizeof ck->qname, "%s", h->qname ? h->qname : h->name);
         if (h->res.n_answers)
@@ -844,15 +927,16 @@ static void tick_cb(uv_timer_t *tm)
                pdns__pendq_empty(&r->pend);
     if (!g->canaries || g->halted || r->state != PDNS__RS_RUNNING)
         return;
-    for (size_t s = 0; s < r->n_srv; s++) {
+    if (g->vet_more) {
+        g->vet_more = 0;
+        for (size_t s = 0; s < r->n_srv; s++)
+            g->vet_more |= vet_some(r, s, TG_RELEASE);
+    }
+    for (size_t s = 0; s < r->n_srv && !g->halted; s++) {
         pdns__trust_srv *t = &g->ts[s];
-        int held = 0;
         if (t->state == PDNS__TS_QUARANTINED)
             continue;
-        if (tail)
-            for (hrec *h = g->held_head; h && !held; h = h->next)
-                held = h->srv == (int)s;
-        if (pdns__canary_due(&t->sched, now, held, tail))
+        if (pdns__canary_due(&t->sched, now, g->q[s].n > 0, tail))
             start_round(r, s, now);
     }
     if (g->q_head)
@@ -905,7 +989,7 @@ static void wc_wake(pdns__engine *r, int idx)
             h = next;
             continue;
         }
-        v = pdns__wc_explain(e, &h->set);
+        v = pdns__wc_explain(e, h->set);
         if (v == PDNS__WCV_WAIT) {
             h->wc_next = keep;
             keep = h;
@@ -913,11 +997,17 @@ static void wc_wake(pdns__engine *r, int idx)
             h->wc_wait = 0;
             if (v == PDNS__WCV_YES) {
                 const char *up;
-                snprintf(h->wildcard, sizeof h->wildcard, "*.%s", e->zone);
+                size_t zl = strlen(e->zone) + 3;
+                char *w = malloc(zl);
+                if (w) { /* (no memory: the older, lower wildcard stays) */
+                    snprintf(w, zl, "*.%s", e->zone);
+                    free(h->wildcard);
+                    h->wildcard = w;
+                }
                 h->wc_yes = idx;
-                up = pdns__trust_parent(e->zone);
+                up = pdns__trust_parent(h->wc_zone); /* e->zone's parent, inside qname */
                 if (up) { /* a higher wildcard may explain it too: name the highest */
-                    snprintf(h->wc_zone, sizeof h->wc_zone, "%s", up);
+                    h->wc_zone = up;
                     h->refs--; /* wc_attach takes its own */
                     wc_attach(r, h);
                     h = next;
@@ -964,28 +1054,33 @@ static void wc_attach(pdns__engine *r, hrec *h)
 
 /* ---- verify --------------------------------------------------------------------- */
 
-static void copy_tans(hrec *h, const pdns__reply *rep, uint16_t qtype)
+static void copy_tans(hver *v, const pdns__reply *rep, uint16_t qtype)
 {
     size_t n = 0;
     if (!rep)
         return;
-    snprintf(h->tstatus, sizeof h->tstatus, "%s",
+    snprintf(v->tstatus, sizeof v->tstatus, "%s",
              pdns_rstatus_name(pdns__rstatus_from_rcode(rep->rcode)));
-    if (!rep->n_rr || !(h->tans = calloc(rep->n_rr, sizeof *h->tans)))
+    if (!rep->n_rr || !(v->tans = calloc(rep->n_rr, sizeof *v->tans)))
         return;
     for (size_t i = 0; i < rep->n_rr; i++) {
         if (rep->rr[i].type != qtype)
             continue;
-        h->tans[n] = rep->rr[i];
-        h->tans[n].name = dupz(rep->rr[i].name);
-        h->tans[n].data = dupz(rep->rr[i].data);
+        v->tans[n] = rep->rr[i];
+        v->tans[n].name = dupz(rep->rr[i].name);
+        v->tans[n].data = dupz(rep->rr[i].data);
+        if (!v->tans[n].name || !v->tans[n].data) {
+            free((char *)v->tans[n].name);
+            free((char *)v->tans[n].data);
+            break;
+        }
         n++;
     }
-    h->n_tans = n;
-    if (n > 0 && h->tstatus[0] == 'N' && !strcmp(h->tstatus, "NOERROR"))
+    v->n_tans = n;
+    if (n > 0 && v->tstatus[0] == 'N' && !strcmp(v->tstatus, "NOERROR"))
         return;
     if (rep->rcode == PDNS__RCODE_NOERROR && n == 0)
-        snprintf(h->tstatus, sizeof h->tstatus, "NODATA");
+        snprintf(v->tstatus, sizeof v->tstatus, "NODATA");
 }
 
 static void start_verify(pdns__engine *r, hrec *h)
@@ -1012,19 +1107,19 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
     const char *why = NULL;
     pdns__tj v;
     int more;
+    hver *hv = h->v;
     if (rep)
         pdns__aset_from_rrs(&set, rep->rcode, h->res.qtype, rep->rr, rep->n_rr);
     else
         pdns__aset_from_rrs(&set, -1, h->res.qtype, NULL, 0);
-    if (h->n_vref == 0) {
-        h->tset = set;
+    if (hv->n_vref == 0) {
         if (set.obs == PDNS__OBS_NONE) { /* the trusted server did not answer */
             h->verify_wait = 0;
             h->verified = 0;
             try_release(r, h);
             return;
         }
-        if (pdns__aset_equal(&h->set, &set) ||
+        if (pdns__aset_equal(h->set, &set) ||
             (h->wc_yes >= 0 && pdns__aset_subset(&set, &g->wc.e[h->wc_yes].set))) {
             h->verified = 1; /* equal, or the same (load-balanced) wildcard's answers */
             h->verify_wait = 0;
@@ -1032,25 +1127,25 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
             return;
         }
         h->verified = -1;
-        copy_tans(h, rep, h->res.qtype);
+        copy_tans(hv, rep, h->res.qtype);
     }
-    if (h->n_vref < TG_MAX_REFS) {
-        h->vused[h->n_vref] = dest;
-        h->vref[h->n_vref++] = set;
+    if (hv->n_vref < TG_MAX_REFS) {
+        hv->vused[hv->n_vref] = dest;
+        hv->vref[hv->n_vref++] = set;
     }
-    more = h->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, h->vused, h->n_vref) >= 0;
-    v = pdns__trust_judge(&h->set, h->vref, (size_t)h->n_vref, more, &why);
+    more = hv->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, hv->vused, hv->n_vref) >= 0;
+    v = pdns__trust_judge(h->set, hv->vref, (size_t)hv->n_vref, more, &why);
     if (v == PDNS__TJ_FAIL) {
         char reason[240];
         snprintf(reason, sizeof reason, "%s: %s answered %s; trusted %s says %s%s%s", why, h->qname,
                  h->res.n_answers ? h->ans[0].data : pdns_rstatus_name(h->res.status),
-                 g->n_tr ? g->tr[0].addr.text : "-", h->n_tans ? h->tans[0].data : h->tstatus,
-                 h->n_vref > 1 ? ", and so does " : "", h->n_vref > 1 ? dest_text(r, dest) : "");
-        quarantine(r, h->srv, reason);
+                 g->n_tr ? g->tr[0].addr.text : "-", hv->n_tans ? hv->tans[0].data : hv->tstatus,
+                 hv->n_vref > 1 ? ", and so does " : "", hv->n_vref > 1 ? dest_text(r, dest) : "");
+        quarantine(r, h->srv, reason); /* drops h (asked again elsewhere) */
         return;
     }
     if (v == PDNS__TJ_MORE) {
-        int d = ref_dest(r, h->srv, h->vused, h->n_vref);
+        int d = ref_dest(r, h->srv, hv->vused, hv->n_vref);
         sq *q = d >= 0 ? sq_new(r, SQ_VERIFY, d, h->qname, h->res.qtype) : NULL;
         if (q) {
             q->h = h;
@@ -1098,8 +1193,11 @@ pdns_status pdns__tg_start(pdns__engine *r, uint64_t now)
     int rc;
     if (!g)
         return PDNS_OK;
-    if (!(g->ts = calloc(r->n_srv ? r->n_srv : 1, sizeof *g->ts)))
+    if (!(g->ts = calloc(r->n_srv ? r->n_srv : 1, sizeof *g->ts)) ||
+        !(g->q = calloc(r->n_srv ? r->n_srv : 1, sizeof *g->q)))
         return PDNS_ERR_NOMEM;
+    g->k = pdns__canary_k(PDNS__CANARY_F, PDNS__CANARY_DELTA);
+    g->rng = rnd64();
     for (size_t s = 0; s < r->n_srv; s++)
         pdns__canary_init(&g->ts[s].sched, TG_PERIOD_NS, TG_EVERY, TG_TAIL_GAP_NS);
     if (!g->canaries) /* wildcards only: every server is taken as it is */
@@ -1189,6 +1287,13 @@ int pdns__tg_take(pdns__engine *r, const pdns_result *res, int srv)
         return 0;
     if (!(h = hrec_copy(res)))
         return 0; /* no memory: written as it is */
+    if (((need_wc || need_verify) && !(h->set = malloc(sizeof *h->set))) ||
+        (need_verify && !(h->v = calloc(1, sizeof *h->v)))) {
+        hrec_free(h);
+        return 0;
+    }
+    if (h->set)
+        hrec_set(h, h->set);
     h->srv = srv;
     h->mark = g->ts[srv].epoch;
     h->prev = g->held_tail;
@@ -1198,11 +1303,13 @@ int pdns__tg_take(pdns__engine *r, const pdns_result *res, int srv)
         g->held_head = h;
     g->held_tail = h;
     g->n_held++;
+    if (need_canary)
+        q_push(g, h);
     h->verify_wait = need_verify;
     if (need_verify && !need_wc)
         start_verify(r, h);
     if (need_wc) {
-        snprintf(h->wc_zone, sizeof h->wc_zone, "%s", pdns__trust_parent(res->qname));
+        h->wc_zone = pdns__trust_parent(h->qname);
         wc_attach(r, h);
     } else {
         try_release(r, h);
@@ -1254,6 +1361,7 @@ void pdns__tg_free(pdns__engine *r)
         pdns__stats_free(&g->tr[k].st);
     free(g->tr);
     free(g->ts);
+    free(g->q);
     free(g->wc_waiters);
     pdns__wc_free(&g->wc);
     free(g);
