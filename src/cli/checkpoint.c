@@ -239,11 +239,15 @@ static int compare_fp(const cJSON *was, const cJSON *now, const char *path, char
                       size_t errcap)
 {
     static const struct {
-        const char *key, *opt;
-    } opts[] = {{"types", "-t/--type"},
-                {"format", "-f/--format"},
-                {"fcrdns", "--fcrdns"},
-                {"shard", "--shard/--shard-by"}};
+        const char *key, *opt, *unset;
+    } opts[] = {{"types", "-t/--type", "(none)"},
+                {"format", "-f/--format", "(none)"},
+                {"fcrdns", "--fcrdns", "(none)"},
+                {"shard", "--shard/--shard-by", "(none)"},
+                {"trusted", "--trusted/--trusted-file", "none"},
+                {"canaries", "--canaries", "off"},
+                {"verify", "--verify", "off"},
+                {"wildcards", "--wildcards", "off"}};
     const cJSON *wi = cJSON_GetObjectItemCaseSensitive(was, "inputs");
     const cJSON *ni = cJSON_GetObjectItemCaseSensitive(now, "inputs");
     const cJSON *wo = cJSON_GetObjectItemCaseSensitive(was, "options");
@@ -278,6 +282,10 @@ static int compare_fp(const cJSON *was, const cJSON *now, const char *path, char
     }
     for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
         const char *a = str_of(wo, opts[k].key), *b = str_of(no, opts[k].key);
+        if (!strcmp(a, "(none)"))
+            a = opts[k].unset;
+        if (!strcmp(b, "(none)"))
+            b = opts[k].unset;
         if (strcmp(a, b) != 0) {
             snprintf(err, errcap,
                      "%s: option %s differs: the checkpoint was written with %s, this run has %s",
@@ -292,9 +300,67 @@ static int compare_fp(const cJSON *was, const cJSON *now, const char *path, char
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The trust options into opt, each only when set: "trusted" (the --trusted values
+ * sorted, then "file:" and --trusted-file's absolute path), "canaries", "verify",
+ * "wildcards". Returns 0 or -1 (no memory). */
+static int add_trust(cJSON *opt, const cli_ckpt_trust *t)
+{
+    size_t len = 1, n = t->n_trusted;
+    const char **v = NULL;
+    char *s = NULL, abs[PATH_MAX];
+    const char *file = NULL;
+    int rc = -1;
+    if (t->trusted_file)
+        file = realpath(t->trusted_file, abs) ? abs : t->trusted_file;
+    if (n || file) {
+        if (n && !(v = malloc(n * sizeof *v)))
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = t->trusted[i];
+            len += strlen(v[i]) + 1;
+        }
+        if (n)
+            qsort(v, n, sizeof *v, cmp_str);
+        if (file)
+            len += strlen(file) + 6;
+        if (!(s = malloc(len)))
+            goto out;
+        s[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                strcat(s, ",");
+            strcat(s, v[i]);
+        }
+        if (file) {
+            if (n)
+                strcat(s, ",");
+            strcat(s, "file:");
+            strcat(s, file);
+        }
+        if (!cJSON_AddStringToObject(opt, "trusted", s))
+            goto out;
+    }
+    if ((t->canaries && !cJSON_AddBoolToObject(opt, "canaries", 1)) ||
+        (t->verify && !cJSON_AddBoolToObject(opt, "verify", 1)) ||
+        (t->wildcards && strcmp(t->wildcards, "off") != 0 &&
+         !cJSON_AddStringToObject(opt, "wildcards", t->wildcards)))
+        goto out;
+    rc = 0;
+out:
+    free(v);
+    free(s);
+    return rc;
+}
+
 int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs,
                          const uint16_t *types, size_t n_types, const char *format, int fcrdns,
-                         const char *shard, const char *path, char *err, size_t errcap)
+                         const char *shard, const cli_ckpt_trust *trust, const char *path,
+                         char *err, size_t errcap)
 {
     static const char *const stdin_only[] = {"-"};
     static const uint16_t type_a = 1;
@@ -334,6 +400,8 @@ int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs
         !cJSON_AddStringToObject(opt, "format", format ? format : "ndjson") ||
         !cJSON_AddBoolToObject(opt, "fcrdns", fcrdns) ||
         (shard && !cJSON_AddStringToObject(opt, "shard", shard)))
+        goto nomem;
+    if (trust && add_trust(opt, trust) != 0)
         goto nomem;
     if (c->fingerprint && compare_fp(c->fingerprint, fp, path, err, errcap) != 0)
         goto fail;

@@ -69,14 +69,26 @@ int cli_ckpt_record(cli_ckpt *c, uint64_t line, unsigned line_records, const cha
 /* Whether an earlier run already did `line` (lines must be asked in increasing order). */
 int cli_ckpt_skip(cli_ckpt *c, uint64_t line);
 
+/* The trust options of a run (they decide which records are believed and shape them). */
+typedef struct cli_ckpt_trust {
+    const char *const *trusted; /* --trusted values */
+    size_t n_trusted;
+    const char *trusted_file; /* --trusted-file, or NULL */
+    int canaries;             /* --canaries */
+    int verify;               /* --verify */
+    const char *wildcards;    /* "off", "mark" or "filter" */
+} cli_ckpt_trust;
+
 /* Set the fingerprint of this run: the inputs (absolute paths, sizes, mtimes; "-" is
  * stdin) and the options that shape records, and the shard ("I/N by line|zone", NULL
- * when not sharded: a shard's checkpoint resumes only that shard). When a loaded
- * checkpoint (`path`) already set one, the two must match. Returns 0, or -1 with a
- * message naming what differs. */
+ * when not sharded: a shard's checkpoint resumes only that shard), and the trust options
+ * (trust NULL: none; each is written only when set, so a checkpoint without them is one
+ * of a run without them). When a loaded checkpoint (`path`) already set one, the two
+ * must match. Returns 0, or -1 with a message naming what differs. */
 int cli_ckpt_fingerprint(cli_ckpt *c, const char *const *inputs, size_t n_inputs,
                          const uint16_t *types, size_t n_types, const char *format, int fcrdns,
-                         const char *shard, const char *path, char *err, size_t errcap);
+                         const char *shard, const cli_ckpt_trust *trust, const char *path,
+                         char *err, size_t errcap);
 
 /* Write the checkpoint (c->output, out_dev/out_ino, the fingerprint, out_bytes) to path
  * atomically and durably: temp file, fsync, rename, fsync of the directory. Returns 0

@@ -204,12 +204,19 @@ static int open_writers(resolve *c)
 static int fingerprint(resolve *c, const char *path, char *err, size_t errcap)
 {
     const pdns_options *o = &c->a.com.opt;
+    static const char *const wc[] = {"off", "mark", "filter"};
+    cli_ckpt_trust t = {.trusted = c->a.res.trusted,
+                        .n_trusted = c->a.res.n_trusted,
+                        .trusted_file = c->a.res.trusted_file,
+                        .canaries = o->canaries,
+                        .verify = o->verify,
+                        .wildcards = (unsigned)o->wildcards < 3 ? wc[o->wildcards] : "off"};
     char shard[64];
     snprintf(shard, sizeof shard, "%u/%u by %s", o->shard_index, o->shards,
              c->a.com.shard_by_zone ? "zone" : "line");
     return cli_ckpt_fingerprint(&c->ckpt, c->a.operands, c->a.n_operands, o->types, o->n_types,
-                                c->a.res.fmt, o->fcrdns, o->shards > 1 ? shard : NULL, path, err,
-                                errcap);
+                                c->a.res.fmt, o->fcrdns, o->shards > 1 ? shard : NULL, &t, path,
+                                err, errcap);
 }
 
 /* --resume: load the checkpoint and reopen the output it names (its absolute path),

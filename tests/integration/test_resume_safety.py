@@ -156,6 +156,11 @@ def run():
             ("-t AAAA", [names, "-t", "AAAA"], ["-t", "AAAA"]),
             ("-f text", [names, "-f", "text"], ["-f", "text"]),
             ("--fcrdns", [names, "--fcrdns"], ["--fcrdns"]),
+            # the trust options decide which records are believed and shape them (#14)
+            ("--trusted", [names, "--trusted", ns.addr], ["--trusted", ns.addr]),
+            ("--trusted --verify", [names, "--trusted", ns.addr, "--verify"], ["--trusted"]),
+            ("--canaries", [names, "--canaries"], ["--canaries", "off", "on"]),
+            ("--wildcards mark", [names, "--wildcards", "mark"], ["--wildcards", "mark"]),
         ]
         for what, args, words in cases:
             rc, err = resume(L, args + ["-s", ns.addr, "--resume", ckp], a)

@@ -218,6 +218,8 @@ def body():
         print("halfway run: %d names in %.2f s; L3 told %d lies, %d written, quarantined at "
               "%.2f s: %s" % (len(more), el, lies, bad, srv[L3]["trust"].get("at_s", -1),
                               srv[L3]["trust"].get("reason")), flush=True)
+        C.eq(bad, 0, "halfway: no poisoned record written (held until a canary round drawn "
+             "from the held records passes)")
         # 4. no wildcard false positive on 20,000 names without wildcards (wildcards only:
         # no canaries), the probes counted
         many = [("host%d.example.test" % (i % 4000), None) for i in range(20000)]
@@ -244,8 +246,20 @@ def body():
                 "all quarantined: the reason and the resume on stderr: %s", err[-400:])
         C.check(not any(a["data"] == HIJACK for r in lab.parse_ndjson(open(out).read())
                         for a in r.get("answers", [])), "all quarantined: no hijacked answer")
-        rc, _, err = L.run_pacedns(["resolve", "-q", "--qps", "400", "-s", H.addr, "--resume", ck,
-                                    inp], timeout=120)
+        # the trust options are part of the checkpoint's fingerprint: a resume without the
+        # trusted server, or with other --wildcards, is refused naming the option
+        before = open(out).read()
+        for what, extra, words in (("no --trusted", [], ["--trusted", T.addr, "none"]),
+                                   ("--wildcards mark", ["--trusted", T.addr, "--wildcards",
+                                                         "mark"], ["--wildcards", "mark"])):
+            rc, _, err = L.run_pacedns(["resolve", "-q", "--qps", "400", "-s", H.addr] + extra +
+                                       ["--resume", ck, inp], timeout=120)
+            C.eq(rc, 1, "resume with %s: refused (stderr %s)", what, err[-400:])
+            C.check(all(w in err for w in words) and "all-q.ckpt" in err,
+                    "resume with %s: the message names the option: %s", what, err[-400:])
+            C.eq(open(out).read(), before, "resume with %s: output left alone", what)
+        rc, _, err = L.run_pacedns(["resolve", "-q", "--qps", "400", "-s", H.addr, "--trusted",
+                                    T.addr, "--resume", ck, inp], timeout=120)
         C.eq(rc, 0, "resume: exit 0 (stderr %s)", err[-400:])
         recs = lab.parse_ndjson(open(out).read())
         C.eq(sorted(r["line"] for r in recs), list(range(1, len(names) + 1)),
