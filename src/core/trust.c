@@ -365,11 +365,15 @@ void pdns__wc_free(pdns__wcache *c)
     memset(c, 0, sizeof *c);
 }
 
+/* zone may be e->zone itself (a re-check on TTL): copied before e is cleared (fuzz_trust
+ * found the entry's zone wiped, its probes then asking random top-level names). */
 static void wc_reset(pdns__wc_entry *e, const char *zone, uint16_t qtype)
 {
+    char z[sizeof e->zone];
+    snprintf(z, sizeof z, "%s", zone);
     memset(e, 0, sizeof *e);
-    for (size_t i = 0; zone[i]; i++)
-        e->zone[i] = zone[i] >= 'A' && zone[i] <= 'Z' ? (char)(zone[i] + 32) : zone[i];
+    for (size_t i = 0; z[i]; i++)
+        e->zone[i] = z[i] >= 'A' && z[i] <= 'Z' ? (char)(z[i] + 32) : z[i];
     e->qtype = qtype;
     e->state = PDNS__WCS_PROBING;
     e->min_ttl = UINT32_MAX;
@@ -509,8 +513,8 @@ const char *pdns__trust_parent(const char *name)
             p++;
         p++;
     }
-    if (*p != '.' || !p[1])
-        return NULL; /* root or one label */
+    if (*p != '.' || !p[1] || p[1] == '.')
+        return NULL; /* root or one label (or an empty label: no name, fuzz_trust) */
     p++;
     dot = p;
     while (*dot && *dot != '.') {

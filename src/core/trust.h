@@ -90,7 +90,7 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
 /* The sample size for that guarantee: the smallest k with (1 - f)^k <= delta (drawn
  * without replacement the miss probability is smaller still); 1 when f >= 1, 0 for a
  * meaningless f or delta (f <= 0 or delta <= 0: no k is enough; delta >= 1: none is
- * needed). f = 0.3, delta = 1e-3: 20. */
+ * needed; at most 100000). f = 0.3, delta = 1e-3: 20. */
 unsigned pdns__canary_k(double f, double delta);
 
 /* When a server's next canary round is due. */
@@ -209,7 +209,8 @@ pdns__wcv pdns__wc_explain(pdns__wc_entry *e, const pdns__aset *rec);
 /* A random label of 12 letters and digits from rnd (writes 13 bytes with the NUL). */
 void pdns__trust_label(char out[13], uint64_t rnd);
 /* The parent of an absolute name ("a.b.test." -> "b.test."), NULL for the root or a
- * single label (no probe goes to a top-level domain). */
+ * single label (no probe goes to a top-level domain), and for a name whose second label
+ * is empty ("a..b."). */
 const char *pdns__trust_parent(const char *name);
 
 #endif

@@ -11,7 +11,7 @@ SECS=${1:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${PACEDNS_FUZZ_BUILD:-$ROOT/build-fuzz}
-TARGETS=${PACEDNS_FUZZ_TARGETS:-fuzz_input fuzz_servers fuzz_profile fuzz_wire fuzz_match fuzz_codec}
+TARGETS=${PACEDNS_FUZZ_TARGETS:-fuzz_input fuzz_servers fuzz_profile fuzz_wire fuzz_match fuzz_codec fuzz_trust}
 EXTRA=${PACEDNS_FUZZ_ARGS:-}
 
 case $SECS in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac

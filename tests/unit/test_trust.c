@@ -195,6 +195,27 @@ static void test_canary_k(void)
     CHECK(pdns__canary_k(-1, 0.1) == 0 && pdns__canary_k(0.3, -1) == 0);
 }
 
+/* fuzz_trust findings: an entry re-checked on TTL kept its zone (it was wiped: its probes
+ * asked "<random>." at the root); an empty second label has no parent. */
+static void test_fuzz_findings(void)
+{
+    pdns__wcache c;
+    pdns__wc_entry *e;
+    pdns__aset nx;
+    CHECK(pdns__wc_init(&c, 4) == 0);
+    e = pdns__wc_get(&c, "W.test.", PDNS__TYPE_A, 0);
+    CHECK(e && !strcmp(e->zone, "w.test."));
+    pdns__aset_from_record(&nx, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    e->in_flight = 1;
+    pdns__wc_on_probe(e, &nx, 1, 0);
+    CHECK(e->state == PDNS__WCS_NONE);
+    e = pdns__wc_get(&c, "w.test.", PDNS__TYPE_A, 2 * S); /* expired: probing again */
+    CHECK(e && e->state == PDNS__WCS_PROBING && c.n == 1);
+    CHECK(e && !strcmp(e->zone, "w.test."));
+    pdns__wc_free(&c);
+    CHECK(pdns__trust_parent("a..b.test.") == NULL);
+}
+
 static void test_sched(void)
 {
     pdns__canary_sched c;
@@ -379,6 +400,7 @@ int main(void)
     test_judge();
     test_rotation();
     test_canary_k();
+    test_fuzz_findings();
     test_sched();
     test_quarantine();
     test_wildcards();
