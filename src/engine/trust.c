@@ -37,8 +37,13 @@
  * PDNS__CANARY_DELTA) = 20 samples uniformly, without replacement, from s's queue (all of
  * it when it holds fewer): the records it is to vouch for. A random label answered
  * NXDOMAIN passes at once; a positive answer, and each sample, is asked of references
- * (pdns__trust_judge; ref_dest: trusted servers, then healthy, then unchecked bulk
- * servers, the least asked first) one at a time until the judge decides. A FAIL
+ * (pdns__trust_judge; ref_dest, the least asked first) one at a time until the judge
+ * decides. The random label and TG_TFIRST sample per round ask the trusted servers first
+ * (servers of one operator tell the same lie: they must not vouch for each other); the
+ * other samples ask the healthy, then unchecked bulk servers first and the trusted ones
+ * when those disagree: an honest sample costs one bulk query, and the trusted servers'
+ * pacer (--trusted-qps, 50 by default) does not hold the records up, above all at the
+ * tail of the run, where the last records wait for their round. A FAIL
  * quarantines s with the reason; a round without failure passes and vets exactly the
  * records that were in the queue when it drew its sample (marks up to the round's): the
  * head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
@@ -58,6 +63,7 @@
 #define TG_TAIL_GAP_NS (20ull * 1000000ull)
 #define TG_MAX_REFS    PDNS__TRUST_MAX_REFS /* references asked about one answer at most */
 #define TG_RELEASE     1024 /* vetted records passed on per server per callback at most */
+#define TG_TFIRST      1    /* samples per round compared with trusted servers first */
 #define TG_ZONES       32
 #define TG_UNSURE_MAX  3 /* rounds in a row with nothing conclusive before giving up */
 
@@ -88,6 +94,7 @@ struct check {
     cround *rd;
     hrec *h;          /* a sample: the held record (own = its set) */
     int phase;        /* random label: 0 asking s itself, 1 references */
+    int tfirst;       /* trusted servers are the first references (else bulk ones) */
     pdns__aset own;   /* the judged server's answer */
     char own_txt[80]; /* its first answer or status, for the reason */
     pdns__aset ref[TG_MAX_REFS];
@@ -640,16 +647,20 @@ static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
     free(ck);
 }
 
-/* The next reference for judging server s: the one asked least so far among the trusted
- * servers, then the healthy, then the unchecked bulk servers (other than s), the first
- * in that order on a tie: each is asked once before any is asked again, and a reference
- * asked again must give the same answer (a rotating answer does not: no stable answer;
- * see core/trust.c). -1: none. */
-static int ref_dest(const pdns__engine *r, int s, const int *used, int n)
+/* The next reference for judging server s: the one asked least so far, the first in
+ * class order on a tie: trusted servers, healthy bulk servers, unchecked bulk servers
+ * (other than s) when tfirst, else the bulk servers before the trusted ones. Each is
+ * asked once before any is asked again, and a reference asked again must give the same
+ * answer (a rotating answer does not: no stable answer; see core/trust.c). -1: none. */
+static int ref_dest(const pdns__engine *r, int s, const int *used, int n, int tfirst)
 {
     const pdns__tglue *g = r->tg;
     int best = -1, best_uses = 0;
-    for (size_t c = 0; c < g->n_tr + 2 * r->n_srv; c++) {
+    size_t nc = g->n_tr + 2 * r->n_srv;
+    for (size_t i = 0; i < nc; i++) {
+        /* class order: trusted [0, n_tr), healthy, unchecked; or healthy, unchecked,
+         * trusted */
+        size_t c = tfirst ? i : (i + g->n_tr) % nc;
         int d, uses = 0;
         if (c < g->n_tr) {
             d = (int)(r->n_srv + c);
@@ -660,8 +671,8 @@ static int ref_dest(const pdns__engine *r, int s, const int *used, int n)
                 continue;
             d = (int)k;
         }
-        for (int i = 0; i < n; i++)
-            uses += used[i] == d;
+        for (int j = 0; j < n; j++)
+            uses += used[j] == d;
         if (best < 0 || uses < best_uses) {
             best = d;
             best_uses = uses;
@@ -674,7 +685,8 @@ static void check_step(pdns__engine *r, check *ck)
 {
     const char *why = NULL;
     pdns__tj v;
-    int more = ck->n_ref < TG_MAX_REFS && ref_dest(r, ck->rd->srv, ck->used, ck->n_ref) >= 0;
+    int more =
+        ck->n_ref < TG_MAX_REFS && ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst) >= 0;
     if (ck->n_ref == 0 && ck->own.obs != PDNS__OBS_POS && !ck->h) {
         check_end(r, ck, PDNS__TJ_PASS, NULL); /* a random label that does not exist */
         return;
@@ -682,7 +694,7 @@ static void check_step(pdns__engine *r, check *ck)
     v = ck->n_ref ? pdns__trust_judge(&ck->own, ck->ref, (size_t)ck->n_ref, more, &why)
                   : (more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE);
     if (v == PDNS__TJ_MORE) {
-        int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref);
+        int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
         sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
         if (q) {
             ck->used[ck->n_ref] = d;
@@ -875,6 +887,7 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
         char label[13];
         sq *q;
         if (ck) {
+            ck->tfirst = 1; /* servers of one hijacking operator agree with each other */
             pdns__trust_label(label, rnd64());
             snprintf(ck->qname, sizeof ck->qname, "%s.%s", label,
                      g->zones[pick[rnd64() % nz]].name);
@@ -904,6 +917,7 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
         h->refs++;
         h->sampled = 1;
         ck->phase = 1;
+        ck->tfirst = taken <= TG_TFIRST; /* the first samples: trusted first */
         hrec_set(h, &ck->own);
         ck->qtype = h->res.qtype;
         snprintf(ck->qname, sizeof ck->qname, "%s", h->qname ? h->qname : h->name);
@@ -931,6 +945,9 @@ static void tick_cb(uv_timer_t *tm)
         g->vet_more = 0;
         for (size_t s = 0; s < r->n_srv; s++)
             g->vet_more |= vet_some(r, s, TG_RELEASE);
+        /* records were written: the engine sees whether the run is over (else it would
+         * wait for its next event, up to seconds at the end of a run) */
+        pdns__engine_kick(r);
     }
     for (size_t s = 0; s < r->n_srv && !g->halted; s++) {
         pdns__trust_srv *t = &g->ts[s];
@@ -1133,7 +1150,7 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
         hv->vused[hv->n_vref] = dest;
         hv->vref[hv->n_vref++] = set;
     }
-    more = hv->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, hv->vused, hv->n_vref) >= 0;
+    more = hv->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, hv->vused, hv->n_vref, 1) >= 0;
     v = pdns__trust_judge(h->set, hv->vref, (size_t)hv->n_vref, more, &why);
     if (v == PDNS__TJ_FAIL) {
         char reason[240];
@@ -1145,7 +1162,7 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
         return;
     }
     if (v == PDNS__TJ_MORE) {
-        int d = ref_dest(r, h->srv, hv->vused, hv->n_vref);
+        int d = ref_dest(r, h->srv, hv->vused, hv->n_vref, 1);
         sq *q = d >= 0 ? sq_new(r, SQ_VERIFY, d, h->qname, h->res.qtype) : NULL;
         if (q) {
             q->h = h;
