@@ -15,7 +15,10 @@
  *
  * Verdicts. CDNs answer by location, so a difference alone proves nothing. A stable
  * answer is one two references (trusted or other bulk servers) agree on; a server whose
- * answer differs from a stable one fails. A positive answer where any reference says
+ * answer differs from a stable one fails. A bulk server asked again counts once as a
+ * source (its repeated answer shows it is not rotating, not that it is true: a liar asked
+ * twice about an honest server's answer must not quarantine it); each ask of a trusted
+ * server counts. A positive answer where any reference says
  * NXDOMAIN fails (the NXDOMAIN hijack: liars turn non-existent names into ads or
  * search pages; honest servers do not invent NXDOMAIN). Agreement with one reference
  * passes. References that disagree among themselves mean no stable answer (unsure).
@@ -205,8 +208,8 @@ unsigned pdns__aset_union(pdns__aset *u, const pdns__aset *b)
 
 /* ---- verdicts ------------------------------------------------------------------- */
 
-pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int more_possible, const char **why)
+pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
+                           size_t n_refs, int more_possible, const char **why)
 {
     size_t usable = 0, need = PDNS__TRUST_NEED;
     *why = NULL;
@@ -227,23 +230,29 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t
             return PDNS__TJ_FAIL;
         }
     for (size_t i = 0; i < n_refs; i++) {
-        size_t agree = 0;
+        size_t agree = 0, sources = 0;
         if (refs[i].obs == PDNS__OBS_NONE)
             continue;
-        for (size_t k = 0; k < n_refs; k++)
-            if (refs[k].obs != PDNS__OBS_NONE && pdns__aset_equal(&refs[i], &refs[k]))
-                agree++;
+        for (size_t k = 0; k < n_refs; k++) {
+            int again = 0;
+            if (refs[k].obs == PDNS__OBS_NONE || !pdns__aset_equal(&refs[i], &refs[k]))
+                continue;
+            agree++;
+            for (size_t m = 0; src && src[k] >= 0 && m < k; m++)
+                again |= src[m] == src[k] && refs[m].obs != PDNS__OBS_NONE;
+            sources += !again;
+        }
         if (agree < usable)
             return PDNS__TJ_UNSURE; /* the references disagree: no stable answer */
-        if (agree >= need) {
+        if (agree >= need && sources >= 2) {
             *why = own->obs == PDNS__OBS_NX ? "denies a name that exists"
                                             : "answer differs from the stable answer";
             return PDNS__TJ_FAIL;
         }
+        break; /* (they all agree: one answer to look at) */
     }
-    if (usable < need && more_possible)
-        return PDNS__TJ_MORE;
-    return PDNS__TJ_UNSURE;
+    /* too few answers, or from too few sources (one bulk server repeating itself) */
+    return more_possible ? PDNS__TJ_MORE : PDNS__TJ_UNSURE;
 }
 
 /* ---- canary scheduling ---------------------------------------------------------- */

@@ -69,14 +69,17 @@ typedef enum pdns__tj {
 #define PDNS__TRUST_MAX_REFS PDNS__TRUST_NEED_POS /* references asked about one answer */
 
 /* Judge own (one server's answer) against refs (other servers' answers to the same
- * question, a server possibly asked more than once). Own equal to any reference passes.
- * Own positive where a reference says NXDOMAIN fails (NXDOMAIN hijack). References that
- * disagree: UNSURE. A stable answer is one all usable references agree on, at least
- * PDNS__TRUST_NEED of them (PDNS__TRUST_NEED_POS when it and own are both positive):
- * own differing from it fails. Otherwise MORE when more_possible, else UNSURE. *why
- * gets a static text for FAIL. */
-pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, size_t n_refs,
-                           int more_possible, const char **why);
+ * question, a server possibly asked more than once). src[i] names refs[i]'s server: a
+ * bulk server's id (>= 0) counts once however often it is asked; a trusted server's
+ * ask (< 0) counts each time (src NULL: every answer counts). Own equal to any reference
+ * passes. Own positive where a reference says NXDOMAIN fails (NXDOMAIN hijack).
+ * References that disagree: UNSURE. A stable answer is one all usable references agree
+ * on, at least PDNS__TRUST_NEED answers (PDNS__TRUST_NEED_POS when it and own are both
+ * positive) from at least two counted sources (one bulk server repeating itself is no
+ * stable answer): own differing from it fails. Otherwise MORE when more_possible, else
+ * UNSURE. *why gets a static text for FAIL. */
+pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
+                           size_t n_refs, int more_possible, const char **why);
 
 /* ---- canary scheduling ---------------------------------------------------------- */
 

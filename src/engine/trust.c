@@ -681,6 +681,22 @@ static int ref_dest(const pdns__engine *r, int s, const int *used, int n, int tf
     return best;
 }
 
+/* The references as the judge takes them (n of them: answers in, their dests used):
+ * a bulk server by its index, each ask of a trusted server as -1; the answers of a bulk
+ * server quarantined since count for nothing. */
+static void judge_refs(const pdns__engine *r, const pdns__aset *in, const int *used, int n,
+                       pdns__aset *out, int *src)
+{
+    for (int i = 0; i < n; i++) {
+        out[i] = in[i];
+        src[i] = (size_t)used[i] >= r->n_srv ? -1 : used[i];
+        if (src[i] >= 0 && r->tg->ts[src[i]].state == PDNS__TS_QUARANTINED) {
+            out[i].obs = PDNS__OBS_NONE; /* a liar's word */
+            out[i].n = 0;
+        }
+    }
+}
+
 static void check_step(pdns__engine *r, check *ck)
 {
     const char *why = NULL;
@@ -691,8 +707,14 @@ static void check_step(pdns__engine *r, check *ck)
         check_end(r, ck, PDNS__TJ_PASS, NULL); /* a random label that does not exist */
         return;
     }
-    v = ck->n_ref ? pdns__trust_judge(&ck->own, ck->ref, (size_t)ck->n_ref, more, &why)
-                  : (more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE);
+    if (ck->n_ref) {
+        pdns__aset refs[TG_MAX_REFS];
+        int src[TG_MAX_REFS];
+        judge_refs(r, ck->ref, ck->used, ck->n_ref, refs, src);
+        v = pdns__trust_judge(&ck->own, refs, src, (size_t)ck->n_ref, more, &why);
+    } else {
+        v = more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE;
+    }
     if (v == PDNS__TJ_MORE) {
         int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
         sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
@@ -1151,7 +1173,12 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
         hv->vref[hv->n_vref++] = set;
     }
     more = hv->n_vref < TG_MAX_REFS && ref_dest(r, h->srv, hv->vused, hv->n_vref, 1) >= 0;
-    v = pdns__trust_judge(h->set, hv->vref, (size_t)hv->n_vref, more, &why);
+    {
+        pdns__aset refs[TG_MAX_REFS];
+        int src[TG_MAX_REFS];
+        judge_refs(r, hv->vref, hv->vused, hv->n_vref, refs, src);
+        v = pdns__trust_judge(h->set, refs, src, (size_t)hv->n_vref, more, &why);
+    }
     if (v == PDNS__TJ_FAIL) {
         char reason[240];
         snprintf(reason, sizeof reason, "%s: %s answered %s; trusted %s says %s%s%s", why, h->qname,

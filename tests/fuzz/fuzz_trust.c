@@ -141,6 +141,7 @@ static void op_sets(rd *r)
 static void op_judge(rd *r)
 {
     pdns__aset own, refs[PDNS__TRUST_MAX_REFS + 2];
+    int src[PDNS__TRUST_MAX_REFS + 2], with_src = byte(r) & 1, counted = 0;
     size_t n = byte(r) % (PDNS__TRUST_MAX_REFS + 3);
     int more = byte(r) & 1, eq = 0;
     const char *why = (const char *)1;
@@ -151,9 +152,19 @@ static void op_judge(rd *r)
             refs[i] = own; /* an agreeing reference now and then */
         else
             read_set(r, &refs[i]);
+        src[i] = (int)(byte(r) % 4) - 1; /* -1: a trusted ask; 0..2: bulk servers */
         eq |= refs[i].obs != PDNS__OBS_NONE && pdns__aset_equal(&own, &refs[i]);
     }
-    v = pdns__trust_judge(&own, refs, n, more, &why);
+    /* the counted sources among the usable references */
+    for (size_t i = 0; i < n; i++) {
+        int again = 0;
+        if (refs[i].obs == PDNS__OBS_NONE)
+            continue;
+        for (size_t m = 0; with_src && src[i] >= 0 && m < i; m++)
+            again |= src[m] == src[i] && refs[m].obs != PDNS__OBS_NONE;
+        counted += !again;
+    }
+    v = pdns__trust_judge(&own, refs, with_src ? src : NULL, n, more, &why);
     FUZZ_CHECK(v <= PDNS__TJ_UNSURE, "verdict %d", v);
     if (own.obs == PDNS__OBS_NONE)
         FUZZ_CHECK(v == PDNS__TJ_UNSURE, "no answer judged %d", v);
@@ -163,6 +174,9 @@ static void op_judge(rd *r)
         FUZZ_CHECK(v != PDNS__TJ_PASS, "passed without an equal reference");
     FUZZ_CHECK((v == PDNS__TJ_FAIL) == (why != NULL), "why %p for %d", (const void *)why, v);
     FUZZ_CHECK(v != PDNS__TJ_MORE || more, "MORE when no more is possible");
+    /* a stable answer needs two sources, unless NXDOMAIN itself convicts (hijack) */
+    if (v == PDNS__TJ_FAIL && !strstr(why, "NXDOMAIN hijack"))
+        FUZZ_CHECK(counted >= 2, "failed on %d source(s)", counted);
 }
 
 static void op_sched(rd *r, pdns__canary_sched *c)

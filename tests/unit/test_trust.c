@@ -84,43 +84,71 @@ static void test_judge(void)
     /* NXDOMAIN hijack: one reference saying NXDOMAIN is enough */
     pos(&own, bad, 1);
     pdns__aset_from_record(&refs[0], PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 1, 1, &why) == PDNS__TJ_FAIL);
     CHECK(why && strstr(why, "NXDOMAIN hijack"));
     /* NXDOMAIN for a random name passes against NXDOMAIN */
     pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_PASS);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 1, 1, &why) == PDNS__TJ_PASS);
     /* poisoned: differs from a stable answer (two references agree) */
     pos(&own, bad, 1);
     pos(&refs[0], good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 1, 1, &why) == PDNS__TJ_MORE);
-    CHECK(pdns__trust_judge(&own, refs, 1, 0, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 1, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 1, 0, &why) == PDNS__TJ_UNSURE);
     /* positive references agreeing may be chance (rotating pools): more, up to
      * PDNS__TRUST_NEED_POS of them */
     for (int i = 1; i < PDNS__TRUST_NEED_POS; i++) {
         pos(&refs[i], good, 1);
-        CHECK(pdns__trust_judge(&own, refs, (size_t)i + 1, 1, &why) ==
+        CHECK(pdns__trust_judge(&own, refs, NULL, (size_t)i + 1, 1, &why) ==
               (i + 1 < PDNS__TRUST_NEED_POS ? PDNS__TJ_MORE : PDNS__TJ_FAIL));
     }
     CHECK(why && strstr(why, "stable"));
     /* a CDN: the references differ, nothing is stable: unsure, not a failure */
     pos(&refs[1], cdn, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_UNSURE);
-    CHECK(pdns__trust_judge(&own, refs, 3, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 2, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 3, 1, &why) == PDNS__TJ_UNSURE);
     /* agreeing with one reference passes */
     pos(&own, good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 0, &why) == PDNS__TJ_PASS);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 2, 0, &why) == PDNS__TJ_PASS);
     /* references that did not answer do not count; own without an answer is no lie */
     pdns__aset_from_record(&refs[0], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
     pdns__aset_from_record(&refs[1], PDNS__RCODE_SERVFAIL, NULL, 0, NULL, 0);
     pos(&own, bad, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_MORE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 2, 1, &why) == PDNS__TJ_MORE);
     pdns__aset_from_record(&own, -1, NULL, 0, NULL, 0);
     pos(&refs[0], good, 1);
     pos(&refs[1], good, 1);
-    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_UNSURE);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 2, 1, &why) == PDNS__TJ_UNSURE);
     /* a server denying an existing name fails against a stable positive answer */
     pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
-    CHECK(pdns__trust_judge(&own, refs, 2, 1, &why) == PDNS__TJ_FAIL);
+    CHECK(pdns__trust_judge(&own, refs, NULL, 2, 1, &why) == PDNS__TJ_FAIL);
+    /* ... but not against one bulk server asked twice (test_trust, canary run: the
+     * hijacker L1, asked twice about the honest server's NXDOMAIN, said its lie twice and
+     * the honest server was quarantined): a bulk server counts once as a source; a
+     * trusted server's asks count each */
+    {
+        pdns__aset hij[2];
+        const char *lie[] = {"192.0.2.66"};
+        const int one[] = {1, 1}, two[] = {1, 2}, tr[] = {-1, -1};
+        pos(&hij[0], lie, 1);
+        pos(&hij[1], lie, 1);
+        CHECK(pdns__trust_judge(&own, hij, one, 2, 1, &why) == PDNS__TJ_MORE);
+        CHECK(pdns__trust_judge(&own, hij, one, 2, 0, &why) == PDNS__TJ_UNSURE);
+        CHECK(pdns__trust_judge(&own, hij, two, 2, 0, &why) == PDNS__TJ_FAIL);
+        CHECK(pdns__trust_judge(&own, hij, tr, 2, 0, &why) == PDNS__TJ_FAIL);
+    }
+    /* an honest positive answer against one liar repeating its lie: never a failure */
+    {
+        pdns__aset lies[PDNS__TRUST_MAX_REFS];
+        const char *lie[] = {"192.0.2.77"};
+        int same[PDNS__TRUST_MAX_REFS];
+        pos(&own, good, 1);
+        for (int i = 0; i < PDNS__TRUST_MAX_REFS; i++) {
+            pos(&lies[i], lie, 1);
+            same[i] = 3;
+        }
+        CHECK(pdns__trust_judge(&own, lies, same, PDNS__TRUST_MAX_REFS, 0, &why) ==
+              PDNS__TJ_UNSURE);
+    }
 }
 
 /* The chance that one check of an honest server's answer from a rotating pool (P pools,
@@ -130,7 +158,7 @@ static double rot_fail(const pdns__aset *own, pdns__aset *refs, size_t n, const 
                        int P)
 {
     const char *why;
-    pdns__tj v = pdns__trust_judge(own, refs, n, n < PDNS__TRUST_MAX_REFS, &why);
+    pdns__tj v = pdns__trust_judge(own, refs, NULL, n, n < PDNS__TRUST_MAX_REFS, &why);
     double p = 0;
     if (v == PDNS__TJ_FAIL)
         return 1;
@@ -177,7 +205,7 @@ static void test_rotation(void)
         pos(&own, bad, 1);
         for (int i = 0; i < PDNS__TRUST_MAX_REFS; i++)
             pos(&refs[i], good, 1);
-        CHECK(pdns__trust_judge(&own, refs, PDNS__TRUST_MAX_REFS, 0, &why) == PDNS__TJ_FAIL);
+        CHECK(pdns__trust_judge(&own, refs, NULL, PDNS__TRUST_MAX_REFS, 0, &why) == PDNS__TJ_FAIL);
     }
 }
 
