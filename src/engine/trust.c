@@ -1,6 +1,7 @@
 /* trust.c - the engine's trust glue: trusted servers, canary rounds, quarantine, held
  * records, --verify and wildcard probes. Decisions are core/trust.c's.
  * SPDX-License-Identifier: MIT */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,17 @@
  * NXDOMAIN is caught by its canary before its answers can make a zone look wildcard).
  * When the parent explains the record, the next ancestor is checked, to name the
  * highest wildcard that explains it. */
+
+/* Human text (reasons, errors) into a fixed buffer; cut short when longer, on purpose:
+ * an answer's text can be a kilobyte, a reason is one line. */
+static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
 
 #define TG_TICK_MS     20
 #define TG_PERIOD_NS   (2000ull * 1000000ull) /* a round at least every 2 s ... */
@@ -568,8 +580,8 @@ static void quarantine(pdns__engine *r, int s, const char *reason)
         r->opt.on_trust(r->srv[s].addr.text, "quarantined", g->ts[s].reason, r->opt.user);
     if (pdns__tg_usable_count(r) == 0) {
         g->halted = 1;
-        snprintf(r->errbuf, sizeof r->errbuf, "every server is quarantined (last: %s: %s)",
-                 r->srv[s].addr.text, g->ts[s].reason);
+        say(r->errbuf, sizeof r->errbuf, "every server is quarantined (last: %s: %s)",
+            r->srv[s].addr.text, g->ts[s].reason);
         pdns__engine_halt(r);
     }
     /* what it answered and was not written yet is asked again elsewhere */
@@ -626,13 +638,13 @@ static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
         char reason[240];
         char tb[16];
         rd->failed = 1;
-        snprintf(reason, sizeof reason, "%s: %s %s answered %s", why, ck->qname,
-                 pdns_rrtype_name(ck->qtype, tb), ck->own_txt);
+        say(reason, sizeof reason, "%s: %s %s answered %s", why, ck->qname,
+            pdns_rrtype_name(ck->qtype, tb), ck->own_txt);
         /* with the first reference that answered */
         for (int i = 0; i < ck->n_ref; i++)
             if (ck->ref[i].obs != PDNS__OBS_NONE) {
-                snprintf(reason, sizeof reason, "%s: %s %s answered %s; %s", why, ck->qname,
-                         pdns_rrtype_name(ck->qtype, tb), ck->own_txt, ck->ref_txt[i]);
+                say(reason, sizeof reason, "%s: %s %s answered %s; %s", why, ck->qname,
+                    pdns_rrtype_name(ck->qtype, tb), ck->own_txt, ck->ref_txt[i]);
                 break;
             }
         quarantine(r, rd->srv, reason);
@@ -815,7 +827,7 @@ static void sq_reply(void *arg, const pdns__reply *rep)
             char d[80];
             ck->ref[i] = set;
             describe(d, sizeof d, rep, q->qtype);
-            snprintf(ck->ref_txt[i], sizeof ck->ref_txt[i], "%s says %s", dest_text(r, q->dest), d);
+            say(ck->ref_txt[i], sizeof ck->ref_txt[i], "%s says %s", dest_text(r, q->dest), d);
         }
         sq_free(g, q);
         check_step(r, ck);
@@ -1181,10 +1193,10 @@ static void verify_reply(pdns__engine *r, hrec *h, int dest, const pdns__reply *
     }
     if (v == PDNS__TJ_FAIL) {
         char reason[240];
-        snprintf(reason, sizeof reason, "%s: %s answered %s; trusted %s says %s%s%s", why, h->qname,
-                 h->res.n_answers ? h->ans[0].data : pdns_rstatus_name(h->res.status),
-                 g->n_tr ? g->tr[0].addr.text : "-", hv->n_tans ? hv->tans[0].data : hv->tstatus,
-                 hv->n_vref > 1 ? ", and so does " : "", hv->n_vref > 1 ? dest_text(r, dest) : "");
+        say(reason, sizeof reason, "%s: %s answered %s; trusted %s says %s%s%s", why, h->qname,
+            h->res.n_answers ? h->ans[0].data : pdns_rstatus_name(h->res.status),
+            g->n_tr ? g->tr[0].addr.text : "-", hv->n_tans ? hv->tans[0].data : hv->tstatus,
+            hv->n_vref > 1 ? ", and so does " : "", hv->n_vref > 1 ? dest_text(r, dest) : "");
         quarantine(r, h->srv, reason); /* drops h (asked again elsewhere) */
         return;
     }
