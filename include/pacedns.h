@@ -151,6 +151,11 @@ typedef struct pdns_result {
     int rrsig;                          /**< RRSIG records in the final answer's answer section */
     const char *nsid;                   /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
                                              answer (text, or hex when not printable), else NULL */
+    const char *ecs;                    /**< the EDNS Client Subnet prefix the queries carried
+                                             ("192.0.2.0/24": the line's ecs=, else
+                                             pdns_options.ecs), or NULL */
+    int ecs_scope;                      /**< with ecs: the scope prefix length of the final
+                                             answer's ECS option, -1 when it had none */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.
@@ -496,15 +501,17 @@ PDNS_API pdns_status pdns_server_parse(const char *text, char *canon, size_t cap
  * \return PDNS_OK, PDNS_ERR_PARSE (not a valid name) or PDNS_ERR_INVALID (cap) */
 PDNS_API pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
 
-/** Split one input line as the runner does: "NAME" or "NAME TYPE" (blank separated,
- * the dnsperf/resperf query-file form). The name is not validated here.
+/** Split one input line as the runner does: "NAME", "NAME TYPE" (blank separated,
+ * the dnsperf/resperf query-file form), each optionally followed by "ecs=PREFIX" (an
+ * EDNS Client Subnet prefix for that line's queries, checked as pdns_ecs_check does,
+ * not returned). The name is not validated here.
  * \param line the trimmed line
  * \param name receives the name field
  * \param cap size of name (256 is enough for any valid name)
  * \param type receives the type of the line, or 0 when the line gives none
  * \param why receives a static reason on error (may be NULL)
- * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields, name field too long,
- *         unknown type) or PDNS_ERR_INVALID (NULL argument) */
+ * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields besides ecs=, name field
+ *         too long, unknown type, bad ECS prefix) or PDNS_ERR_INVALID (NULL argument) */
 PDNS_API pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
                                            const char **why);
 

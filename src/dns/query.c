@@ -64,6 +64,16 @@ size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8
     return pdns__dns_query_encode_opts(pkt, cap, id, qname, qlen, qtype, &o);
 }
 
+void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e)
+{
+    if (!e)
+        return;
+    o->ecs = 1;
+    o->ecs_family = e->family;
+    o->ecs_prefix = e->prefix;
+    memcpy(o->ecs_addr, e->addr, sizeof o->ecs_addr);
+}
+
 /* Append one option (code, len, data) at pkt[*len]; returns -1 when it does not fit. */
 static int put_option(uint8_t *pkt, size_t cap, size_t *len, uint16_t code, const uint8_t *data,
                       uint16_t dlen)

@@ -48,6 +48,17 @@ typedef struct pdns__qopts {
     uint8_t ecs_addr[16];
 } pdns__qopts;
 
+/* One EDNS Client Subnet prefix (RFC 7871 6): what an input line's ecs=PREFIX gives a
+ * query over the run's options (pdns__qopts_set_ecs). */
+typedef struct pdns__ecs {
+    uint16_t family; /* PDNS__ECS_FAMILY_* */
+    uint8_t prefix;  /* source prefix length */
+    uint8_t addr[16];
+} pdns__ecs;
+
+/* Put ECS e into o (replacing the run's --ecs for one query); NULL e: o unchanged. */
+void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e);
+
 /* The options' octets at most (NSID, COOKIE, ECS), and the longest shaped query. */
 #define PDNS__EDNS_OPTS_MAX                                                                        \
     (3 * PDNS__EDNS_OPT_HDR + PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MAX + 4 + 16)

@@ -124,7 +124,7 @@ struct hrec {
     size_t n_tans;
     /* the record's own copy */
     pdns_result res;
-    char *name, *qname, *error, *server, *nsid;
+    char *name, *qname, *error, *server, *nsid, *ecs;
     pdns_answer *ans;
     char **cname;
 };
@@ -202,6 +202,7 @@ static void hrec_free(hrec *h)
     free(h->error);
     free(h->server);
     free(h->nsid);
+    free(h->ecs);
     free(h);
 }
 
@@ -219,7 +220,7 @@ static hrec *hrec_copy(const pdns_result *res)
         (res->qname && !(h->qname = dupz(res->qname))) ||
         (res->error && !(h->error = dupz(res->error))) ||
         (res->server && !(h->server = dupz(res->server))) ||
-        (res->nsid && !(h->nsid = dupz(res->nsid))))
+        (res->nsid && !(h->nsid = dupz(res->nsid))) || (res->ecs && !(h->ecs = dupz(res->ecs))))
         goto fail;
     if (res->n_answers) {
         if (!(h->ans = calloc(res->n_answers, sizeof *h->ans)))
@@ -247,6 +248,7 @@ static hrec *hrec_copy(const pdns_result *res)
     h->res.error = h->error;
     h->res.server = h->server;
     h->res.nsid = h->nsid; /* the job (and its NSID text) is freed while the record waits */
+    h->res.ecs = h->ecs;
     h->res.answers = h->ans;
     h->res.cname = (const char *const *)h->cname;
     pdns__aset_from_record(&h->set, res->rcode, res->answers, res->n_answers, res->cname,
@@ -433,7 +435,7 @@ static int sq_try_send(pdns__engine *r, sq *q, uint64_t now)
         pdns__stats_on_send(&t->st, 0);
         tp = t->tp;
     }
-    st = r->tvt->query(tp, q->qname, q->qtype, 0, sq_reply, q);
+    st = r->tvt->query(tp, q->qname, q->qtype, 0, NULL, sq_reply, q);
     if (st != PDNS_OK) {
         pdns__reply rep;
         memset(&rep, 0, sizeof rep);

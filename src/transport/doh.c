@@ -69,6 +69,7 @@ struct dq {
     void *arg;
     uint64_t sent_ns;
     uint16_t qtype, qlen;
+    int shaped;        /* sent shaped (the server's options or an ECS of its own) */
     const char *error; /* failed list */
     char errbuf[CURL_ERROR_SIZE];
     uint8_t qname[PDNS__WIRE_NAME_MAX + 1];
@@ -337,7 +338,7 @@ static void on_done(dq *q, CURLcode rc, const char *errbuf)
                 void *arg = q->arg;
                 uint64_t sent = q->sent_ns;
                 /* the body stays ours until the callback returns */
-                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, t->shaped ? &t->qo : NULL, cb,
+                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, q->shaped ? &t->qo : NULL, cb,
                                    arg);
                 dq_put(t, q);
                 return;
@@ -460,7 +461,7 @@ static void fail_timer_cb(uv_timer_t *tm)
 }
 
 static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                             pdns__reply_cb cb, void *arg)
+                             const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
     dq *q = t->free_list;
@@ -499,8 +500,10 @@ static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qty
         t->fail_tail = q;
         return uv_timer_start(&t->fail_timer, fail_timer_cb, 0, 0) == 0 ? PDNS_OK : PDNS_ERR_UV;
     }
-    if (t->shaped) {
+    q->shaped = t->shaped || ecs;
+    if (q->shaped) {
         pdns__qopts o = t->qo;
+        pdns__qopts_set_ecs(&o, ecs);
         o.udp_size = o.udp_size ? o.udp_size : 65535;
         len = pdns__dns_query_encode_opts(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, &o);
     } else {

@@ -217,13 +217,14 @@ static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns
 }
 
 static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                                 pdns__reply_cb cb, void *arg)
+                                 const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     gd_query *q;
     getdns_transaction_t tid;
     getdns_return_t rc;
     char err[128];
     int qlen;
+    (void)ecs;
 
     if (!t->ctx[tcp ? 1 : 0]) {
         pdns_status st = gd_context(t, tcp ? 1 : 0, err, sizeof err);

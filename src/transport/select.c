@@ -84,7 +84,7 @@ static pdns_status sel_create(struct uv_loop_s *loop, void **shared, const pdns_
 }
 
 static pdns_status sel_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                             pdns__reply_cb cb, void *arg)
+                             const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     if (tcp && t->tcp_fallback) {
         if (!t->tcp) {
@@ -97,11 +97,11 @@ static pdns_status sel_query(pdns__transport *t, const char *qname, uint16_t qty
             if (st != PDNS_OK)
                 return st;
         }
-        return pdns__transport_getdns.query(t->tcp, qname, qtype, 1, cb, arg);
+        return pdns__transport_getdns.query(t->tcp, qname, qtype, 1, ecs, cb, arg);
     }
     /* streams are TCP already; getdns takes the flag itself */
-    return kinds[t->main_kind]->query(t->main, qname, qtype, t->main_kind == K_GETDNS ? tcp : 0, cb,
-                                      arg);
+    return kinds[t->main_kind]->query(t->main, qname, qtype, t->main_kind == K_GETDNS ? tcp : 0,
+                                      ecs, cb, arg);
 }
 
 static void sel_destroy(pdns__transport *t)

@@ -70,9 +70,11 @@ typedef struct pdns__transport_vt {
      * at first; created by the first create, released by release_shared). */
     pdns_status (*create)(struct uv_loop_s *loop, void **shared, const pdns__addr *server,
                           const pdns__tcfg *cfg, pdns__transport **out, char *err, size_t errcap);
-    /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
+    /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). ecs: an
+     * ECS prefix for this query over the server's options (an input line's ecs=; the
+     * answer is then read as a shaped query's: pdns__reply.edns), or NULL. */
     pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                         pdns__reply_cb cb, void *arg);
+                         const pdns__ecs *ecs, pdns__reply_cb cb, void *arg);
     /* Release; only when no query is outstanding. Handles close asynchronously: run
      * the loop afterwards. */
     void (*destroy)(pdns__transport *t);
