@@ -386,7 +386,7 @@ static const cli_option options[] = {
     {"nsid", 0, "[=record]", BOTH, FN(set_nsid),
      "ask for NSID: each server's in the stats;\n"
      "=record: also in each record"},
-    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs), "EDNS Client Subnet ADDR/LEN on every query"},
+    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs), "EDNS Client Subnet ADDR/LEN on every query\n(a line's ecs=ADDR/LEN wins for that line)"},
     {"cookies", 0, NULL, BOTH, QF(PDNS_Q_COOKIES),
      "send an RFC 7873 client cookie; the stats count\n"
      "answers without a valid server cookie"},
@@ -473,7 +473,8 @@ void cli_usage(FILE *fp)
           "       pacedns --version | --help\n"
           "\n"
           "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
-          "paced per server. Blank lines and '#' comments are skipped.\n"
+          "paced per server: NAME [TYPE] [ecs=PREFIX] (the line's own ECS prefix, over\n"
+          "--ecs). Blank lines and '#' comments are skipped.\n"
           "probe: drive each server with its AIMD controller until its optimal rate is\n"
           "found (stable within 3 %) or --duration ends; print the rates found.\n"
           "report: compare every server of one or more stats files (--stats) side by\n"

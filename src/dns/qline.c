@@ -99,10 +99,10 @@ pdns_status pdns__qline_parse(const char *line, char *name, size_t cap, uint16_t
                 ewhy = "expected ADDR/PREFIX";
         }
         if (ewhy) {
-            *why = "bad ECS prefix";
+            *why = "bad ECS prefix (want ecs=ADDR/LEN, no address bit set past LEN)";
             if (err && errcap)
-                snprintf(err, errcap, "bad ECS prefix '%.*s': %s", (int)(len[n - 1] > 80 ? 80 : len[n - 1]),
-                         f[n - 1], ewhy);
+                snprintf(err, errcap, "bad ECS prefix '%.*s': %s",
+                         (int)(len[n - 1] > 80 ? 80 : len[n - 1]), f[n - 1], ewhy);
             *type = 0;
             return PDNS_ERR_PARSE;
         }

@@ -83,9 +83,9 @@ struct job {
      * (PDNS_Q_NSID_RECORD: heap text, freed with the job) */
     int has_edns, ad, rrsig;
     char *nsid;
-    int has_ecs;   /* the line's ecs=PREFIX, over the run's --ecs (every hop, every retry) */
-    pdns__ecs ecs; /* (has_ecs) */
-    int ecs_scope; /* the last answer's ECS scope, -1 without an ECS option */
+    int has_ecs;    /* the line's ecs=PREFIX, over the run's --ecs (every hop, every retry) */
+    pdns__ecs ecs;  /* (has_ecs) */
+    int ecs_scope;  /* the last answer's ECS scope, -1 without an ECS option */
     job *pool_next; /* in the engine's pool of finished jobs (free_job) */
     pdns__job c;    /* the query's state machine (core/job.c); after the fields new_job
                        zeroes */
