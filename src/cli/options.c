@@ -386,7 +386,8 @@ static const cli_option options[] = {
     {"nsid", 0, "[=record]", BOTH, FN(set_nsid),
      "ask for NSID: each server's in the stats;\n"
      "=record: also in each record"},
-    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs), "EDNS Client Subnet ADDR/LEN on every query\n(a line's ecs=ADDR/LEN wins for that line)"},
+    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs),
+     "EDNS Client Subnet ADDR/LEN on every query\n(a line's ecs=ADDR/LEN wins for that line)"},
     {"cookies", 0, NULL, BOTH, QF(PDNS_Q_COOKIES),
      "send an RFC 7873 client cookie; the stats count\n"
      "answers without a valid server cookie"},

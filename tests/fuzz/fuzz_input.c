@@ -17,8 +17,8 @@ static void check_split(const char *line)
     const char *why = NULL;
     pdns__ecs e, back;
     int has = 0;
-    pdns_status st = pdns__qline_parse(line, name, sizeof name, &type, &e, &has, &why, err,
-                                       sizeof err);
+    pdns_status st =
+        pdns__qline_parse(line, name, sizeof name, &type, &e, &has, &why, err, sizeof err);
     FUZZ_CHECK(pdns_query_line_parse(line, name, sizeof name, &type2, NULL) == st,
                "public and internal split disagree on '%s'", line);
     if (st != PDNS_OK) {
@@ -31,8 +31,8 @@ static void check_split(const char *line)
         FUZZ_CHECK(e.prefix <= (e.family == PDNS__ECS_FAMILY_IPV4 ? 32 : 128), "prefix %u",
                    e.prefix);
         pdns__ecs_text(&e, text, sizeof text);
-        FUZZ_CHECK(pdns__ecs_parse_one(text, &back, &why) == 0, "'%s' does not read back: %s",
-                   text, why);
+        FUZZ_CHECK(pdns__ecs_parse_one(text, &back, &why) == 0, "'%s' does not read back: %s", text,
+                   why);
         FUZZ_CHECK(back.family == e.family && back.prefix == e.prefix &&
                        !memcmp(back.addr, e.addr, sizeof e.addr),
                    "'%s' reads back as another prefix", text);
