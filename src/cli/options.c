@@ -239,6 +239,21 @@ static int set_conns(cli_args *a, const cli_option *o, const char *v)
     return parse_uint("--conns", v, 1, 64, &a->com.opt.stream_conns);
 }
 
+/* --doh-method post|get (RFC 8484 4.1). */
+static int set_doh_method(cli_args *a, const cli_option *o, const char *v)
+{
+    (void)o;
+    if (!strcmp(v, "post")) {
+        a->com.opt.doh_method = PDNS_DOH_POST;
+    } else if (!strcmp(v, "get")) {
+        a->com.opt.doh_method = PDNS_DOH_GET;
+    } else {
+        fprintf(stderr, "pacedns: option --doh-method: '%s' is not post or get\n", v);
+        return -1;
+    }
+    return 0;
+}
+
 /* -j N|auto: auto is one thread per core, at most PDNS_MAX_THREADS. */
 static int set_threads(cli_args *a, const cli_option *o, const char *v)
 {
@@ -376,6 +391,9 @@ static const cli_option options[] = {
     {"conns", 0, "N", BOTH, FN(set_conns),
      "connections per tcp:// or tls:// server (1-64,\n"
      "default 4; queries are pipelined on each)"},
+    {"doh-method", 0, "post|get", BOTH, FN(set_doh_method),
+     "https:// servers: one HTTP POST per query (default)\n"
+     "or a GET of URL?dns=BASE64URL (RFC 8484 4.1)"},
     {"threads", 'j', "N|auto", BOTH, FN(set_threads),
      "N event loops on N threads (default 1; auto: one\n"
      "per core); names are shared out, every thread\n"

@@ -64,6 +64,30 @@ size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8
     return pdns__dns_query_encode_opts(pkt, cap, id, qname, qlen, qtype, &o);
 }
 
+size_t pdns__base64url(const uint8_t *src, size_t n, char *out, size_t cap)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    if (!out || cap < 4 * ((n + 2) / 3) + 1)
+        return 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)src[i] << 16;
+        size_t left = n - i;
+        if (left > 1)
+            v |= (uint32_t)src[i + 1] << 8;
+        if (left > 2)
+            v |= src[i + 2];
+        out[o++] = abc[(v >> 18) & 63];
+        out[o++] = abc[(v >> 12) & 63];
+        if (left > 1)
+            out[o++] = abc[(v >> 6) & 63];
+        if (left > 2)
+            out[o++] = abc[v & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
 void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e)
 {
     if (!e)

@@ -56,6 +56,11 @@ typedef struct pdns__ecs {
     uint8_t addr[16];
 } pdns__ecs;
 
+/* RFC 4648 5 base64url of src[0..n) without padding (RFC 8484 4.1: a GET's dns=
+ * parameter) into out[0..cap), NUL-terminated. Returns the length, or 0 when it does not
+ * fit (cap must be at least 4 * ceil(n / 3) + 1). */
+size_t pdns__base64url(const uint8_t *src, size_t n, char *out, size_t cap);
+
 /* Put ECS e into o (replacing the run's --ecs for one query); NULL e: o unchanged. */
 void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e);
 

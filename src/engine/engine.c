@@ -1047,6 +1047,7 @@ pdns_status pdns__engine_run(pdns__engine *r)
                          .tls_name = r->opt.tls_name,
                          .tls_insecure = r->opt.tls_insecure,
                          .conns = r->opt.stream_conns,
+                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
                          .conn = &sv->st.conn};
         st = r->tvt->create(r->loop, &r->tshared, &sv->addr, &tc, &sv->tp, r->errbuf,
                             sizeof r->errbuf);

@@ -1115,6 +1115,7 @@ pdns_status pdns__tg_start(pdns__engine *r, uint64_t now)
                          .tls_name = r->opt.tls_name,
                          .tls_insecure = r->opt.tls_insecure,
                          .conns = r->opt.stream_conns,
+                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
                          .conn = &g->tr[k].st.conn};
         pdns_status st = r->tvt->create(r->loop, &r->tshared, &g->tr[k].addr, &tc, &g->tr[k].tp,
                                         r->errbuf, sizeof r->errbuf);

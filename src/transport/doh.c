@@ -20,10 +20,12 @@
  *   or --tls-name mapped to it with CURLOPT_RESOLVE), and proxies are off
  *   (CURLOPT_NOPROXY "*": an https_proxy variable must not send queries elsewhere).
  * - Each query is one HTTP/2 POST of application/dns-message (ID 0, as RFC 8484
- *   recommends), multiplexed: CURLOPT_PIPEWAIT makes a transfer wait for a stream on
- *   an existing connection instead of opening another; CURLMOPT_MAX_HOST_CONNECTIONS
- *   caps a server's connections at cfg->conns (default 2). Easy handles are kept per
- *   server and reused (their options are set once).
+ *   recommends), or with --doh-method get one GET of URL?dns=BASE64URL (RFC 8484 4.1:
+ *   base64url without padding, after the URL's own query with '&'; ID 0 makes equal
+ *   queries equal URLs, which HTTP caches like), multiplexed: CURLOPT_PIPEWAIT makes a transfer
+ * wait for a stream on an existing connection instead of opening another;
+ * CURLMOPT_MAX_HOST_CONNECTIONS caps a server's connections at cfg->conns (default 2). Easy handles
+ * are kept per server and reused (their options are set once).
  * - The answer body goes through dns/match.c (question, type, class; ID 0) and
  *   pdns__wire_deliver, the UDP path. An HTTP status other than 200 is RESET (the
  *   error says which status): a DoH front-end that drops a query (dnsdist) or is
@@ -89,6 +91,7 @@ struct pdns__transport {
     char tls_ca[512];
     int have_ca;
     int insecure;
+    int get; /* GET with ?dns= (cfg->doh_get); 0: POST */
     unsigned timeout_ms;
     unsigned conns;
     pdns__conn_stats *cs;
@@ -430,6 +433,8 @@ static CURL *easy_new(pdns__transport *t, dq *q)
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf) != CURLE_OK;
     if (t->resolve)
         bad |= curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve) != CURLE_OK;
+    if (t->get)
+        bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
     if (t->insecure) {
         bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK;
         bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
@@ -509,8 +514,22 @@ static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qty
     } else {
         len = pdns__dns_query_encode(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, 65535);
     }
-    if (len == 0 || curl_easy_setopt(q->e, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
-        curl_easy_setopt(q->e, CURLOPT_COPYPOSTFIELDS, pkt) != CURLE_OK) {
+    if (len == 0) {
+        dq_put(t, q);
+        return PDNS_ERR_INVALID;
+    }
+    if (t->get) {
+        /* URL?dns=... (or URL&dns=... after the URL's own query); libcurl copies it */
+        char url[sizeof t->url + 8 + 4 * ((PDNS__DNS_QUERY_OPTS_MAX + 2) / 3) + 1];
+        size_t ul =
+            (size_t)snprintf(url, sizeof url, "%s%cdns=", t->url, strchr(t->url, '?') ? '&' : '?');
+        if (ul >= sizeof url || !pdns__base64url(pkt, len, url + ul, sizeof url - ul) ||
+            curl_easy_setopt(q->e, CURLOPT_URL, url) != CURLE_OK) {
+            dq_put(t, q);
+            return PDNS_ERR_INVALID;
+        }
+    } else if (curl_easy_setopt(q->e, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
+               curl_easy_setopt(q->e, CURLOPT_COPYPOSTFIELDS, pkt) != CURLE_OK) {
         dq_put(t, q);
         return PDNS_ERR_INVALID;
     }
@@ -614,6 +633,7 @@ static pdns_status doh_create(uv_loop_t *loop, void **shared, const pdns__addr *
     t->conns = cfg->conns ? cfg->conns : DOH_CONNS_DEFAULT;
     t->cs = cfg->conn ? cfg->conn : &t->own_cs;
     t->insecure = cfg->tls_insecure;
+    t->get = cfg->doh_get;
     if (cfg->tls_ca) {
         snprintf(t->tls_ca, sizeof t->tls_ca, "%s", cfg->tls_ca);
         t->have_ca = 1;
@@ -637,8 +657,11 @@ static pdns_status doh_create(uv_loop_t *loop, void **shared, const pdns__addr *
     }
     snprintf(t->url, sizeof t->url, "https://%s:%u%s", host, (unsigned)server->port, server->path);
     {
-        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/dns-message");
-        struct curl_slist *h2 = h ? curl_slist_append(h, "Accept: application/dns-message") : NULL;
+        /* a GET has no body, so no Content-Type */
+        struct curl_slist *h =
+            t->get ? NULL : curl_slist_append(NULL, "Content-Type: application/dns-message");
+        struct curl_slist *h2 =
+            h || t->get ? curl_slist_append(h, "Accept: application/dns-message") : NULL;
         if (!h2) {
             curl_slist_free_all(h);
             goto nomem;

@@ -57,6 +57,7 @@ typedef struct pdns__tcfg {
     const char *tls_name;     /* name to verify; NULL: the URL's address */
     int tls_insecure;         /* 1: no certificate verification */
     unsigned conns;           /* stream connections per server (0: the default) */
+    int doh_get;              /* https://: HTTP GET with ?dns= (RFC 8484 4.1); 0: POST */
     pdns__conn_stats *conn;   /* where a stream transport counts its connections (or NULL) */
     const pdns__qopts *qopts; /* NULL: plain queries; else (copied by the UDP, stream and
                                  DoH transports) flags, EDNS options and the server's
