@@ -145,17 +145,17 @@ typedef struct pdns_result {
     int unfinished;                     /**< 1: the run stopped before this record could be
                                              believed (every server quarantined): status ERROR,
                                              and a resume should redo its line */
-    int has_dnssec;                     /**< 1 with PDNS_Q_DNSSEC and an answer read over UDP:
-                                             ad and rrsig below are set */
-    int ad;                             /**< the final answer's AD bit (has_dnssec) */
-    int rrsig;                          /**< RRSIG records in the final answer's answer section */
-    const char *nsid;                   /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
-                                             answer (text, or hex when not printable), else NULL */
-    const char *ecs;                    /**< the EDNS Client Subnet prefix the queries carried
-                                             ("192.0.2.0/24": the line's ecs=, else
-                                             pdns_options.ecs), or NULL */
-    int ecs_scope;                      /**< with ecs: the scope prefix length of the final
-                                             answer's ECS option, -1 when it had none */
+    int has_dnssec;   /**< 1 with PDNS_Q_DNSSEC and an answer read (any transport):
+                           ad and rrsig below are set */
+    int ad;           /**< the final answer's AD bit (has_dnssec) */
+    int rrsig;        /**< RRSIG records in the final answer's answer section */
+    const char *nsid; /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
+                           answer (text, or hex when not printable), else NULL */
+    const char *ecs;  /**< the EDNS Client Subnet prefix the queries carried
+                           ("192.0.2.0/24": the line's ecs=, else
+                           pdns_options.ecs), or NULL */
+    int ecs_scope;    /**< with ecs: the scope prefix length of the final
+                           answer's ECS option, -1 when it had none */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.
@@ -205,8 +205,8 @@ typedef enum pdns_transport {
 /** Query flags and EDNS options: bits of pdns_options.query_flags. They shape the
  * queries of the UDP, tcp://, tls:// and https:// transports; pdns_runner_new refuses
  * them with PDNS_TRANSPORT_GETDNS (PDNS_ERR_UNSUPPORTED). A TC answer's retry over TCP
- * goes through getdns, which sends its own query: none of these flags and options, and
- * its record has no EDNS reading (has_dnssec 0, nsid NULL). */
+ * goes through getdns with the same flags and options but the cookie, and its record has
+ * the EDNS reading of that TCP answer. */
 #define PDNS_Q_NO_RD       (1u << 0) /**< RD clear (authoritative benchmarking) */
 #define PDNS_Q_NO_EDNS     (1u << 1) /**< no OPT record (refused with any EDNS option) */
 #define PDNS_Q_DNSSEC      (1u << 2) /**< DO set; records give AD and their RRSIG count */

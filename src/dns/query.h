@@ -61,6 +61,10 @@ typedef struct pdns__ecs {
  * fit (cap must be at least 4 * ceil(n / 3) + 1). */
 size_t pdns__base64url(const uint8_t *src, size_t n, char *out, size_t cap);
 
+/* The ECS option's data for o's prefix (RFC 7871 6: family, source prefix, scope 0, the
+ * address cut to the prefix's octets) into out[0..20). Returns its length (4-20). */
+size_t pdns__ecs_option_data(const pdns__qopts *o, uint8_t out[20]);
+
 /* Put ECS e into o (replacing the run's --ecs for one query); NULL e: o unchanged. */
 void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e);
 
