@@ -7,7 +7,7 @@ answers with an ECS option whose scope is the matched network's length).
 1. Each line's prefix reaches the server and decides the answer: 192.0.2.0/24,
    2001:db8::/56 and 10.9.0.0/16 get three different addresses with scopes 24, 48 and 8;
    the record says "ecs" (the prefix sent) and "ecs_scope"; a line without a prefix gets
-   the zone's own address and no "ecs" field; with --ecs 10.0.0.0/8 it gets the /8's answer
+   the zone's own address and no "ecs" field (also with -j 2); with --ecs 10.0.0.0/8 it gets the /8's answer
    and "ecs": "10.0.0.0/8", while the lines with their own prefix keep theirs.
 2. The prefix stays on every hop: a CNAME to another zone (pacedns asks the target itself)
    gets the target's answer for the line's subnet.
@@ -117,6 +117,11 @@ def run():
         recs = by_line(out)
         check_records(C, "udp", recs, WANT)
         C.eq(recs.get(6, {}).get("cname"), ["a.ecs2.test."], "udp: line 6 chased its CNAME")
+
+        # -j 2: two engines share the lines out; the same records
+        rc, out, err = L.run_pacedns(base + ["-s", kn.addr, "-j", "2"], input_text=text)
+        C.eq(rc, 0, "-j 2: exit (stderr %s)" % err[-300:])
+        check_records(C, "-j 2", by_line(out), WANT)
 
         # --ecs: the lines without a prefix get the run's; the others keep theirs
         rc, out, err = L.run_pacedns(base + ["-s", kn.addr, "--ecs", "10.0.0.0/8"],
