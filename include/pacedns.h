@@ -236,69 +236,70 @@ PDNS_API pdns_status pdns_ecs_check(const char *prefix, const char **why);
  * see PDNS_MAX_THREADS and the limits beside it; with threads > 1 a non-zero
  * max_inflight must be at least threads (each thread gets its exact share). */
 typedef struct pdns_options {
-    double qps;                 /**< fixed per-server rate; <= 0 means controller (AIMD) */
-    double max_total_qps;       /**< cap on the sum over servers; <= 0 for none */
-    unsigned max_inflight;      /**< per-server in-flight cap; 0 (default) = 100 with a fixed
-                                     rate, 1000 with the controller (whose drops would
-                                     otherwise hold every slot for a whole timeout) */
-    unsigned timeout_ms;        /**< per-attempt timeout (default 2000) */
-    unsigned retries;           /**< retries on timeout/SERVFAIL/REFUSED (default 3) */
-    double interval_s;          /**< stats time-series interval (default 1.0) */
-    const uint16_t *types;      /**< query types for each name (default: A only) */
-    size_t n_types;             /**< number of types */
-    int fcrdns;                 /**< PTR: check forward confirmation */
-    int dnssec;                 /**< reserved, must be 0: DNSSEC validation is not supported
-                                     (pdns_runner_new returns PDNS_ERR_UNSUPPORTED) */
-    pdns_transport transport;   /**< transport choice for plain ADDR[:PORT] servers (default
-                                     AUTO); tcp://, tls:// and https:// servers always use
-                                     their own stream or DoH transport */
-    const char *tls_ca;         /**< CA certificates (PEM file) to verify tls:// and https://
-                                     servers with; NULL: the system's store. Copied */
-    const char *tls_name;       /**< the name a tls:// or https:// server's certificate must
-                                     carry; NULL: the URL's address. Copied */
-    int tls_insecure;           /**< 1: do not verify certificates (testing only) */
-    unsigned stream_conns;      /**< connections per tcp:// or tls:// server (0: 4; 1-64);
-                                     queries are pipelined on each */
-    unsigned query_flags;       /**< PDNS_Q_* bits (default 0: RD, EDNS0, no option) */
-    unsigned edns_size;         /**< UDP payload size offered, 512-65535 (0: 1232) */
-    const char *ecs;            /**< EDNS Client Subnet "ADDR/PREFIX" for every query, or
-                                     NULL (see pdns_ecs_check); read by pdns_runner_new */
-    unsigned threads;           /**< worker threads (default 0 or 1: none, all work on the
-                                     runner's loop). With N > 1 the runner splits the names
-                                     over N threads, each with its own uv loop, every server
-                                     and, per server, its own pacer and controller; every
-                                     rate limit (qps, max_total_qps, max_inflight, the
-                                     profile's rates) is divided by N so the sum stays the
-                                     configured one. The source and on_result are then
-                                     called from the worker threads, one call at a time;
-                                     pdns_runner_stop, _done, _totals and _server_info may be
-                                     called from any thread; pdns_runner_submit only before
-                                     pdns_runner_run; the stats document (per server, the
-                                     threads' figures merged) is complete once done. */
-    unsigned shards;            /**< this process is one of N shards (processes, often on
-                                     other machines) sharing the same servers (default 0 or
-                                     1: none). Every rate limit (qps, max_total_qps,
-                                     max_inflight, the profile's start/min/max/total/step
-                                     rates) is divided by N, as for threads, so that N shards
-                                     together offer at most what one process would; the
-                                     in-flight cap is split exactly (shard i takes one more
-                                     when i < cap % N; at least 1, and at least threads).
-                                     The names are not chosen here: the caller gives each
-                                     shard its part of the input. The stats document says
-                                     "shard": {"index", "count"}. */
-    unsigned shard_index;       /**< this shard's 0-based index, below shards */
-    pdns_result_cb on_result;   /**< where records go; required */
-    void *user;                 /**< passed to on_result and on_trust */
-    int canaries;               /**< 1: canary checks of every server (on by default when a
-                                     trusted server is added or verify is set); a server
-                                     failing one is quarantined. Not with threads > 1 */
-    int verify;                 /**< 1: every positive answer is asked again of the trusted
-                                     servers (pdns_result.verified); needs one */
-    pdns_wildcards wildcards;   /**< wildcard detection (default off) */
-    double trusted_qps;         /**< total rate to the trusted servers (default 50) */
-    pdns_trust_cb on_trust;     /**< quarantine notices, or NULL */
-    pdns_doh_method doh_method; /**< https:// servers: one POST per query (default) or one
-                                     GET with the query as ?dns= (RFC 8484 4.1) */
+    double qps;               /**< fixed per-server rate; <= 0 means controller (AIMD) */
+    double max_total_qps;     /**< cap on the sum over servers; <= 0 for none */
+    unsigned max_inflight;    /**< per-server in-flight cap; 0 (default) = 100 with a fixed
+                                   rate, 1000 with the controller (whose drops would
+                                   otherwise hold every slot for a whole timeout) */
+    unsigned timeout_ms;      /**< per-attempt timeout (default 2000) */
+    unsigned retries;         /**< retries on timeout/SERVFAIL/REFUSED (default 3) */
+    double interval_s;        /**< stats time-series interval (default 1.0) */
+    const uint16_t *types;    /**< query types for each name (default: A only) */
+    size_t n_types;           /**< number of types */
+    int fcrdns;               /**< PTR: check forward confirmation */
+    int dnssec;               /**< reserved, must be 0: DNSSEC validation is not supported
+                                   (pdns_runner_new returns PDNS_ERR_UNSUPPORTED) */
+    pdns_transport transport; /**< transport choice for plain ADDR[:PORT] servers (default
+                                   AUTO); tcp://, tls:// and https:// servers always use
+                                   their own stream or DoH transport */
+    const char *tls_ca;       /**< CA certificates (PEM file) to verify tls:// and https://
+                                   servers with; NULL: the system's store. Copied */
+    const char *tls_name;     /**< the name a tls:// or https:// server's certificate must
+                                   carry; NULL: the URL's address. Copied */
+    int tls_insecure;         /**< 1: do not verify certificates (testing only) */
+    unsigned stream_conns;    /**< connections per tcp:// or tls:// server (0: 4; 1-64);
+                                   queries are pipelined on each */
+    unsigned query_flags;     /**< PDNS_Q_* bits (default 0: RD, EDNS0, no option) */
+    unsigned edns_size;       /**< UDP payload size offered, 512-65535 (0: 1232) */
+    const char *ecs;          /**< EDNS Client Subnet "ADDR/PREFIX" for every query, or
+                                   NULL (see pdns_ecs_check); read by pdns_runner_new */
+    unsigned threads;         /**< worker threads (default 0 or 1: none, all work on the
+                                   runner's loop). With N > 1 the runner splits the names
+                                   over N threads, each with its own uv loop, every server
+                                   and, per server, its own pacer and controller; every
+                                   rate limit (qps, max_total_qps, max_inflight, the
+                                   profile's rates) is divided by N so the sum stays the
+                                   configured one. The source and on_result are then
+                                   called from the worker threads, one call at a time;
+                                   pdns_runner_stop, _done, _totals and _server_info may be
+                                   called from any thread; pdns_runner_submit only before
+                                   pdns_runner_run; the stats document (per server, the
+                                   threads' figures merged) is complete once done. */
+    unsigned shards;          /**< this process is one of N shards (processes, often on
+                                   other machines) sharing the same servers (default 0 or
+                                   1: none). Every rate limit (qps, max_total_qps,
+                                   max_inflight, the profile's start/min/max/total/step
+                                   rates) is divided by N, as for threads, so that N shards
+                                   together offer at most what one process would; the
+                                   in-flight cap is split exactly (shard i takes one more
+                                   when i < cap % N; at least 1, and at least threads).
+                                   The names are not chosen here: the caller gives each
+                                   shard its part of the input. The stats document says
+                                   "shard": {"index", "count"}. */
+    unsigned shard_index;     /**< this shard's 0-based index, below shards */
+    pdns_result_cb on_result; /**< where records go; required */
+    void *user;               /**< passed to on_result and on_trust */
+    int canaries;             /**< 1: canary checks of every server (on by default when a
+                                   trusted server is added or verify is set); a server
+                                   failing one is quarantined. Not with threads > 1 */
+    int verify;               /**< 1: every positive answer is asked again of the trusted
+                                   servers (pdns_result.verified); needs one */
+    pdns_wildcards wildcards; /**< wildcard detection (default off) */
+    double trusted_qps;       /**< total rate to the trusted servers (default 50) */
+    pdns_trust_cb on_trust;   /**< quarantine notices, or NULL */
+    int doh_method;           /**< pdns_doh_method for https:// servers: PDNS_DOH_POST (the
+                                   default: one POST per query) or PDNS_DOH_GET (one GET
+                                   with the query as ?dns=, RFC 8484 4.1) */
 } pdns_options;
 
 /** Fill \p opt with defaults.
