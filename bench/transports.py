@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""bench/transports.py - names/s and client CPU per query over UDP, TCP, DoT and DoH,
-pacedns side by side with dnsperf (-m udp|tcp|dot|doh) against the same dnsdist (NSD
-behind it; DoT and DoH front-ends with a private CA made now), in the same run.
+"""bench/transports.py - names/s and client CPU per query over UDP, TCP, DoT and DoH (POST,
+and GET: pacedns --doh-method get, dnsperf -O doh-method=GET), pacedns side by side with
+dnsperf (-m udp|tcp|dot|doh) against the same dnsdist (NSD behind it; DoT and DoH
+front-ends with a private CA made now), in the same run.
 
 Each tool sends the same host%d names (A) once, with BENCH_INFLIGHT queries outstanding
 (pacedns --max-inflight, dnsperf -q), over the same number of connections where that
@@ -63,16 +64,21 @@ def main():
             for i in range(N):
                 a.write("host%d.example.test\n" % i)
                 b.write("host%d.example.test A\n" % i)
-        port = {"udp": dd.port, "tcp": dd.port, "dot": dd.dot_port, "doh": dd.doh_port}
-        urls = {"udp": dd.addr, "tcp": dd.tcp_url, "dot": dd.dot_url, "doh": dd.doh_url}
+        port = {"udp": dd.port, "tcp": dd.port, "dot": dd.dot_port, "doh": dd.doh_port,
+                "doh-get": dd.doh_port}
+        urls = {"udp": dd.addr, "tcp": dd.tcp_url, "dot": dd.dot_url, "doh": dd.doh_url,
+                "doh-get": dd.doh_url}
         rows = []
-        for mode in ("udp", "tcp", "dot", "doh"):
+        for mode in ("udp", "tcp", "dot", "doh", "doh-get"):
+            method = "GET" if mode == "doh-get" else "POST"
+            tool_mode = "doh" if mode == "doh-get" else mode
             best = {}
             for _ in range(REPEAT):
                 st = L.path("st-%s.json" % mode)
                 w, c, rc, out, err = timed([lab.pacedns_path(), "resolve", "-q", "-s", urls[mode],
                                             "--tls-ca", certs["ca"], "--qps", "1000000",
                                             "--max-inflight", str(INFLIGHT), "--conns", str(CONNS),
+                                            "--doh-method", method.lower(),
                                             "-o", "/dev/null", "--stats", st, names])
                 if rc != 0:
                     raise SystemExit("pacedns %s failed: %s" % (mode, err[-500:]))
@@ -82,11 +88,12 @@ def main():
                 r = {"rate": N / w, "cpu_us": c / max(sent, 1) * 1e6, "wall": w, "answered": answered}
                 if not best.get("pacedns") or r["rate"] > best["pacedns"]["rate"]:
                     best["pacedns"] = r
-                argv = ["dnsperf", "-m", mode, "-s", "127.0.0.1", "-p", str(port[mode]), "-d", perf,
+                argv = ["dnsperf", "-m", tool_mode, "-s", "127.0.0.1", "-p", str(port[mode]), "-d", perf,
                         "-n", "1", "-q", str(INFLIGHT), "-c", str(CONNS if mode in ("tcp", "dot") else 1),
                         "-t", "5", "-l", "60"]
-                if mode == "doh":
-                    argv += ["-O", "doh-uri=https://127.0.0.1:%d/dns-query" % dd.doh_port, "-O", "doh-method=POST"]
+                if tool_mode == "doh":
+                    argv += ["-O", "doh-uri=https://127.0.0.1:%d/dns-query" % dd.doh_port,
+                             "-O", "doh-method=" + method]
                 w, c, rc, out, err = timed(argv, timeout=120)
                 done = dnsperf_count(out)
                 # dnsperf's figures count only when (nearly) every query was answered:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/transports.sh - pacedns vs dnsperf over UDP, TCP, DoT and DoH against the same
+# bench/transports.sh - pacedns vs dnsperf over UDP, TCP, DoT and DoH (POST and GET) against the same
 # dnsdist (see bench/transports.py for what is measured and the environment knobs).
 # Usage: bench/transports.sh [--quick]     (--quick: 5,000 names)
 set -euo pipefail

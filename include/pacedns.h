@@ -145,12 +145,17 @@ typedef struct pdns_result {
     int unfinished;                     /**< 1: the run stopped before this record could be
                                              believed (every server quarantined): status ERROR,
                                              and a resume should redo its line */
-    int has_dnssec;                     /**< 1 with PDNS_Q_DNSSEC and an answer read over UDP:
-                                             ad and rrsig below are set */
-    int ad;                             /**< the final answer's AD bit (has_dnssec) */
-    int rrsig;                          /**< RRSIG records in the final answer's answer section */
-    const char *nsid;                   /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
-                                             answer (text, or hex when not printable), else NULL */
+    int has_dnssec;   /**< 1 with PDNS_Q_DNSSEC and an answer read (any transport):
+                           ad and rrsig below are set */
+    int ad;           /**< the final answer's AD bit (has_dnssec) */
+    int rrsig;        /**< RRSIG records in the final answer's answer section */
+    const char *nsid; /**< PDNS_Q_NSID_RECORD: the NSID of the server's final
+                           answer (text, or hex when not printable), else NULL */
+    const char *ecs;  /**< the EDNS Client Subnet prefix the queries carried
+                           ("192.0.2.0/24": the line's ecs=, else
+                           pdns_options.ecs), or NULL */
+    int ecs_scope;    /**< with ecs: the scope prefix length of the final
+                           answer's ECS option, -1 when it had none */
 } pdns_result;
 
 /** Called once per submitted (name, type), on the loop's thread.
@@ -184,6 +189,12 @@ typedef enum pdns_wildcards {
 typedef void (*pdns_trust_cb)(const char *server, const char *state, const char *reason,
                               void *user);
 
+/** How DoH queries travel (pdns_options.doh_method). */
+typedef enum pdns_doh_method {
+    PDNS_DOH_POST = 0, /**< POST of application/dns-message (the default) */
+    PDNS_DOH_GET       /**< GET with the query as ?dns= (base64url, no padding) */
+} pdns_doh_method;
+
 /** How queries travel. */
 typedef enum pdns_transport {
     PDNS_TRANSPORT_AUTO = 0, /**< the lean UDP transport, getdns for TCP */
@@ -194,8 +205,8 @@ typedef enum pdns_transport {
 /** Query flags and EDNS options: bits of pdns_options.query_flags. They shape the
  * queries of the UDP, tcp://, tls:// and https:// transports; pdns_runner_new refuses
  * them with PDNS_TRANSPORT_GETDNS (PDNS_ERR_UNSUPPORTED). A TC answer's retry over TCP
- * goes through getdns, which sends its own query: none of these flags and options, and
- * its record has no EDNS reading (has_dnssec 0, nsid NULL). */
+ * goes through getdns with the same flags and options but the cookie, and its record has
+ * the EDNS reading of that TCP answer. */
 #define PDNS_Q_NO_RD       (1u << 0) /**< RD clear (authoritative benchmarking) */
 #define PDNS_Q_NO_EDNS     (1u << 1) /**< no OPT record (refused with any EDNS option) */
 #define PDNS_Q_DNSSEC      (1u << 2) /**< DO set; records give AD and their RRSIG count */
@@ -286,6 +297,9 @@ typedef struct pdns_options {
     pdns_wildcards wildcards; /**< wildcard detection (default off) */
     double trusted_qps;       /**< total rate to the trusted servers (default 50) */
     pdns_trust_cb on_trust;   /**< quarantine notices, or NULL */
+    int doh_method;           /**< pdns_doh_method for https:// servers: PDNS_DOH_POST (the
+                                   default: one POST per query) or PDNS_DOH_GET (one GET
+                                   with the query as ?dns=, RFC 8484 4.1) */
 } pdns_options;
 
 /** Fill \p opt with defaults.
@@ -496,15 +510,17 @@ PDNS_API pdns_status pdns_server_parse(const char *text, char *canon, size_t cap
  * \return PDNS_OK, PDNS_ERR_PARSE (not a valid name) or PDNS_ERR_INVALID (cap) */
 PDNS_API pdns_status pdns_name_normalize(const char *in, char *out, size_t cap, const char **why);
 
-/** Split one input line as the runner does: "NAME" or "NAME TYPE" (blank separated,
- * the dnsperf/resperf query-file form). The name is not validated here.
+/** Split one input line as the runner does: "NAME", "NAME TYPE" (blank separated,
+ * the dnsperf/resperf query-file form), each optionally followed by "ecs=PREFIX" (an
+ * EDNS Client Subnet prefix for that line's queries, checked as pdns_ecs_check does,
+ * not returned). The name is not validated here.
  * \param line the trimmed line
  * \param name receives the name field
  * \param cap size of name (256 is enough for any valid name)
  * \param type receives the type of the line, or 0 when the line gives none
  * \param why receives a static reason on error (may be NULL)
- * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields, name field too long,
- *         unknown type) or PDNS_ERR_INVALID (NULL argument) */
+ * \return PDNS_OK, PDNS_ERR_PARSE (empty, more than two fields besides ecs=, name field
+ *         too long, unknown type, bad ECS prefix) or PDNS_ERR_INVALID (NULL argument) */
 PDNS_API pdns_status pdns_query_line_parse(const char *line, char *name, size_t cap, uint16_t *type,
                                            const char **why);
 

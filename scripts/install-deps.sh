@@ -18,6 +18,7 @@ PACKAGES=(
   libknot-dev libcurl4-openssl-dev libssl-dev # packet codec; DoH; TLS
   ldnsutils openssl chromium # test-time zone signing and certificates; report rendering
   nsd unbound knot dnsdist dnsperf adns-tools
+  knot-module-geoip # ECS per input line: Knot answering by client subnet (test_ecs_lines)
   gnuplot-nox python3 python3-yaml jq time iproute2 nftables util-linux
   clang libclang-rt-14-dev valgrind strace file ca-certificates man-db groff-base
 )

@@ -127,6 +127,7 @@ pdns_status pdns_runner_new(uv_loop_t *loop, const pdns_options *opt, pdns_runne
         (opt->threads > 1 && opt->max_inflight && opt->max_inflight < opt->threads) ||
         !(opt->qps <= 0 || isfinite(opt->qps)) ||
         !(opt->max_total_qps <= 0 || isfinite(opt->max_total_qps)) || opt->stream_conns > 64 ||
+        (opt->doh_method != PDNS_DOH_POST && opt->doh_method != PDNS_DOH_GET) ||
         opt->shards > PDNS_MAX_SHARDS || (opt->shards > 1 && opt->shard_index >= opt->shards) ||
         (opt->shards <= 1 && opt->shard_index != 0))
         return PDNS_ERR_RANGE;

@@ -239,6 +239,21 @@ static int set_conns(cli_args *a, const cli_option *o, const char *v)
     return parse_uint("--conns", v, 1, 64, &a->com.opt.stream_conns);
 }
 
+/* --doh-method post|get (RFC 8484 4.1). */
+static int set_doh_method(cli_args *a, const cli_option *o, const char *v)
+{
+    (void)o;
+    if (!strcmp(v, "post")) {
+        a->com.opt.doh_method = PDNS_DOH_POST;
+    } else if (!strcmp(v, "get")) {
+        a->com.opt.doh_method = PDNS_DOH_GET;
+    } else {
+        fprintf(stderr, "pacedns: option --doh-method: '%s' is not post or get\n", v);
+        return -1;
+    }
+    return 0;
+}
+
 /* -j N|auto: auto is one thread per core, at most PDNS_MAX_THREADS. */
 static int set_threads(cli_args *a, const cli_option *o, const char *v)
 {
@@ -376,6 +391,9 @@ static const cli_option options[] = {
     {"conns", 0, "N", BOTH, FN(set_conns),
      "connections per tcp:// or tls:// server (1-64,\n"
      "default 4; queries are pipelined on each)"},
+    {"doh-method", 0, "post|get", BOTH, FN(set_doh_method),
+     "https:// servers: one HTTP POST per query (default)\n"
+     "or a GET of URL?dns=BASE64URL (RFC 8484 4.1)"},
     {"threads", 'j', "N|auto", BOTH, FN(set_threads),
      "N event loops on N threads (default 1; auto: one\n"
      "per core); names are shared out, every thread\n"
@@ -386,7 +404,8 @@ static const cli_option options[] = {
     {"nsid", 0, "[=record]", BOTH, FN(set_nsid),
      "ask for NSID: each server's in the stats;\n"
      "=record: also in each record"},
-    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs), "EDNS Client Subnet ADDR/LEN on every query"},
+    {"ecs", 0, "PREFIX", BOTH, FN(set_ecs),
+     "EDNS Client Subnet ADDR/LEN on every query\n(a line's ecs=ADDR/LEN wins for that line)"},
     {"cookies", 0, NULL, BOTH, QF(PDNS_Q_COOKIES),
      "send an RFC 7873 client cookie; the stats count\n"
      "answers without a valid server cookie"},
@@ -473,7 +492,8 @@ void cli_usage(FILE *fp)
           "       pacedns --version | --help\n"
           "\n"
           "resolve: resolve every name of FILE (or stdin; '-' is stdin), one per line,\n"
-          "paced per server. Blank lines and '#' comments are skipped.\n"
+          "paced per server: NAME [TYPE] [ecs=PREFIX] (the line's own ECS prefix, over\n"
+          "--ecs). Blank lines and '#' comments are skipped.\n"
           "probe: drive each server with its AIMD controller until its optimal rate is\n"
           "found (stable within 3 %) or --duration ends; print the rates found.\n"
           "report: compare every server of one or more stats files (--stats) side by\n"

@@ -221,7 +221,7 @@ static int finish(probe *c, int rc)
     if (c->bad) {
         fprintf(stderr,
                 "pacedns: option --names: %s: no line gives a query (first bad line %llu: "
-                "%s; want NAME or NAME TYPE per line)\n",
+                "%s; want NAME [TYPE] [ecs=PREFIX] per line)\n",
                 c->a.probe.names_file, (unsigned long long)c->bad_line, c->bad_why);
         rc = EXIT_USAGE;
     } else if (tot.input_error) {

@@ -60,6 +60,30 @@ int pdns__ecs_parse(const char *text, pdns__qopts *o, const char **why)
     return 0;
 }
 
+int pdns__ecs_parse_one(const char *text, pdns__ecs *e, const char **why)
+{
+    pdns__qopts q;
+    memset(&q, 0, sizeof q);
+    if (pdns__ecs_parse(text, &q, why) != 0)
+        return -1;
+    e->family = q.ecs_family;
+    e->prefix = q.ecs_prefix;
+    memcpy(e->addr, q.ecs_addr, sizeof e->addr);
+    return 0;
+}
+
+const char *pdns__ecs_text(const pdns__ecs *e, char *out, size_t cap)
+{
+    char a[INET6_ADDRSTRLEN];
+    int v4 = e->family == PDNS__ECS_FAMILY_IPV4;
+    if (!cap)
+        return out;
+    if (!inet_ntop(v4 ? AF_INET : AF_INET6, e->addr, a, sizeof a))
+        a[0] = '\0';
+    snprintf(out, cap, "%s/%u", a, (unsigned)e->prefix);
+    return out;
+}
+
 /* Skip a (possibly compressed) name at p[*off]; -1 when it runs past n. */
 static int skip_name(const uint8_t *p, size_t n, size_t *off)
 {

@@ -16,6 +16,14 @@
  * 7871 6). Returns 0, or -1 with *why a static reason. */
 int pdns__ecs_parse(const char *text, pdns__qopts *o, const char **why);
 
+/* The same for one prefix alone (an input line's ecs=PREFIX). */
+int pdns__ecs_parse_one(const char *text, pdns__ecs *e, const char **why);
+
+/* Prefix e as text, "ADDR/LEN" ("192.0.2.0/24", "2001:db8::/32"), into out[0..cap)
+ * (PDNS__ECS_TEXT_MAX is enough). Returns out. */
+#define PDNS__ECS_TEXT_MAX 48
+const char *pdns__ecs_text(const pdns__ecs *e, char *out, size_t cap);
+
 /* What a cookie check of an answer found (RFC 7873 5.3). */
 typedef enum pdns__cookie_state {
     PDNS__COOKIE_NOT_ASKED = 0, /* we sent no cookie */

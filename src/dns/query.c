@@ -64,6 +64,52 @@ size_t pdns__dns_query_encode(uint8_t *pkt, size_t cap, uint16_t id, const uint8
     return pdns__dns_query_encode_opts(pkt, cap, id, qname, qlen, qtype, &o);
 }
 
+size_t pdns__base64url(const uint8_t *src, size_t n, char *out, size_t cap)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    if (!out || cap < 4 * ((n + 2) / 3) + 1)
+        return 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)src[i] << 16;
+        size_t left = n - i;
+        if (left > 1)
+            v |= (uint32_t)src[i + 1] << 8;
+        if (left > 2)
+            v |= src[i + 2];
+        out[o++] = abc[(v >> 18) & 63];
+        out[o++] = abc[(v >> 12) & 63];
+        if (left > 1)
+            out[o++] = abc[(v >> 6) & 63];
+        if (left > 2)
+            out[o++] = abc[v & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+size_t pdns__ecs_option_data(const pdns__qopts *o, uint8_t out[20])
+{
+    size_t alen = ((size_t)o->ecs_prefix + 7) / 8;
+    if (alen > 16)
+        alen = 16;
+    pdns__wire_write_u16(out, o->ecs_family);
+    out[2] = o->ecs_prefix;
+    out[3] = 0;
+    memcpy(out + 4, o->ecs_addr, alen);
+    return 4 + alen;
+}
+
+void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e)
+{
+    if (!e)
+        return;
+    o->ecs = 1;
+    o->ecs_family = e->family;
+    o->ecs_prefix = e->prefix;
+    memcpy(o->ecs_addr, e->addr, sizeof o->ecs_addr);
+}
+
 /* Append one option (code, len, data) at pkt[*len]; returns -1 when it does not fit. */
 static int put_option(uint8_t *pkt, size_t cap, size_t *len, uint16_t code, const uint8_t *data,
                       uint16_t dlen)
@@ -127,12 +173,8 @@ size_t pdns__dns_query_encode_opts(uint8_t *pkt, size_t cap, uint16_t id, const 
         /* RFC 7871 6: family, source prefix, scope prefix 0, the address cut to the
          * prefix's octets */
         uint8_t e[4 + 16];
-        uint16_t alen = (uint16_t)((o->ecs_prefix + 7) / 8);
-        pdns__wire_write_u16(e, o->ecs_family);
-        e[2] = o->ecs_prefix;
-        e[3] = 0;
-        memcpy(e + 4, o->ecs_addr, alen);
-        if (put_option(pkt, cap, &len, PDNS__EDNS_ECS, e, (uint16_t)(4 + alen)))
+        size_t elen = pdns__ecs_option_data(o, e);
+        if (put_option(pkt, cap, &len, PDNS__EDNS_ECS, e, (uint16_t)elen))
             return 0;
     }
     pdns__wire_write_u16(pkt + opt_at + 9, (uint16_t)(len - rd_at));

@@ -48,6 +48,26 @@ typedef struct pdns__qopts {
     uint8_t ecs_addr[16];
 } pdns__qopts;
 
+/* One EDNS Client Subnet prefix (RFC 7871 6): what an input line's ecs=PREFIX gives a
+ * query over the run's options (pdns__qopts_set_ecs). */
+typedef struct pdns__ecs {
+    uint16_t family; /* PDNS__ECS_FAMILY_* */
+    uint8_t prefix;  /* source prefix length */
+    uint8_t addr[16];
+} pdns__ecs;
+
+/* RFC 4648 5 base64url of src[0..n) without padding (RFC 8484 4.1: a GET's dns=
+ * parameter) into out[0..cap), NUL-terminated. Returns the length, or 0 when it does not
+ * fit (cap must be at least 4 * ceil(n / 3) + 1). */
+size_t pdns__base64url(const uint8_t *src, size_t n, char *out, size_t cap);
+
+/* The ECS option's data for o's prefix (RFC 7871 6: family, source prefix, scope 0, the
+ * address cut to the prefix's octets) into out[0..20). Returns its length (4-20). */
+size_t pdns__ecs_option_data(const pdns__qopts *o, uint8_t out[20]);
+
+/* Put ECS e into o (replacing the run's --ecs for one query); NULL e: o unchanged. */
+void pdns__qopts_set_ecs(pdns__qopts *o, const pdns__ecs *e);
+
 /* The options' octets at most (NSID, COOKIE, ECS), and the longest shaped query. */
 #define PDNS__EDNS_OPTS_MAX                                                                        \
     (3 * PDNS__EDNS_OPT_HDR + PDNS__COOKIE_CLIENT_LEN + PDNS__COOKIE_SERVER_MAX + 4 + 16)

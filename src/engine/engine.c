@@ -13,6 +13,7 @@
 #include "core/job.h"
 #include "core/split.h"
 #include "dns/name.h"
+#include "dns/qline.h"
 #include "dns/wire.h"
 #include "engine/engine_int.h"
 #include "engine/trust.h"
@@ -82,6 +83,9 @@ struct job {
      * (PDNS_Q_NSID_RECORD: heap text, freed with the job) */
     int has_edns, ad, rrsig;
     char *nsid;
+    int has_ecs;    /* the line's ecs=PREFIX, over the run's --ecs (every hop, every retry) */
+    pdns__ecs ecs;  /* (has_ecs) */
+    int ecs_scope;  /* the last answer's ECS scope, -1 without an ECS option */
     job *pool_next; /* in the engine's pool of finished jobs (free_job) */
     pdns__job c;    /* the query's state machine (core/job.c); after the fields new_job
                        zeroes */
@@ -257,15 +261,23 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
     uint16_t line_type = 0;
     const uint16_t *types = r->types;
     size_t n_types = r->n_types;
+    pdns__ecs ecs;
+    int has_ecs = 0, bad;
 
     r->names_read++;
-    if (pdns_query_line_parse(text, name, sizeof name, &line_type, &why) != PDNS_OK) {
-        const char *f2 = text + strcspn(text, " "); /* the type field, for the message */
-        f2 += strspn(f2, " ");
-        if (line_type == 0 && !strncmp(why, "unknown record type", 19))
-            snprintf(r->whybuf, sizeof r->whybuf, "%s '%.*s'", why, (int)strcspn(f2, " "), f2);
-        else
-            snprintf(r->whybuf, sizeof r->whybuf, "%s", why);
+    bad = pdns__qline_parse(text, name, sizeof name, &line_type, &ecs, &has_ecs, &why, r->whybuf,
+                            sizeof r->whybuf) != PDNS_OK;
+    if (!bad && has_ecs && (r->qopts.no_edns || r->opt.transport == PDNS_TRANSPORT_GETDNS)) {
+        snprintf(r->whybuf, sizeof r->whybuf, "%s",
+                 r->qopts.no_edns ? "ecs= needs EDNS (--no-edns is given)"
+                                  : "ecs= is not supported with --transport getdns");
+        bad = 1;
+    }
+    if (bad) {
+        if (line_type) { /* the line's one record */
+            types = &line_type;
+            n_types = 1;
+        }
         for (size_t t = 0; t < n_types; t++)
             report_early(r, text, line, user, (unsigned)n_types, types[t], PDNS_R_INVALID_NAME,
                          r->whybuf);
@@ -285,6 +297,8 @@ static void admit_name(pdns__engine *r, const char *text, uint64_t line, void *u
         j->line = line;
         j->user = user;
         j->line_records = (unsigned)n_types;
+        j->has_ecs = has_ecs;
+        j->ecs = ecs;
         r->jobs_alive++;
         if (pdns__job_init(&j->c, name, types[t], &why) != PDNS_OK) {
             finish_job(r, j, PDNS_R_INVALID_NAME, NULL, 0, why ? why : "invalid name");
@@ -390,7 +404,8 @@ static int send_job(pdns__engine *r, size_t s, job *j, uint64_t now, int hedge)
     r->inflight++;
     pdns__stats_on_send(&sv->st, is_retry);
     pdns__ctl_on_send(r, s, now);
-    st = r->tvt->query(sv->tp, j->c.cur, j->c.cur_type, j->c.tcp, on_reply, a);
+    st = r->tvt->query(sv->tp, j->c.cur, j->c.cur_type, j->c.tcp, j->has_ecs ? &j->ecs : NULL,
+                       on_reply, a);
     if (st != PDNS_OK) {
         sv->inflight--;
         r->inflight--;
@@ -443,6 +458,7 @@ static void keep_edns(const pdns__engine *r, job *j, const pdns__edns_info *e)
     j->has_edns = e != NULL;
     j->ad = e && e->ad;
     j->rrsig = e ? (int)e->rrsig : 0;
+    j->ecs_scope = e ? e->ecs_scope : -1;
     free(j->nsid);
     j->nsid = NULL;
     if (e && e->has_nsid && (r->opt.query_flags & PDNS_Q_NSID_RECORD)) {
@@ -546,6 +562,7 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
                        size_t n_ans, const char *error)
 {
     pdns_result res;
+    char ecs_text[PDNS__ECS_TEXT_MAX];
     memset(&res, 0, sizeof res);
     pdns__job_cfg cfg = job_cfg(r);
     res.name = j->name;
@@ -569,6 +586,17 @@ static void finish_job(pdns__engine *r, job *j, pdns_rstatus st, const pdns_answ
     res.ad = j->ad;
     res.rrsig = j->rrsig;
     res.nsid = j->nsid;
+    res.ecs_scope = -1;
+    if (j->has_ecs || r->qopts.ecs) { /* the line's prefix, else the run's */
+        pdns__ecs e = j->ecs;
+        if (!j->has_ecs) {
+            e.family = r->qopts.ecs_family;
+            e.prefix = r->qopts.ecs_prefix;
+            memcpy(e.addr, r->qopts.ecs_addr, sizeof e.addr);
+        }
+        res.ecs = pdns__ecs_text(&e, ecs_text, sizeof ecs_text);
+        res.ecs_scope = j->has_edns ? j->ecs_scope : -1;
+    }
     if (r->halted) { /* every server is quarantined: nothing here can be believed */
         res.status = PDNS_R_ERROR;
         res.n_answers = 0;
@@ -626,6 +654,9 @@ void pdns__engine_readmit(pdns__engine *r, const pdns_result *res)
     j->line = res->line;
     j->user = res->user; /* the held record's life (jobs_alive) goes on in this job */
     j->line_records = res->line_records;
+    /* the line's ECS prefix, if it had one (the run's own gives the same bytes again) */
+    j->has_ecs = res->ecs && pdns__ecs_parse_one(res->ecs, &j->ecs, &why) == 0;
+    why = NULL;
     if (pdns__job_init(&j->c, res->name, res->qtype, &why) != PDNS_OK || r->halted) {
         finish_job(r, j, r->halted ? PDNS_R_ERROR : PDNS_R_INVALID_NAME, NULL, 0,
                    why ? why : "every server is quarantined");
@@ -1016,6 +1047,7 @@ pdns_status pdns__engine_run(pdns__engine *r)
                          .tls_name = r->opt.tls_name,
                          .tls_insecure = r->opt.tls_insecure,
                          .conns = r->opt.stream_conns,
+                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
                          .conn = &sv->st.conn};
         st = r->tvt->create(r->loop, &r->tshared, &sv->addr, &tc, &sv->tp, r->errbuf,
                             sizeof r->errbuf);

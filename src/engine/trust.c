@@ -273,7 +273,7 @@ static hrec *hrec_copy(const pdns_result *res)
     hrec *h;
     char *p;
     sz += zsize(res->name) + zsize(res->qname) + zsize(res->error) + zsize(res->server) +
-          zsize(res->nsid);
+          zsize(res->nsid) + zsize(res->ecs);
     for (size_t i = 0; i < res->n_answers; i++)
         sz += zsize(res->answers[i].name) + zsize(res->answers[i].data);
     for (size_t i = 0; i < res->n_cname; i++)
@@ -292,6 +292,7 @@ static hrec *hrec_copy(const pdns_result *res)
     h->res.error = zput(&p, res->error);
     h->res.server = zput(&p, res->server);
     h->res.nsid = zput(&p, res->nsid); /* the job (and its NSID text) is freed meanwhile */
+    h->res.ecs = zput(&p, res->ecs);   /* the line's ECS prefix, as the job's */
     for (size_t i = 0; i < res->n_answers; i++) {
         h->ans[i] = res->answers[i];
         h->ans[i].name = zput(&p, res->answers[i].name);
@@ -524,7 +525,7 @@ static int sq_try_send(pdns__engine *r, sq *q, uint64_t now)
         pdns__stats_on_send(&t->st, 0);
         tp = t->tp;
     }
-    st = r->tvt->query(tp, q->qname, q->qtype, 0, sq_reply, q);
+    st = r->tvt->query(tp, q->qname, q->qtype, 0, NULL, sq_reply, q);
     if (st != PDNS_OK) {
         pdns__reply rep;
         memset(&rep, 0, sizeof rep);
@@ -1267,6 +1268,7 @@ pdns_status pdns__tg_start(pdns__engine *r, uint64_t now)
                          .tls_name = r->opt.tls_name,
                          .tls_insecure = r->opt.tls_insecure,
                          .conns = r->opt.stream_conns,
+                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
                          .conn = &g->tr[k].st.conn};
         pdns_status st = r->tvt->create(r->loop, &r->tshared, &g->tr[k].addr, &tc, &g->tr[k].tp,
                                         r->errbuf, sizeof r->errbuf);

@@ -322,6 +322,14 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
         st = PDNS__J_LIT(o, len, ",\"nsid\":");
         st = st ? st : pdns__j_str(o, len, r->nsid);
     }
+    if (!st && r->ecs) {
+        st = PDNS__J_LIT(o, len, ",\"ecs\":");
+        st = st ? st : pdns__j_str(o, len, r->ecs);
+        if (!st && r->ecs_scope >= 0) {
+            st = PDNS__J_LIT(o, len, ",\"ecs_scope\":");
+            st = st ? st : pdns__j_u64(o, len, (uint64_t)r->ecs_scope);
+        }
+    }
     st = st ? st : PDNS__J_LIT(o, len, "}\n");
     return st;
 }

@@ -20,10 +20,12 @@
  *   or --tls-name mapped to it with CURLOPT_RESOLVE), and proxies are off
  *   (CURLOPT_NOPROXY "*": an https_proxy variable must not send queries elsewhere).
  * - Each query is one HTTP/2 POST of application/dns-message (ID 0, as RFC 8484
- *   recommends), multiplexed: CURLOPT_PIPEWAIT makes a transfer wait for a stream on
- *   an existing connection instead of opening another; CURLMOPT_MAX_HOST_CONNECTIONS
- *   caps a server's connections at cfg->conns (default 2). Easy handles are kept per
- *   server and reused (their options are set once).
+ *   recommends), or with --doh-method get one GET of URL?dns=BASE64URL (RFC 8484 4.1:
+ *   base64url without padding, after the URL's own query with '&'; ID 0 makes equal
+ *   queries equal URLs, which HTTP caches like), multiplexed: CURLOPT_PIPEWAIT makes a transfer
+ * wait for a stream on an existing connection instead of opening another;
+ * CURLMOPT_MAX_HOST_CONNECTIONS caps a server's connections at cfg->conns (default 2). Easy handles
+ * are kept per server and reused (their options are set once).
  * - The answer body goes through dns/match.c (question, type, class; ID 0) and
  *   pdns__wire_deliver, the UDP path. An HTTP status other than 200 is RESET (the
  *   error says which status): a DoH front-end that drops a query (dnsdist) or is
@@ -69,6 +71,7 @@ struct dq {
     void *arg;
     uint64_t sent_ns;
     uint16_t qtype, qlen;
+    int shaped;        /* sent shaped (the server's options or an ECS of its own) */
     const char *error; /* failed list */
     char errbuf[CURL_ERROR_SIZE];
     uint8_t qname[PDNS__WIRE_NAME_MAX + 1];
@@ -88,6 +91,7 @@ struct pdns__transport {
     char tls_ca[512];
     int have_ca;
     int insecure;
+    int get; /* GET with ?dns= (cfg->doh_get); 0: POST */
     unsigned timeout_ms;
     unsigned conns;
     pdns__conn_stats *cs;
@@ -337,7 +341,7 @@ static void on_done(dq *q, CURLcode rc, const char *errbuf)
                 void *arg = q->arg;
                 uint64_t sent = q->sent_ns;
                 /* the body stays ours until the callback returns */
-                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, t->shaped ? &t->qo : NULL, cb,
+                pdns__wire_deliver(q->body, q->blen, m, &mr, sent, q->shaped ? &t->qo : NULL, cb,
                                    arg);
                 dq_put(t, q);
                 return;
@@ -429,6 +433,8 @@ static CURL *easy_new(pdns__transport *t, dq *q)
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf) != CURLE_OK;
     if (t->resolve)
         bad |= curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve) != CURLE_OK;
+    if (t->get)
+        bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
     if (t->insecure) {
         bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK;
         bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
@@ -460,7 +466,7 @@ static void fail_timer_cb(uv_timer_t *tm)
 }
 
 static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                             pdns__reply_cb cb, void *arg)
+                             const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
     dq *q = t->free_list;
@@ -499,15 +505,31 @@ static pdns_status doh_query(pdns__transport *t, const char *qname, uint16_t qty
         t->fail_tail = q;
         return uv_timer_start(&t->fail_timer, fail_timer_cb, 0, 0) == 0 ? PDNS_OK : PDNS_ERR_UV;
     }
-    if (t->shaped) {
+    q->shaped = t->shaped || ecs;
+    if (q->shaped) {
         pdns__qopts o = t->qo;
+        pdns__qopts_set_ecs(&o, ecs);
         o.udp_size = o.udp_size ? o.udp_size : 65535;
         len = pdns__dns_query_encode_opts(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, &o);
     } else {
         len = pdns__dns_query_encode(pkt, sizeof pkt, 0, q->qname, q->qlen, qtype, 65535);
     }
-    if (len == 0 || curl_easy_setopt(q->e, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
-        curl_easy_setopt(q->e, CURLOPT_COPYPOSTFIELDS, pkt) != CURLE_OK) {
+    if (len == 0) {
+        dq_put(t, q);
+        return PDNS_ERR_INVALID;
+    }
+    if (t->get) {
+        /* URL?dns=... (or URL&dns=... after the URL's own query); libcurl copies it */
+        char url[sizeof t->url + 8 + 4 * ((PDNS__DNS_QUERY_OPTS_MAX + 2) / 3) + 1];
+        size_t ul =
+            (size_t)snprintf(url, sizeof url, "%s%cdns=", t->url, strchr(t->url, '?') ? '&' : '?');
+        if (ul >= sizeof url || !pdns__base64url(pkt, len, url + ul, sizeof url - ul) ||
+            curl_easy_setopt(q->e, CURLOPT_URL, url) != CURLE_OK) {
+            dq_put(t, q);
+            return PDNS_ERR_INVALID;
+        }
+    } else if (curl_easy_setopt(q->e, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
+               curl_easy_setopt(q->e, CURLOPT_COPYPOSTFIELDS, pkt) != CURLE_OK) {
         dq_put(t, q);
         return PDNS_ERR_INVALID;
     }
@@ -611,6 +633,7 @@ static pdns_status doh_create(uv_loop_t *loop, void **shared, const pdns__addr *
     t->conns = cfg->conns ? cfg->conns : DOH_CONNS_DEFAULT;
     t->cs = cfg->conn ? cfg->conn : &t->own_cs;
     t->insecure = cfg->tls_insecure;
+    t->get = cfg->doh_get;
     if (cfg->tls_ca) {
         snprintf(t->tls_ca, sizeof t->tls_ca, "%s", cfg->tls_ca);
         t->have_ca = 1;
@@ -634,8 +657,11 @@ static pdns_status doh_create(uv_loop_t *loop, void **shared, const pdns__addr *
     }
     snprintf(t->url, sizeof t->url, "https://%s:%u%s", host, (unsigned)server->port, server->path);
     {
-        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/dns-message");
-        struct curl_slist *h2 = h ? curl_slist_append(h, "Accept: application/dns-message") : NULL;
+        /* a GET has no body, so no Content-Type */
+        struct curl_slist *h =
+            t->get ? NULL : curl_slist_append(NULL, "Content-Type: application/dns-message");
+        struct curl_slist *h2 =
+            h || t->get ? curl_slist_append(h, "Accept: application/dns-message") : NULL;
         if (!h2) {
             curl_slist_free_all(h);
             goto nomem;

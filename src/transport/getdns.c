@@ -33,7 +33,16 @@
  * - getdns does not check that an answer is for our question: the reply's question
  *   name (wire format in the dict) is compared with the name we asked, encoded once
  *   at send time (dns/query.c), by the UDP transport's wire comparison (dns/match.c).
- *   Wire form, not text: a name's text can be up to 4 x 255 characters ("\DDD"). */
+ *   Wire form, not text: a name's text can be up to 4 x 255 characters ("\DDD").
+ * - Flags and EDNS options (cfg->qopts: the TC fallback of a run with --dnssec, --nsid,
+ *   --ecs or an input line's ecs=, --no-rd, --edns-size, --no-edns): each query gets an
+ *   extensions dict (shape_ext): "header" {"rd": 0} for --no-rd (getdns writes the
+ *   header dict over its query header), "add_opt_parameters" with do_bit,
+ *   maximum_udp_payload_size (512 and nothing else for --no-edns: getdns then sends no
+ *   OPT) and the options NSID (empty) and ECS. No cookie (select.c). Not
+ *   dnssec_return_status or any dnssec_* extension: those make getdns validate (and
+ *   fetch trust anchors); DO alone asks the server for the records. The answer is then
+ *   read by pdns__edns_parse like a UDP answer (pdns__reply.edns). */
 
 struct pdns__transport {
     uv_loop_t *loop;
@@ -43,6 +52,8 @@ struct pdns__transport {
     getdns_context *ctx[2]; /* [0] UDP, [1] TCP */
     pdns__codec *codec;     /* records as text, as the UDP transport prints them;
                                created with the first answer */
+    int shaped;             /* cfg->qopts given: queries carry qo (shape_ext) */
+    pdns__qopts qo;
 };
 
 typedef struct gd_query {
@@ -50,6 +61,7 @@ typedef struct gd_query {
     pdns__reply_cb cb;
     void *arg;
     uint16_t qtype;
+    int shaped;       /* the query carried flags or EDNS options: its answer is read */
     uint64_t sent_ns; /* taken right before getdns_general */
     size_t qlen;
     uint8_t qname[PDNS__WIRE_NAME_MAX]; /* the name asked, wire format */
@@ -122,6 +134,10 @@ static pdns_status gd_create(uv_loop_t *loop, void **shared, const pdns__addr *s
     t->gl = *shared;
     t->addr = *server;
     t->timeout_ms = cfg->timeout_ms;
+    if (cfg->qopts) {
+        t->qo = *cfg->qopts;
+        t->shaped = 1;
+    }
     if ((st = gd_context(t, 0, err, errcap)) != PDNS_OK) {
         free(t);
         return st;
@@ -138,6 +154,7 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
     getdns_dict *reply = NULL;
     getdns_bindata *wire = NULL;
     pdns__reply rep = {.kind = PDNS__T_ANSWER, .sent_ns = q->sent_ns};
+    pdns__edns_info ei;
     pdns__codec_answer ca;
     pdns__codec_status cs;
 
@@ -173,6 +190,12 @@ static void deliver_answer(gd_query *q, getdns_dict *resp)
     }
     /* the bytes are ours (resp is destroyed after this call); the codec puts back
      * what it changes */
+    if (q->shaped) { /* what the answer says about flags and EDNS (no cookie was sent) */
+        pdns__qopts none;
+        memset(&none, 0, sizeof none);
+        (void)pdns__edns_parse(wire->data, wire->size, &none, &ei);
+        rep.edns = &ei;
+    }
     cs = pdns__codec_decode(q->t->codec, wire->data, wire->size, &ca);
     if (cs == PDNS__CODEC_OK) {
         rep.rcode = ca.rcode;
@@ -216,14 +239,87 @@ static void gd_callback(getdns_context *ctx, getdns_callback_type_t type, getdns
     free(q);
 }
 
+/* The extensions that shape one query as o says (see IMPLEMENTATION NOTES): into *out
+ * (NULL when o asks for nothing getdns would not send anyway). Returns a getdns code. */
+static getdns_return_t shape_ext(const pdns__qopts *o, getdns_dict **out)
+{
+    getdns_dict *ext = NULL, *opt = NULL, *hdr = NULL, *item = NULL;
+    getdns_list *opts = NULL;
+    getdns_return_t rc = GETDNS_RETURN_MEMORY_ERROR;
+    size_t n = 0;
+
+    *out = NULL;
+    if (!(ext = getdns_dict_create()) || !(opt = getdns_dict_create()))
+        goto fail;
+    if (o->no_rd) {
+        if (!(hdr = getdns_dict_create()))
+            goto fail;
+        if ((rc = getdns_dict_set_int(hdr, "rd", 0)) ||
+            (rc = getdns_dict_set_dict(ext, "header", hdr)))
+            goto fail;
+    }
+    if (o->no_edns) { /* 512 and nothing else: getdns sends no OPT record */
+        if ((rc = getdns_dict_set_int(opt, "maximum_udp_payload_size", 512)))
+            goto fail;
+    } else {
+        if ((rc = getdns_dict_set_int(opt, "maximum_udp_payload_size",
+                                      o->udp_size ? o->udp_size : PDNS__EDNS_DEFAULT_SIZE)) ||
+            (rc = getdns_dict_set_int(opt, "do_bit", o->do_bit ? 1 : 0)))
+            goto fail;
+        if (!(opts = getdns_list_create())) {
+            rc = GETDNS_RETURN_MEMORY_ERROR;
+            goto fail;
+        }
+        for (int k = 0; k < 2; k++) {
+            uint8_t data[20];
+            getdns_bindata bd = {0, data};
+            uint32_t code = k == 0 ? PDNS__EDNS_NSID : PDNS__EDNS_ECS;
+            if (k == 0 ? !o->nsid : !o->ecs)
+                continue;
+            if (k == 1)
+                bd.size = pdns__ecs_option_data(o, data);
+            if (!(item = getdns_dict_create())) {
+                rc = GETDNS_RETURN_MEMORY_ERROR;
+                goto fail;
+            }
+            if ((rc = getdns_dict_set_int(item, "option_code", code)) ||
+                (rc = getdns_dict_set_bindata(item, "option_data", &bd)) ||
+                (rc = getdns_list_set_dict(opts, n++, item)))
+                goto fail;
+            getdns_dict_destroy(item);
+            item = NULL;
+        }
+        if (n && (rc = getdns_dict_set_list(opt, "options", opts)))
+            goto fail;
+    }
+    if ((rc = getdns_dict_set_dict(ext, "add_opt_parameters", opt)))
+        goto fail;
+    rc = GETDNS_RETURN_GOOD;
+    *out = ext;
+    ext = NULL;
+fail:
+    if (item)
+        getdns_dict_destroy(item);
+    if (opts)
+        getdns_list_destroy(opts);
+    if (hdr)
+        getdns_dict_destroy(hdr);
+    if (opt)
+        getdns_dict_destroy(opt);
+    if (ext)
+        getdns_dict_destroy(ext);
+    return rc;
+}
+
 static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                                 pdns__reply_cb cb, void *arg)
+                                 const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     gd_query *q;
     getdns_transaction_t tid;
     getdns_return_t rc;
     char err[128];
     int qlen;
+    getdns_dict *ext = NULL;
 
     if (!t->ctx[tcp ? 1 : 0]) {
         pdns_status st = gd_context(t, tcp ? 1 : 0, err, sizeof err);
@@ -241,8 +337,19 @@ static pdns_status gd_query_send(pdns__transport *t, const char *qname, uint16_t
     q->cb = cb;
     q->arg = arg;
     q->qtype = qtype;
+    q->shaped = t->shaped || ecs;
+    if (q->shaped) {
+        pdns__qopts o = t->qo;
+        pdns__qopts_set_ecs(&o, ecs);
+        if ((rc = shape_ext(&o, &ext)) != GETDNS_RETURN_GOOD) {
+            free(q);
+            return rc == GETDNS_RETURN_MEMORY_ERROR ? PDNS_ERR_NOMEM : PDNS_ERR_GETDNS;
+        }
+    }
     q->sent_ns = uv_hrtime();
-    rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, NULL, q, &tid, gd_callback);
+    rc = getdns_general(t->ctx[tcp ? 1 : 0], qname, qtype, ext, q, &tid, gd_callback);
+    if (ext) /* read while the request is made */
+        getdns_dict_destroy(ext);
     if (rc != GETDNS_RETURN_GOOD) {
         free(q);
         return rc == GETDNS_RETURN_MEMORY_ERROR ? PDNS_ERR_NOMEM : PDNS_ERR_GETDNS;

@@ -11,7 +11,9 @@
  * transport runs underneath. The choice, made once at create:
  *   ADDR[:PORT]  UDP: the lean transport (or getdns for everything with
  *                --transport getdns); a TCP query after a TC answer goes to a getdns
- *                TCP transport for the same server, created on first use;
+ *                TCP transport for the same server, created on first use, with the
+ *                server's flags and EDNS options (a copy of cfg->qopts kept here; no
+ *                cookie: the server cookie lives in the UDP transport);
  *   tcp://, tls://   the stream transport (stream.c; TCP and TC never differ there);
  *   https://         the DoH transport (doh.c).
  * Each underlying transport keeps its per-loop shared state here (one slot per kind),
@@ -34,6 +36,8 @@ struct pdns__transport {
     int tcp_fallback;     /* 1: tcp queries go to a getdns TCP transport */
     pdns__addr addr;
     pdns__tcfg cfg;
+    int shaped; /* cfg->qopts was given: qo is its copy, for the TC fallback */
+    pdns__qopts qo;
     struct uv_loop_s *loop;
 };
 
@@ -52,7 +56,12 @@ static pdns_status sel_create(struct uv_loop_s *loop, void **shared, const pdns_
     t->sh = sh;
     t->addr = *server;
     t->cfg = *cfg;
-    t->cfg.qopts = NULL; /* the caller's, valid during create only; getdns takes none */
+    t->cfg.qopts = NULL; /* the caller's, valid during create only: copied */
+    if (cfg->qopts) {
+        t->qo = *cfg->qopts;
+        t->qo.cookie = 0; /* see IMPLEMENTATION NOTES */
+        t->shaped = 1;
+    }
     t->loop = loop;
     switch (server->proto) {
     case PDNS__PROTO_TCP:
@@ -84,7 +93,7 @@ static pdns_status sel_create(struct uv_loop_s *loop, void **shared, const pdns_
 }
 
 static pdns_status sel_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                             pdns__reply_cb cb, void *arg)
+                             const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     if (tcp && t->tcp_fallback) {
         if (!t->tcp) {
@@ -92,16 +101,17 @@ static pdns_status sel_query(pdns__transport *t, const char *qname, uint16_t qty
             pdns__tcfg c = t->cfg;
             pdns_status st;
             c.conn = NULL; /* TC fallback: not the server's own stream figures */
+            c.qopts = t->shaped ? &t->qo : NULL;
             st = pdns__transport_getdns.create(t->loop, &t->sh->sub[K_GETDNS], &t->addr, &c,
                                                &t->tcp, err, sizeof err);
             if (st != PDNS_OK)
                 return st;
         }
-        return pdns__transport_getdns.query(t->tcp, qname, qtype, 1, cb, arg);
+        return pdns__transport_getdns.query(t->tcp, qname, qtype, 1, ecs, cb, arg);
     }
     /* streams are TCP already; getdns takes the flag itself */
-    return kinds[t->main_kind]->query(t->main, qname, qtype, t->main_kind == K_GETDNS ? tcp : 0, cb,
-                                      arg);
+    return kinds[t->main_kind]->query(t->main, qname, qtype, t->main_kind == K_GETDNS ? tcp : 0,
+                                      ecs, cb, arg);
 }
 
 static void sel_destroy(pdns__transport *t)

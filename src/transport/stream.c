@@ -66,7 +66,8 @@ struct sq {
     sq *next, *prev; /* deadline FIFO, failed list or free list */
     uint64_t sent_ns, deadline_ns;
     uint16_t id, qtype, qlen;
-    sconn *c; /* NULL on the failed list */
+    int shaped; /* sent shaped (the server's options or an ECS of its own) */
+    sconn *c;   /* NULL on the failed list */
     const char *error;
     pdns__reply_cb cb;
     void *arg;
@@ -485,8 +486,9 @@ static void on_message(sconn *c, uint8_t *p, size_t n)
     pdns__reply_cb cb = q->cb;
     void *arg = q->arg;
     uint64_t sent_ns = q->sent_ns;
+    int shaped = q->shaped;
     sq_put(t, q);
-    pdns__wire_deliver(p, n, m, &mr, sent_ns, t->shaped ? &t->qo : NULL, cb, arg);
+    pdns__wire_deliver(p, n, m, &mr, sent_ns, shaped ? &t->qo : NULL, cb, arg);
 }
 
 /* Frame the received bytes: deliver every whole message, keep the rest. */
@@ -720,7 +722,7 @@ static void timer_cb(uv_timer_t *tm)
 /* ---- the vtable --------------------------------------------------------------------- */
 
 static pdns_status st_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                            pdns__reply_cb cb, void *arg)
+                            const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     uint8_t pkt[2 + PDNS__DNS_QUERY_OPTS_MAX];
     const char *why = NULL;
@@ -756,8 +758,10 @@ static pdns_status st_query(pdns__transport *t, const char *qname, uint16_t qtyp
         q->id = c->next_id++;
     while (table_find(c, q->id) != (size_t)-1);
     /* a stream has room: offer the largest EDNS size (answers are never truncated) */
-    if (t->shaped) {
+    q->shaped = t->shaped || ecs;
+    if (q->shaped) {
         pdns__qopts o = t->qo;
+        pdns__qopts_set_ecs(&o, ecs);
         o.udp_size = o.udp_size ? o.udp_size : DNS_TCP_MAX;
         len = pdns__dns_query_encode_opts(pkt + 2, sizeof pkt - 2, q->id, q->qname, q->qlen, qtype,
                                           &o);

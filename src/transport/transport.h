@@ -57,6 +57,7 @@ typedef struct pdns__tcfg {
     const char *tls_name;     /* name to verify; NULL: the URL's address */
     int tls_insecure;         /* 1: no certificate verification */
     unsigned conns;           /* stream connections per server (0: the default) */
+    int doh_get;              /* https://: HTTP GET with ?dns= (RFC 8484 4.1); 0: POST */
     pdns__conn_stats *conn;   /* where a stream transport counts its connections (or NULL) */
     const pdns__qopts *qopts; /* NULL: plain queries; else (copied by the UDP, stream and
                                  DoH transports) flags, EDNS options and the server's
@@ -70,9 +71,11 @@ typedef struct pdns__transport_vt {
      * at first; created by the first create, released by release_shared). */
     pdns_status (*create)(struct uv_loop_s *loop, void **shared, const pdns__addr *server,
                           const pdns__tcfg *cfg, pdns__transport **out, char *err, size_t errcap);
-    /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). */
+    /* Send one query now (qname absolute). tcp selects TCP (after a TC answer). ecs: an
+     * ECS prefix for this query over the server's options (an input line's ecs=; the
+     * answer is then read as a shaped query's: pdns__reply.edns), or NULL. */
     pdns_status (*query)(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                         pdns__reply_cb cb, void *arg);
+                         const pdns__ecs *ecs, pdns__reply_cb cb, void *arg);
     /* Release; only when no query is outstanding. Handles close asynchronously: run
      * the loop afterwards. */
     void (*destroy)(pdns__transport *t);

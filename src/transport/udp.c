@@ -82,6 +82,7 @@ struct uq {
     uint64_t sent_ns, deadline_ns;
     uint16_t id, qtype;
     uint16_t qlen;
+    uint8_t shaped;    /* sent shaped (the server's options or an ECS of its own) */
     int send_error;    /* failed list: 1 the send failed, 0 ICMP */
     const char *error; /* failed list: why */
     usock *sock;
@@ -494,8 +495,9 @@ static void on_datagram(usock *s, uint8_t *p, size_t n)
         pdns__reply_cb cb = q->cb;
         void *arg = q->arg;
         uint64_t sent_ns = q->sent_ns;
+        int shaped = q->shaped;
         uq_put(t, q);
-        pdns__wire_deliver(p, n, m, &mr, sent_ns, t->shaped ? &t->qo : NULL, cb, arg);
+        pdns__wire_deliver(p, n, m, &mr, sent_ns, shaped ? &t->qo : NULL, cb, arg);
     }
 }
 
@@ -561,7 +563,7 @@ static const char *send_error_text(int err)
 }
 
 static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qtype, int tcp,
-                              pdns__reply_cb cb, void *arg)
+                              const pdns__ecs *ecs, pdns__reply_cb cb, void *arg)
 {
     uint8_t pkt[PDNS__DNS_QUERY_OPTS_MAX];
     uq *q;
@@ -595,7 +597,12 @@ static pdns_status lean_query(pdns__transport *t, const char *qname, uint16_t qt
         }
     } while (table_find(s, q->id) != (size_t)-1);
 
-    if (t->shaped)
+    q->shaped = t->shaped || ecs;
+    if (ecs) { /* the server's options with this query's prefix */
+        pdns__qopts o = t->qo;
+        pdns__qopts_set_ecs(&o, ecs);
+        len = pdns__dns_query_encode_opts(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, &o);
+    } else if (t->shaped)
         len = pdns__dns_query_encode_opts(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, &t->qo);
     else
         len = pdns__dns_query_encode(pkt, sizeof pkt, q->id, q->qname, q->qlen, qtype, EDNS_UDP_SZ);

@@ -1,9 +1,43 @@
-/* fuzz_input.c - input-line reader (pdns__input_open/next) + name validator
- * (pdns__name_normalize) + PTR name builder (pdns__name_ptr), with oracles.
+/* fuzz_input.c - input-line reader (pdns__input_open/next) + line split (pdns__qline_parse:
+ * NAME [TYPE] [ecs=PREFIX]) + name validator (pdns__name_normalize) + PTR name builder
+ * (pdns__name_ptr), with oracles.
  * SPDX-License-Identifier: MIT */
 #include "fuzz_common.h"
 #include "format/input.h"
+#include "dns/edns.h"
 #include "dns/name.h"
+#include "dns/qline.h"
+
+/* The line split: an error has a reason and a message; an ECS prefix read from a line
+ * prints as text that reads back to the same prefix; the public form agrees. */
+static void check_split(const char *line)
+{
+    char name[1024], err[160], text[PDNS__ECS_TEXT_MAX];
+    uint16_t type = 0, type2 = 0;
+    const char *why = NULL;
+    pdns__ecs e, back;
+    int has = 0;
+    pdns_status st =
+        pdns__qline_parse(line, name, sizeof name, &type, &e, &has, &why, err, sizeof err);
+    FUZZ_CHECK(pdns_query_line_parse(line, name, sizeof name, &type2, NULL) == st,
+               "public and internal split disagree on '%s'", line);
+    if (st != PDNS_OK) {
+        FUZZ_CHECK(why && err[0], "split error without a reason");
+        FUZZ_CHECK(!has, "an ECS prefix from a bad line");
+        return;
+    }
+    FUZZ_CHECK(type == type2, "types differ");
+    if (has) {
+        FUZZ_CHECK(e.prefix <= (e.family == PDNS__ECS_FAMILY_IPV4 ? 32 : 128), "prefix %u",
+                   e.prefix);
+        pdns__ecs_text(&e, text, sizeof text);
+        FUZZ_CHECK(pdns__ecs_parse_one(text, &back, &why) == 0, "'%s' does not read back: %s", text,
+                   why);
+        FUZZ_CHECK(back.family == e.family && back.prefix == e.prefix &&
+                       !memcmp(back.addr, e.addr, sizeof e.addr),
+                   "'%s' reads back as another prefix", text);
+    }
+}
 
 static void check_name(const char *line)
 {
@@ -57,6 +91,7 @@ static void read_all(const char *path, size_t cap, size_t newlines)
         FUZZ_CHECK(fuzz_utf8_valid(buf, n), "invalid UTF-8 in a line");
         prev = line;
         check_name(buf);
+        check_split(buf);
     }
     FUZZ_CHECK(rc == 0, "read error: %s", pdns__input_error(in));
     FUZZ_CHECK(pdns__input_done_bytes(in) <= pdns__input_total_bytes(in), "done > total");

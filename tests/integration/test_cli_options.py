@@ -41,6 +41,7 @@ OPTIONS = [
     ("tls-name", None, "dns.example", BOTH),
     ("tls-insecure", None, None, BOTH),
     ("conns", None, "2", BOTH),
+    ("doh-method", None, "get", BOTH),
     ("threads", "j", "2", BOTH),
     ("dnssec", None, None, BOTH),
     ("nsid", None, None, BOTH),

@@ -21,7 +21,13 @@
    every record says "ad": true and its RRSIG count (1 per answer RRset); NSD itself says
    "ad": false with the same RRSIGs; without --dnssec no "ad" field; a record of an
    unsigned answer... (NXDOMAIN) has rrsig 0 in the answer section.
-5. Bad combinations are refused before anything is sent: --no-edns with an EDNS option,
+5. A truncated answer's retry over TCP (through getdns) carries the flags and options:
+   dnsdist in front of NSD logs each query it gets (a Lua rule: TCP or not, DO, RD, the
+   NSID and ECS options); the big TXT set of the signed zone comes back TC over UDP, and
+   its TCP query has DO, RD clear (--no-rd), NSID and the ECS prefix (the run's, or the
+   input line's ecs=); the record has its 30 TXT answers, "rrsig": 1 and "ad": false,
+   read from the TCP answer; with --no-edns the TCP query has no OPT record (its length).
+6. Bad combinations are refused before anything is sent: --no-edns with an EDNS option,
    --transport getdns with any, --ecs 10.1.2.3/16, --edns-size 100, --nsid=foo."""
 import json
 import os
@@ -242,6 +248,8 @@ def signed_zone(L):
              "@ IN SOA ns1 hostmaster 1 3600 600 86400 300", "@ IN NS ns1", "ns1 IN A 127.0.0.1"]
     lines += ["h%d IN A 192.0.2.%d" % (i, i + 1) for i in range(50)]
     lines += ["mx IN MX 10 h1", "txt IN TXT \"signed\""]
+    # a TXT set too big for 1232 octets over UDP: its answer is truncated (TC)
+    lines += ["big IN TXT \"t%02d-%s\"" % (i, "x" * 60) for i in range(30)]
     with open(zf, "w") as f:
         f.write("\n".join(lines) + "\n")
     ksk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", ZONE], cwd=d, check=True,
@@ -326,6 +334,83 @@ def check_refused(C, L):
         C.check(rc == 1 and want in err, "%s: exit %d, want %r in %r" % (opts, rc, want, err))
 
 
+LOGQ = [
+    "function logq(dq)",
+    "  local opts = dq:getEDNSOptions()",
+    "  local ecs = ''",
+    "  if opts[8] ~= nil then",
+    "    local v = opts[8]:getValues()[1] or ''",
+    "    for i = 1, #v do ecs = ecs .. string.format('%02x', string.byte(v, i)) end",
+    "  end",
+    "  infolog(string.format('QLOG %s tcp=%s do=%s rd=%s nsid=%s ecs=%s len=%d',",
+    "    dq.qname:toString(), tostring(dq.tcp), tostring(dq:getDO()), tostring(dq.dh:getRD()),",
+    "    tostring(opts[3] ~= nil), ecs, dq.len))",
+    "  return DNSAction.None, ''",
+    "end",
+    "addAction(AllRule(), LuaAction(logq))"]
+
+
+def qlog(ch):
+    """dnsdist's QLOG lines: [{name, tcp, do, rd, nsid, ecs}]."""
+    out = []
+    with open(os.path.join(ch.workdir, "dnsdist.out"), errors="replace") as f:
+        for ln in f:
+            if "QLOG " not in ln:
+                continue
+            parts = ln.split("QLOG ", 1)[1].split()
+            e = {"name": parts[0]}
+            for kv in parts[1:]:
+                k, _, v = kv.partition("=")
+                e[k] = v
+            out.append(e)
+    return out
+
+
+def check_tc_retry(C, L):
+    if not shutil.which("ldns-signzone"):
+        C.check(False, "ldns-signzone is needed (scripts/install-deps.sh)")
+        return
+    signed, _ = signed_zone(L)
+    ns = L.start_nsd([(ZONE, signed)])
+    dd = L.start_dnsdist(backend=ns, rule_lua_lines=LOGQ)
+    names = "big.secure.test TXT\nbig.secure.test TXT ecs=198.51.100.0/24\nh1.secure.test A\n"
+    rc, out, err = L.run_pacedns(["resolve", "-s", dd.addr, "--dnssec", "--nsid", "--no-rd",
+                                  "--ecs", "192.0.2.0/24", "--stats", L.path("tc.json")],
+                                 input_text=names)
+    C.eq(rc, 0, "tc: exit (%s)" % err[-300:])
+    recs = {r["line"]: r for r in lab.parse_ndjson(out)}
+    for ln in (1, 2):
+        r = recs.get(ln, {})
+        C.check(r.get("status") == "NOERROR" and len(r.get("answers", [])) == 30 and
+                r.get("rrsig") == 1 and r.get("ad") is False,
+                "tc: line %d: 30 TXT answers, rrsig 1, ad false, read over TCP: %r" % (
+                    ln, {k: r.get(k) for k in ("status", "rrsig", "ad", "ecs")}))
+    C.eq(recs.get(2, {}).get("ecs"), "198.51.100.0/24", "tc: line 2 says its own prefix")
+    st = json.load(open(L.path("tc.json")))["servers"][0]
+    C.eq(st.get("tc"), 2, "tc: two answers were truncated over UDP")
+    log = [e for e in qlog(dd) if e["name"] == "big.secure.test."]
+    tcp = [e for e in log if e.get("tcp") == "true"]
+    udp = [e for e in log if e.get("tcp") == "false"]
+    C.eq(len(tcp), 2, "tc: two TCP queries for the big set (%r)" % log)
+    want = {"00011800c00002", "00011800c63364"}  # 192.0.2.0/24, 198.51.100.0/24
+    C.eq({e.get("ecs") for e in tcp}, want, "tc: TCP queries carry the run's and the line's ECS")
+    C.eq({e.get("ecs") for e in udp}, want, "tc: as the UDP ones do")
+    C.check(tcp and all(e.get("do") == "true" and e.get("rd") == "false" and e.get("nsid") == "true"
+                        for e in tcp), "tc: TCP queries with DO, RD clear, NSID: %r" % tcp)
+    # --no-edns: no OPT over TCP either (the UDP answer is cut at 512 octets)
+    rc, out, err = L.run_pacedns(["resolve", "-s", dd.addr, "--no-edns"],
+                                 input_text="big.secure.test TXT\n")
+    r = (lab.parse_ndjson(out) or [{}])[0]
+    C.check(r.get("status") == "NOERROR" and len(r.get("answers", [])) == 30,
+            "tc --no-edns: 30 answers over TCP: %r" % r.get("status"))
+    tcp = [e for e in qlog(dd) if e["name"] == "big.secure.test." and e.get("tcp") == "true"][2:]
+    # header 12 + big.secure.test. 17 + type and class 4: 33 octets, no OPT record
+    C.check(len(tcp) == 1 and tcp[0].get("len") == "33" and tcp[0].get("rd") == "true",
+            "tc --no-edns: the TCP query has no OPT (33 octets), RD set: %r" % tcp)
+    L.kill(dd)
+    L.kill(ns)
+
+
 def run():
     C = lab.Checker("test_edns")
     with lab.Lab() as L:
@@ -336,6 +421,7 @@ def run():
         check_knot_cookies(C, L, info)
         check_nsid(C, L, info)
         check_dnssec(C, L)
+        check_tc_retry(C, L)
     return C.done()
 
 

@@ -3,7 +3,9 @@
 """Server URLs over streams (issue #15): tcp://, tls:// (DoT) and https:// (DoH).
 
 - A 20,000-name resolve through one dnsdist (NSD behind it) gives the same records over
-  UDP, tcp://, tls:// and https://; unbound's tls-port gives the same records as its UDP
+  UDP, tcp://, tls:// and https:// (POST, and GET with --doh-method get); a dnsdist that
+  answers only GETs carrying ?dns= (a Lua rule reading the query string; anything else
+  REFUSED) answers every query sent with --doh-method get and none sent by POST; unbound's tls-port gives the same records as its UDP
   port. Stats say the transport and carry connection figures (connections reused: far
   fewer connections than queries; handshake latency; DoH answers over HTTP/2).
 - A wrong CA or a wrong --tls-name: a clear per-server error on stderr and in the stats,
@@ -86,14 +88,38 @@ def run():
         C.check(len(ref) >= 20000, "udp: %d records (want >= 20,000)" % len(ref))
         C.eq(doc["servers"][0].get("transport"), "udp", "udp: stats transport")
         C.check("connections" not in doc["servers"][0], "udp: no connection figures")
-        for what, url in (("tcp", dd.tcp_url), ("tls", dd.dot_url), ("https", dd.doh_url)):
-            got, err, doc = resolve(C, L, what, [url], names, ca)
+        for what, url, extra in (("tcp", dd.tcp_url, []), ("tls", dd.dot_url, []),
+                                 ("https", dd.doh_url, []),
+                                 ("https GET", dd.doh_url, ["--doh-method", "get"])):
+            got, err, doc = resolve(C, L, what, [url], names, ca + extra)
             compare(C, what, ref, got)
             srv = doc["servers"][0]
             C.eq(srv.get("server"), url, "%s: server text" % what)
             C.check(all(r.get("server") == srv["server"] for r in got), "%s: records name the URL" % what)
-            check_conn(C, what, srv, what)
+            check_conn(C, what, srv, what.split()[0])
             print("%s: %d records; connections %s" % (what, len(got), json.dumps(srv.get("connections"))))
+
+        # GET is really a GET with ?dns=: a front-end that refuses everything else
+        getonly = L.start_dnsdist_tls(ns, certs, dot=False, rule_lua_lines=[
+            "function onlyget(dq)",
+            "  local qs = dq:getHTTPQueryString()",
+            "  if qs ~= nil and string.find(qs, '?dns=', 1, true) == 1 then return DNSAction.None, '' end",
+            "  return DNSAction.Refused, ''",
+            "end",
+            "addAction(AllRule(), LuaAction(onlyget))"])
+        few = L.path("names-200.txt")
+        with open(names) as fh, open(few, "w") as out:
+            for i, line in zip(range(200), fh):
+                out.write(line)
+        ref_few = [r for r in ref if r["line"] <= 200]
+        got, _, _ = resolve(C, L, "get-only front-end, GET", [getonly.doh_url], few,
+                            ca + ["--doh-method", "get"])
+        compare(C, "get-only front-end, GET", ref_few, got)
+        got, _, _ = resolve(C, L, "get-only front-end, POST", [getonly.doh_url], few,
+                            ca + ["--retries", "0"])
+        C.check(len(got) == len(ref_few) and all(r["status"] == "REFUSED" for r in got),
+                "get-only front-end: every POST refused: %r" % sorted({r["status"] for r in got}))
+        L.kill(getonly)
 
         # unbound: tls-port against its own UDP port (a smaller run: it resolves)
         zones = {z["name"]: ns.addr for z in info["zones"]}

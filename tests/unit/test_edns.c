@@ -279,8 +279,36 @@ static void test_parse(void)
     }
 }
 
+/* base64url for DoH GET: RFC 4648 10's vectors without padding, the URL-safe letters,
+ * RFC 8484 4.1.1's example query, the cap. */
+static void test_base64url(void)
+{
+    static const struct {
+        const char *in, *out;
+    } v[] = {{"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+             {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+    /* RFC 8484 4.1.1: www.example.com A, ID 0, RD */
+    static const uint8_t q[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                0x00, 0x03, 'w',  'w',  'w',  0x07, 'e',  'x',  'a',  'm',  'p',
+                                'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01};
+    static const uint8_t urlsafe[] = {0xfb, 0xff, 0xbf};
+    char out[64];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t n = strlen(v[i].in);
+        CHECK(pdns__base64url((const uint8_t *)v[i].in, n, out, sizeof out) == strlen(v[i].out));
+        CHECK_STR(out, v[i].out);
+    }
+    CHECK(pdns__base64url(q, sizeof q, out, sizeof out) == 44);
+    CHECK_STR(out, "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB");
+    CHECK(pdns__base64url(urlsafe, sizeof urlsafe, out, sizeof out) == 4);
+    CHECK_STR(out, "-_-_");
+    CHECK(pdns__base64url(q, sizeof q, out, 44) == 0);
+    CHECK(pdns__base64url(q, sizeof q, out, 45) == 44);
+}
+
 int main(void)
 {
+    test_base64url();
     test_encode();
     test_encode_server_cookie();
     test_ecs_parse();
