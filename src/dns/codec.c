@@ -214,9 +214,10 @@ void pdns__codec_free(pdns__codec *c)
 
 /* ---- walking the sections -------------------------------------------------------- */
 
-/* Skip the RR at *pos of p[0..n): *pos moves past it and *type says its type.
- * 0, or -1 when it runs past the end or its owner is no valid name. */
-static int skip_rr(const uint8_t *p, size_t n, size_t *pos, uint16_t *type)
+/* Skip the RR at *pos of p[0..n): *pos moves past it, *type says its type and *fixed
+ * where its fixed fields (type, class, TTL, RDLENGTH) start. 0, or -1 when it runs past
+ * the end or its owner is no valid name. */
+static int skip_rr(const uint8_t *p, size_t n, size_t *pos, uint16_t *type, size_t *fixed)
 {
     int l = knot_dname_wire_check(p + *pos, p + n, p);
     size_t at;
@@ -225,8 +226,9 @@ static int skip_rr(const uint8_t *p, size_t n, size_t *pos, uint16_t *type)
     at = *pos + (size_t)l;
     if (at + PDNS__WIRE_RR_FIXED > n)
         return -1;
-    *type = pdns__wire_read_u16(p + at);
-    at += PDNS__WIRE_RR_FIXED + pdns__wire_read_u16(p + at + PDNS__WIRE_RR_FIXED - 2);
+    *fixed = at;
+    *type = pdns__wire_read_u16(p + at + PDNS__WIRE_RR_OFF_TYPE);
+    at += PDNS__WIRE_RR_FIXED + pdns__wire_read_u16(p + at + PDNS__WIRE_RR_OFF_RDLEN);
     if (at > n)
         return -1;
     *pos = at;
@@ -235,23 +237,36 @@ static int skip_rr(const uint8_t *p, size_t n, size_t *pos, uint16_t *type)
 
 /* From pos (the start of the authority section, or of the answer section when skip_an
  * records are to be skipped first), find the first OPT record of the additional
- * section and fold its extended rcode into out->rcode. 0, or -1 when malformed. */
+ * section and fold its extended rcode into out->rcode. 0, or -1 when malformed.
+ * The OPT record's owner and size were checked by skip_rr; its extended rcode is read
+ * by knot_edns_get_ext_rcode from the TTL field. Only an OPT of class 1 (IN) is
+ * parsed whole by knot_rrset_rr_from_wire, which refuses one with empty rdata (for a
+ * known type in class IN that is a dynamic update's deletion); of every other OPT it
+ * accepts any rdata, so parsing those (the rdata copied into the arena: 480
+ * instructions per answer) decided nothing. */
 static int find_opt(pdns__codec *c, const uint8_t *p, size_t n, size_t pos, unsigned skip,
                     unsigned ns, unsigned ar, pdns__codec_answer *out)
 {
     uint16_t type;
+    size_t fixed;
     for (unsigned i = 0; i < skip + ns; i++)
-        if (skip_rr(p, n, &pos, &type) != 0)
+        if (skip_rr(p, n, &pos, &type, &fixed) != 0)
             return -1;
     for (unsigned i = 0; i < ar; i++) {
         size_t at = pos;
-        if (skip_rr(p, n, &pos, &type) != 0)
+        if (skip_rr(p, n, &pos, &type, &fixed) != 0)
             return -1;
         if (type == KNOT_RRTYPE_OPT) {
             knot_rrset_t opt;
+            uint16_t rclass = pdns__wire_read_u16(p + fixed + PDNS__WIRE_RR_OFF_CLASS);
             knot_rrset_init_empty(&opt);
-            if (knot_rrset_rr_from_wire(p, &at, n, &opt, &c->mm, false) != KNOT_EOK)
-                return -1;
+            if (rclass == KNOT_CLASS_IN) {
+                if (knot_rrset_rr_from_wire(p, &at, n, &opt, &c->mm, false) != KNOT_EOK)
+                    return -1;
+            } else {
+                knot_rrset_init(&opt, NULL, KNOT_RRTYPE_OPT, rclass,
+                                pdns__wire_read_u32(p + fixed + PDNS__WIRE_RR_OFF_TTL));
+            }
             out->rcode = knot_edns_whole_rcode(knot_edns_get_ext_rcode(&opt), (uint8_t)out->rcode);
             out->edns = 1;
             return 0;

@@ -81,6 +81,11 @@ static inline int pdns__rcode_server_failure(int rcode)
 #define PDNS__WIRE_QFIXED 4
 /* octets after a resource record's owner: type, class, TTL, RDLENGTH (RFC 1035 4.1.3) */
 #define PDNS__WIRE_RR_FIXED 10
+/* offsets within those octets */
+#define PDNS__WIRE_RR_OFF_TYPE  0
+#define PDNS__WIRE_RR_OFF_CLASS 2
+#define PDNS__WIRE_RR_OFF_TTL   4
+#define PDNS__WIRE_RR_OFF_RDLEN 8
 /* EDNS0 OPT record with no options (RFC 6891 6.1.2): root name, TYPE, CLASS (the UDP
  * payload size), TTL (extended rcode, version, flags), RDLENGTH */
 #define PDNS__WIRE_OPT_LEN 11
@@ -103,6 +108,11 @@ static inline int pdns__rcode_server_failure(int rcode)
 static inline uint16_t pdns__wire_read_u16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t pdns__wire_read_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static inline void pdns__wire_write_u16(uint8_t *p, uint16_t v)

@@ -67,15 +67,23 @@ static void rr(msg *m, uint16_t type, uint32_t ttl, const void *rd, uint16_t rdl
     put(m, rd, rdlen);
 }
 
-static void opt(msg *m, uint8_t ext_rcode)
+/* An OPT record: CLASS (the UDP payload size) cls, extended rcode ext_rcode, and
+ * rdlen bytes of rdata (zeros: option code 0 of length 0 when 4). */
+static void opt_class(msg *m, uint16_t cls, uint8_t ext_rcode, uint16_t rdlen)
 {
-    uint8_t root = 0;
+    uint8_t root = 0, zero[8] = {0};
     put(m, &root, 1);
     put16(m, PDNS__TYPE_OPT);
-    put16(m, 1232);
+    put16(m, cls);
     uint8_t ttl[4] = {ext_rcode, 0, 0, 0};
     put(m, ttl, 4);
-    put16(m, 0);
+    put16(m, rdlen);
+    put(m, zero, rdlen);
+}
+
+static void opt(msg *m, uint8_t ext_rcode)
+{
+    opt_class(m, 1232, ext_rcode, 0);
 }
 
 static const uint8_t A1[4] = {192, 0, 2, 1};
@@ -129,6 +137,26 @@ static void test_extended_rcode(pdns__codec *c)
     opt(&m, 1);
     CHECK(decode(c, &m, &a) == PDNS__CODEC_OK && a.rcode == PDNS__RCODE_BADCOOKIE);
     CHECK(a.n_rr == 1);
+    /* the OPT record as libknot's parser reads it: any payload size, any rdata, but an
+     * empty one in class 1 (IN) is refused (knot_rrset_rr_from_wire) */
+    for (int k = 0; k < 4; k++) {
+        /* not 192.x: a C0 byte before a small one sends the decode to the full parse */
+        static const uint8_t a2[4] = {198, 51, 100, 7};
+        uint16_t cls = k < 2 ? 1 : 512;
+        uint16_t rdlen = k % 2 ? 4 : 0;
+        int ok = !(cls == 1 && rdlen == 0);
+        start(&m, 0x8180, 1, 1, 2);
+        rr(&m, PDNS__TYPE_A, 60, a2, 4);
+        rr(&m, PDNS__TYPE_NS, 60, NS1, sizeof NS1);
+        rr(&m, PDNS__TYPE_A, 60, a2, 4);
+        opt_class(&m, cls, 1, rdlen);
+        CHECK(decode(c, &m, &a) == (ok ? PDNS__CODEC_OK : PDNS__CODEC_MALFORMED));
+        CHECK(!ok || (a.rcode == PDNS__RCODE_BADVERS && a.edns && a.n_rr == 1));
+        /* the header-only path (it walks the answer section too) */
+        CHECK(pdns__codec_rcode(c, m.b, m.n, 0, &a) ==
+              (ok ? PDNS__CODEC_OK : PDNS__CODEC_MALFORMED));
+        CHECK(!ok || (a.rcode == PDNS__RCODE_BADVERS && a.edns));
+    }
     /* no OPT: the header's rcode */
     start(&m, 0x8183, 0, 0, 0);
     CHECK(pdns__codec_rcode(c, m.b, m.n, 0, &a) == PDNS__CODEC_OK && a.rcode == 3 && !a.edns);
