@@ -38,4 +38,26 @@ void pdns__input_close(pdns__input *in);
  * NUL-terminates when cap > 0. Returns the length written. */
 size_t pdns__escape_bytes(const void *src, size_t n, char *buf, size_t cap);
 
+/* Eight bytes at a time (the text writers run for every name): w holds 8 bytes of
+ * text; a set byte in the result means one of them is not printable ASCII (below 0x20
+ * or above 0x7e), or equals one of the one or two bytes q1, q2 (0: none; both below
+ * 0x80). Bit tricks on the whole word ("hasless", "hasmore", "haszero"): each test is
+ * exact for "any byte" (a borrow or carry only follows a byte that already matched). */
+#define PDNS__BYTES_ONES  0x0101010101010101ull
+#define PDNS__BYTES_HIGHS 0x8080808080808080ull
+static inline uint64_t pdns__bytes_haszero(uint64_t w)
+{
+    return (w - PDNS__BYTES_ONES) & ~w & PDNS__BYTES_HIGHS;
+}
+static inline uint64_t pdns__bytes_special(uint64_t w, unsigned char q1, unsigned char q2)
+{
+    uint64_t bad = ((w - 0x20 * PDNS__BYTES_ONES) & ~w & PDNS__BYTES_HIGHS) /* < 0x20 */
+                   | (((w + PDNS__BYTES_ONES) | w) & PDNS__BYTES_HIGHS);    /* > 0x7e */
+    if (q1)
+        bad |= pdns__bytes_haszero(w ^ (q1 * PDNS__BYTES_ONES));
+    if (q2)
+        bad |= pdns__bytes_haszero(w ^ (q2 * PDNS__BYTES_ONES));
+    return bad;
+}
+
 #endif

@@ -221,8 +221,42 @@ static void test_stdin(void)
     }
 }
 
+/* The word-at-a-time test (pdns__bytes_special) against a byte-by-byte one: every byte
+ * value at every position of a plain word, and pairs of values at two positions. */
+static int special_ref(const unsigned char b[8], unsigned char q1, unsigned char q2)
+{
+    for (int i = 0; i < 8; i++)
+        if (b[i] < 0x20 || b[i] > 0x7e || (q1 && b[i] == q1) || (q2 && b[i] == q2))
+            return 1;
+    return 0;
+}
+
+static void test_bytes_special(void)
+{
+    static const unsigned char qs[3][2] = {{0, 0}, {'"', '\\'}, {'.', 0}};
+    int bad = 0;
+    for (int k = 0; k < 3; k++) {
+        unsigned char q1 = qs[k][0], q2 = qs[k][1];
+        for (int pos = 0; pos < 8; pos++)
+            for (int v = 0; v < 256; v++)
+                for (int pos2 = 0; pos2 < 8; pos2++)
+                    for (int v2 = 0; v2 < 256; v2 += 17) {
+                        unsigned char b[8] = {'a', 'b', 'c', '-', '9', '~', ' ', 'Z'};
+                        uint64_t w;
+                        b[pos] = (unsigned char)v;
+                        if (pos2 != pos)
+                            b[pos2] = (unsigned char)v2;
+                        memcpy(&w, b, 8);
+                        if ((pdns__bytes_special(w, q1, q2) != 0) != special_ref(b, q1, q2))
+                            bad++;
+                    }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
+    test_bytes_special();
     test_mixed();
     test_cumulative();
     test_errors();

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "check.h"
+#include "format/input.h"
 #include "format/output.h"
 
 #define T_A    1
@@ -168,6 +169,64 @@ static void test_ndjson_parse(void)
     }
     CHECK(lines == N_RESULTS + 2);
     free(big);
+    free(out);
+}
+
+/* JSON string values: strings of every length up to 40 with every byte value at every
+ * position (the writer copies plain text eight bytes at a time) read back (cJSON) as
+ * pdns__escape_bytes's text, and are written as that text with only '"' and '\\'
+ * escaped. */
+static void test_json_strings(void)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    pdns__output o;
+    int bad = 0;
+    if (!fp)
+        return;
+    pdns__output_init(&o, fp, PDNS__FMT_NDJSON);
+    for (size_t len = 1; len <= 40 && !bad; len++) {
+        for (size_t pos = 0; pos < len && !bad; pos++) {
+            for (int v = 1; v < 256 && !bad; v++) {
+                char s[48], esc[48 * 4 + 1], want[48 * 8 + 3];
+                size_t n = 0;
+                pdns_result r = results[5]; /* INVALID_NAME: name and error */
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + i % 26);
+                s[pos] = (char)v;
+                s[len] = '\0';
+                r.error = s;
+                fflush(fp);
+                size_t start = out_len;
+                CHECK(pdns__output_write(&o, &r) == PDNS_OK);
+                fflush(fp);
+                pdns__escape_bytes(s, len, esc, sizeof esc);
+                want[n++] = '"';
+                for (const char *e = esc; *e; e++) {
+                    if (*e == '"' || *e == '\\')
+                        want[n++] = '\\';
+                    want[n++] = *e;
+                }
+                want[n++] = '"';
+                want[n] = '\0';
+                const char *line = out + start, *f = strstr(line, ",\"error\":");
+                if (!f || strncmp(f + 9, want, n) != 0 || f[9 + n] != '}') {
+                    fprintf(stderr, "json string of %zu bytes, 0x%02x at %zu: %.*s\n", len, v, pos,
+                            (int)(out_len - start), line);
+                    bad = 1;
+                }
+                cJSON *doc = cJSON_ParseWithLength(line, out_len - start);
+                cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+                if (!cJSON_IsString(e) || strcmp(e->valuestring, esc) != 0)
+                    bad = 1;
+                cJSON_Delete(doc);
+            }
+        }
+    }
+    CHECK(!bad);
+    pdns__output_free(&o);
+    fclose(fp);
     free(out);
 }
 
@@ -363,6 +422,7 @@ int main(void)
     check_golden(PDNS__FMT_HOSTS, "results.hosts");
     check_golden(PDNS__FMT_ZONE, "results.zone");
     test_ndjson_parse();
+    test_json_strings();
     test_format_names();
     test_write_error();
     test_zone_hostile();
