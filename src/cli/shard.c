@@ -247,7 +247,9 @@ int cli_inmap_add(cli_inmap *m, uint64_t line, const char *text)
         return -1;
     m->last = line;
     m->names++;
-    if (pdns_query_line_parse(text, name, sizeof name, &type, NULL) == PDNS_OK && type &&
+    /* a line with no blank is one field: no type (no second parse of every name) */
+    if (text[strcspn(text, " \t")] != '\0' &&
+        pdns_query_line_parse(text, name, sizeof name, &type, NULL) == PDNS_OK && type &&
         range_add(&m->typed, &m->n_typed, &m->cap_typed, line, line, &m->inexact) != 0)
         return -1;
     return 0;

@@ -12,10 +12,7 @@
 #define ECS_KEY     "ecs="
 #define ECS_KEY_LEN 4
 
-static int pdns__blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
+#define PDNS__BLANKS " \t" /* what separates the fields */
 
 static int is_ecs_field(const char *f, size_t len)
 {
@@ -45,16 +42,12 @@ pdns_status pdns__qline_parse(const char *line, char *name, size_t cap, uint16_t
     }
     *type = 0;
     name[0] = '\0';
-    while (*p) {
-        while (pdns__blank(*p))
-            p++;
-        if (!*p)
-            break;
-        if (n == 4)
+    for (;;) { /* strspn/strcspn: this runs for every input line */
+        p += strspn(p, PDNS__BLANKS);
+        if (!*p || n == 4)
             break;
         f[n] = p;
-        while (*p && !pdns__blank(*p))
-            p++;
+        p += strcspn(p, PDNS__BLANKS);
         len[n] = (size_t)(p - f[n]);
         n++;
     }
