@@ -63,6 +63,12 @@ static int pdns__ldh(unsigned char c)
            c == '_';
 }
 
+/* 1 for every byte pdns__ldh refuses (test_name tries every byte in a label) */
+static const unsigned char pdns__not_ldh[256] = {
+    [0 ... 0x2c] = 1,    [0x2e ... 0x2f] = 1, [0x3a ... 0x40] = 1,
+    [0x5b ... 0x5e] = 1, [0x60] = 1,          [0x7b ... 0xff] = 1,
+};
+
 /* Reason for an ASCII byte that may not appear in a label. */
 static const char *pdns__char_reason(unsigned char c)
 {
@@ -140,6 +146,13 @@ static const char *pdns__label(const char *s, size_t len, int first, char *out, 
         out[(*pos)++] = '*';
         return NULL;
     }
+    { /* the usual label, letters, digits, '-' and '_' only: one table look-up a byte */
+        unsigned char other = 0;
+        for (size_t i = 0; i < len; i++)
+            other |= pdns__not_ldh[(unsigned char)s[i]];
+        if (!other)
+            goto plain;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80)
@@ -152,6 +165,7 @@ static const char *pdns__label(const char *s, size_t len, int first, char *out, 
     }
     if (utf8)
         return pdns__idn_label(s, len, out, pos);
+plain:
     if (len > PDNS__WIRE_LABEL_MAX)
         return "label longer than 63 octets";
     if (*pos + len > PDNS__NAME_OCTETS)

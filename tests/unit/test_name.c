@@ -192,8 +192,36 @@ static void test_rrtype(void)
     }
 }
 
+/* Every byte value inside a label (first, middle and last place of the first and of a
+ * later label): accepted, and copied as it is, exactly when it is a letter, a digit,
+ * '-' or '_' (a lone byte of 0x80 or more is no UTF-8: refused too). */
+static void test_every_byte(void)
+{
+    static const char *const forms[] = {"%cxy.test", "x%cy.test", "xy%c.test", "a.x%cy.test"};
+    int bad = 0;
+    for (int b = 1; b < 256; b++) {
+        int ldh = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                  b == '-' || b == '_';
+        if (b == '.' || b == '*')
+            continue; /* a separator; a wildcard label */
+        for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+            char in[32], want[34], out[PDNS__NAME_MAX];
+            const char *why = NULL;
+            snprintf(in, sizeof in, forms[f], b);
+            snprintf(want, sizeof want, "%s.", in);
+            pdns_status st = pdns__name_normalize(in, out, sizeof out, &why);
+            if (ldh ? st != PDNS_OK || strcmp(out, want) != 0 : st == PDNS_OK) {
+                fprintf(stderr, "byte 0x%02x in \"%s\": %s\n", b, forms[f], why ? why : out);
+                bad++;
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
+    test_every_byte();
     test_normalize();
     test_lengths();
     test_ptr();
