@@ -8,7 +8,11 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Labels are written length byte first; the length is filled in once the label ends. */
+/* Bytes that end a run of plain label bytes: the end, a dot, an escape. */
+static const unsigned char name_stop[256] = {[0] = 1, ['.'] = 1, ['\\'] = 1};
+
+/* Labels are written length byte first; the length is filled in once the label ends.
+ * Runs of plain bytes are found by table and copied whole (once per name queried). */
 int pdns__dns_name_to_wire(const char *name, uint8_t *out, size_t cap)
 {
     size_t o = 0;
@@ -20,23 +24,33 @@ int pdns__dns_name_to_wire(const char *name, uint8_t *out, size_t cap)
         return 1;
     }
     while (*p) {
-        size_t lenpos = o++;
-        int len = 0;
+        size_t lenpos = o++, len = 0;
         if (o >= cap)
             return -1;
-        while (*p && *p != '.') {
-            int c = (unsigned char)*p++;
-            if (c == '\\') {
-                if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2])) {
-                    c = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-                    p += 3;
-                    if (c > 255)
-                        return -1;
-                } else if (*p) {
-                    c = (unsigned char)*p++;
-                } else {
-                    return -1; /* dangling backslash */
-                }
+        for (;;) {
+            const char *run = p;
+            size_t k;
+            int c;
+            while (!name_stop[(unsigned char)*p])
+                p++;
+            k = (size_t)(p - run);
+            if (o + k > cap || len + k > PDNS__WIRE_LABEL_MAX)
+                return -1;
+            memcpy(out + o, run, k);
+            o += k;
+            len += k;
+            if (*p != '\\')
+                break; /* the end of the label */
+            p++;
+            if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2])) {
+                c = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+                p += 3;
+                if (c > 255)
+                    return -1;
+            } else if (*p) {
+                c = (unsigned char)*p++;
+            } else {
+                return -1; /* dangling backslash */
             }
             if (o >= cap || ++len > PDNS__WIRE_LABEL_MAX)
                 return -1;
