@@ -149,6 +149,17 @@ static void forget_arrays(knot_pkt_t *pkt)
     pkt->rrset_allocd = 0;
 }
 
+/* Drop the last decode's rrsets (no-op frees, with the wire on our scratch header) and
+ * empty the arena. */
+static void drop_last(pdns__codec *c)
+{
+    c->pkt->wire = c->scratch;
+    c->pkt->max_size = SCRATCH_LEN;
+    knot_pkt_clear(c->pkt);
+    forget_arrays(c->pkt);
+    arena_reset(c);
+}
+
 /* ---- life cycle ----------------------------------------------------------------- */
 
 pdns__codec *pdns__codec_new(void)
@@ -245,7 +256,7 @@ static int skip_rr(const uint8_t *p, size_t n, size_t *pos, uint16_t *type, size
  * accepts any rdata, so parsing those (the rdata copied into the arena: 480
  * instructions per answer) decided nothing. */
 static int find_opt(pdns__codec *c, const uint8_t *p, size_t n, size_t pos, unsigned skip,
-                    unsigned ns, unsigned ar, pdns__codec_answer *out)
+                    unsigned ns, unsigned ar, int header_only, pdns__codec_answer *out)
 {
     uint16_t type;
     size_t fixed;
@@ -261,6 +272,8 @@ static int find_opt(pdns__codec *c, const uint8_t *p, size_t n, size_t pos, unsi
             uint16_t rclass = pdns__wire_read_u16(p + fixed + PDNS__WIRE_RR_OFF_CLASS);
             knot_rrset_init_empty(&opt);
             if (rclass == KNOT_CLASS_IN) {
+                if (header_only) /* nothing was parsed: the arena is this answer's now */
+                    drop_last(c);
                 if (knot_rrset_rr_from_wire(p, &at, n, &opt, &c->mm, false) != KNOT_EOK)
                     return -1;
             } else {
@@ -311,17 +324,17 @@ static pdns__codec_status malformed(pdns__codec_answer *out, const char *why)
     return PDNS__CODEC_MALFORMED;
 }
 
-static void begin(pdns__codec *c, const uint8_t *p, pdns__codec_answer *out)
+static void start_answer(const uint8_t *p, pdns__codec_answer *out)
 {
-    /* drop the last decode's rrsets (no-op frees) with the wire on our scratch header */
-    c->pkt->wire = c->scratch;
-    c->pkt->max_size = SCRATCH_LEN;
-    knot_pkt_clear(c->pkt);
-    forget_arrays(c->pkt);
-    arena_reset(c);
     memset(out, 0, sizeof *out);
     out->rcode = pdns__wire_get_rcode(p);
     out->tc = pdns__wire_get_tc(p);
+}
+
+static void begin(pdns__codec *c, const uint8_t *p, pdns__codec_answer *out)
+{
+    drop_last(c);
+    start_answer(p, out);
 }
 
 pdns__codec_status pdns__codec_rcode(pdns__codec *c, const uint8_t *p, size_t n, size_t qend,
@@ -333,12 +346,12 @@ pdns__codec_status pdns__codec_rcode(pdns__codec *c, const uint8_t *p, size_t n,
         memset(out, 0, sizeof *out);
         return malformed(out, "answer shorter than a header");
     }
-    begin(c, p, out);
+    start_answer(p, out); /* the packet and arena are left as they are unless needed */
     if (!(ar = pdns__wire_get_arcount(p)))
         return PDNS__CODEC_OK;
     if (!q && !(q = question_end(p, n)))
         return malformed(out, "malformed question");
-    if (find_opt(c, p, n, q, pdns__wire_get_ancount(p), pdns__wire_get_nscount(p), ar, out) != 0)
+    if (find_opt(c, p, n, q, pdns__wire_get_ancount(p), pdns__wire_get_nscount(p), ar, 1, out) != 0)
         return malformed(out, "malformed answer (cut or bad record after the answer section)");
     return PDNS__CODEC_OK;
 }
@@ -542,7 +555,7 @@ again:
         out->rcode =
             knot_edns_whole_rcode(knot_edns_get_ext_rcode(pkt->opt_rr), (uint8_t)out->rcode);
         out->edns = 1;
-    } else if (!full && ar && find_opt(c, p, n, after, 0, ns, ar, out) != 0) {
+    } else if (!full && ar && find_opt(c, p, n, after, 0, ns, ar, 0, out) != 0) {
         pkt->wire = c->scratch;
         pkt->max_size = SCRATCH_LEN;
         pkt->size = PDNS__WIRE_HDR_LEN;
