@@ -282,7 +282,14 @@ int pdns__input_next(pdns__input *in, char *buf, size_t cap, uint64_t *line)
             continue;
         {
             int plain = 1; /* printable ASCII only: copied as it is */
-            for (size_t i = 0; i < rawlen; i++) {
+            size_t i = 0;
+            for (; i + 8 <= rawlen; i += 8) { /* plain words need no look at each byte */
+                uint64_t x;
+                memcpy(&x, in->raw + i, 8);
+                if (pdns__bytes_special(x, 0, 0))
+                    break;
+            }
+            for (; i < rawlen; i++) {
                 unsigned char c = in->raw[i];
                 if (c == '\t') /* a tab separates fields ("NAME\tTYPE") */
                     in->raw[i] = c = ' ';

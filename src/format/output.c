@@ -136,16 +136,27 @@ static const unsigned char pdns__jclass[256] = {
  * rcodes): printable ASCII with no '"' or '\\', copied as it is. */
 static pdns_status pdns__j_safe(pdns__output *o, size_t *len, const char *s)
 {
-    size_t n = strlen(s);
-    pdns_status st = pdns__out_reserve(o, *len + n + 4);
-    if (st == PDNS_OK) {
-        char *w = o->buf + *len;
-        *w++ = '"';
-        memcpy(w, s, n);
-        w[n] = '"';
-        *len += n + 2;
+    enum { SHORT = 32 }; /* such names are shorter: copied without strlen and memcpy */
+    size_t n = 0;
+    pdns_status st = pdns__out_reserve(o, *len + SHORT + 4);
+    if (st != PDNS_OK)
+        return st;
+    char *w = o->buf + *len;
+    *w++ = '"';
+    while (s[n] && n < SHORT) {
+        w[n] = s[n];
+        n++;
     }
-    return st;
+    if (s[n]) { /* a longer one */
+        n = strlen(s);
+        if ((st = pdns__out_reserve(o, *len + n + 4)) != PDNS_OK)
+            return st;
+        w = o->buf + *len + 1;
+        memcpy(w, s, n);
+    }
+    w[n] = '"';
+    *len += n + 2;
+    return PDNS_OK;
 }
 
 /* A JSON string value of s (NULL as ""). One pass for printable ASCII (the usual
@@ -157,21 +168,40 @@ static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
     char stackbuf[1024];
     char *tmp = NULL;
     const char *src = s ? s : "";
-    pdns_status st = pdns__out_reserve(o, *len + 2 * n + 4);
+    pdns_status st = pdns__out_reserve(o, *len + 2 * n + 12);
     if (st != PDNS_OK)
         return st;
     {
         char *w = o->buf + *len;
         size_t i;
+        uint64_t x;
         *w++ = '"';
-        /* whole words of plain text first (room for 2n + 4 bytes was reserved) */
+        /* whole words of plain text first (room for 2n + 12 bytes was reserved); while
+         * they are plain, text byte i goes to w = start + 1 + i */
         for (i = 0; i + 8 <= n; i += 8) {
-            uint64_t x;
             memcpy(&x, src + i, 8);
             if (pdns__bytes_special(x, '"', '\\'))
                 break;
             memcpy(w, &x, 8);
             w += 8;
+        }
+        if (i + 8 > n && i < n) { /* the last n - i < 8 bytes as one word too */
+            if (n >= 8) {         /* the last 8 bytes: some written again, the same */
+                memcpy(&x, src + n - 8, 8);
+                if (!pdns__bytes_special(x, '"', '\\')) {
+                    memcpy(w - 8 + (n - i), &x, 8);
+                    w += n - i;
+                    i = n;
+                }
+            } else { /* a short string, padded with plain bytes (overwritten after) */
+                x = 0x6161616161616161ull;
+                memcpy(&x, src, n);
+                if (!pdns__bytes_special(x, '"', '\\')) {
+                    memcpy(w, &x, 8);
+                    w += n;
+                    i = n;
+                }
+            }
         }
         for (; i < n; i++) {
             unsigned char c = (unsigned char)src[i];
@@ -217,11 +247,23 @@ static pdns_status pdns__j_str(pdns__output *o, size_t *len, const char *s)
  * (printf-free: the record writer runs once per name). */
 static char *pdns__u64_digits(char end[20], uint64_t v)
 {
+    static const char two[201] = "00010203040506070809101112131415161718192021222324"
+                                 "25262728293031323334353637383940414243444546474849"
+                                 "50515253545556575859606162636465666768697071727374"
+                                 "75767778798081828384858687888990919293949596979899";
     char *p = end + 20;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) { /* two digits a division */
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, two + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, two + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
     return p;
 }
 

@@ -254,9 +254,62 @@ static void test_bytes_special(void)
     CHECK(bad == 0);
 }
 
+/* Lines of 1 to 30 bytes with a tab, a control, DEL or a stray byte of 0x80 or more at
+ * every position (the reader looks at plain lines eight bytes at a time): the tab
+ * becomes a blank (trimmed at either end), the others "\xHH". */
+static void test_every_position(void)
+{
+    static const unsigned char odd[] = {'\t', 0x01, 0x1f, 0x7f, 0x80, 0xff};
+    char path[] = "/tmp/pacedns-test-input-XXXXXX", buf[256];
+    FILE *fp;
+    int fd = mkstemp(path), bad = 0;
+    pdns__input *in = NULL;
+    const char *paths[1] = {path};
+    char err[256];
+    CHECK(fd >= 0 && (fp = fdopen(fd, "w")) != NULL);
+    if (fd < 0 || !fp)
+        return;
+    for (size_t len = 1; len <= 30; len++)
+        for (size_t pos = 0; pos < len; pos++)
+            for (size_t k = 0; k < sizeof odd; k++) {
+                for (size_t i = 0; i < len; i++)
+                    fputc(i == pos ? odd[k] : 'a' + (int)(i % 26), fp);
+                fputc('\n', fp);
+            }
+    fclose(fp);
+    CHECK(pdns__input_open(&in, paths, 1, err, sizeof err) == PDNS_OK);
+    for (size_t len = 1; len <= 30 && in && !bad; len++)
+        for (size_t pos = 0; pos < len && !bad; pos++)
+            for (size_t k = 0; k < sizeof odd && !bad; k++) {
+                char want[64];
+                size_t n = 0;
+                uint64_t line;
+                for (size_t i = 0; i < len; i++) {
+                    if (i != pos)
+                        want[n++] = (char)('a' + (int)(i % 26));
+                    else if (odd[k] == '\t' && i > 0 && i < len - 1)
+                        want[n++] = ' ';
+                    else if (odd[k] != '\t')
+                        n += (size_t)snprintf(want + n, 8, "\\x%02x", odd[k]);
+                }
+                want[n] = '\0';
+                if (n == 0) /* a line of one tab is blank: skipped */
+                    continue;
+                if (pdns__input_next(in, buf, sizeof buf, &line) != 1 || strcmp(buf, want) != 0) {
+                    fprintf(stderr, "line of %zu, 0x%02x at %zu: \"%s\", want \"%s\"\n", len,
+                            odd[k], pos, buf, want);
+                    bad = 1;
+                }
+            }
+    CHECK(!bad);
+    pdns__input_close(in);
+    unlink(path);
+}
+
 int main(void)
 {
     test_bytes_special();
+    test_every_position();
     test_mixed();
     test_cumulative();
     test_errors();

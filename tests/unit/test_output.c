@@ -230,6 +230,54 @@ static void test_json_strings(void)
     free(out);
 }
 
+/* Numbers are written without printf: "line" (64 bits) and "ttl" (32 bits) as
+ * snprintf writes them, for 0 to 100,000, around every power of ten and the maxima. */
+static void test_numbers(void)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    pdns__output o;
+    int bad = 0;
+    if (!fp)
+        return;
+    pdns__output_init(&o, fp, PDNS__FMT_NDJSON);
+    for (uint64_t k = 0; k < 100000 + 20 * 7 + 2 && !bad; k++) {
+        uint64_t v = k;
+        char want[96];
+        pdns_answer a = {"x.example.", T_A, 0, "192.0.2.1"};
+        pdns_result r = results[0];
+        if (k >= 100000 && k < 100000 + 20 * 7) { /* 10^e - 3 .. 10^e + 3, e = 1..19 */
+            uint64_t p10 = 1;
+            for (uint64_t e = (k - 100000) / 7 + 1; e > 0 && e < 20; e--)
+                p10 *= 10;
+            v = p10 + (k - 100000) % 7 - 3;
+        } else if (k >= 100000 + 20 * 7) {
+            v = k % 2 ? UINT64_MAX : UINT32_MAX;
+        }
+        a.ttl = (uint32_t)v;
+        r.line = v ? v : 1;
+        r.answers = &a;
+        r.n_answers = 1;
+        fflush(fp);
+        size_t start = out_len;
+        CHECK(pdns__output_write(&o, &r) == PDNS_OK);
+        fflush(fp);
+        snprintf(want, sizeof want, ",\"line\":%llu,", (unsigned long long)r.line);
+        if (!strstr(out + start, want))
+            bad = 1;
+        snprintf(want, sizeof want, ",\"ttl\":%lu,", (unsigned long)a.ttl);
+        if (!strstr(out + start, want))
+            bad = 1;
+        if (bad)
+            fprintf(stderr, "number %llu: %s", (unsigned long long)v, out + start);
+    }
+    CHECK(!bad);
+    pdns__output_free(&o);
+    fclose(fp);
+    free(out);
+}
+
 static void test_format_names(void)
 {
     pdns__format f = PDNS__FMT_ZONE;
@@ -423,6 +471,7 @@ int main(void)
     check_golden(PDNS__FMT_ZONE, "results.zone");
     test_ndjson_parse();
     test_json_strings();
+    test_numbers();
     test_format_names();
     test_write_error();
     test_zone_hostile();
