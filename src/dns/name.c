@@ -63,10 +63,14 @@ static int pdns__ldh(unsigned char c)
            c == '_';
 }
 
-/* 1 for every byte pdns__ldh refuses (test_name tries every byte in a label) */
-static const unsigned char pdns__not_ldh[256] = {
-    [0 ... 0x2c] = 1,    [0x2e ... 0x2f] = 1, [0x3a ... 0x40] = 1,
-    [0x5b ... 0x5e] = 1, [0x60] = 1,          [0x7b ... 0xff] = 1,
+/* Bytes of a name by class: letters, digits, '-' and '_' (what pdns__ldh takes) 0, the
+ * dot 1, anything else 2 (test_name tries every byte in a label). */
+enum { NC_LDH = 0, NC_DOT = 1, NC_OTHER = 2 };
+static const unsigned char pdns__name_class[256] = {
+    [0 ... 0x2c] = NC_OTHER,    [0x2e] = NC_DOT,
+    [0x2f] = NC_OTHER,          [0x3a ... 0x40] = NC_OTHER,
+    [0x5b ... 0x5e] = NC_OTHER, [0x60] = NC_OTHER,
+    [0x7b ... 0xff] = NC_OTHER,
 };
 
 /* Reason for an ASCII byte that may not appear in a label. */
@@ -149,7 +153,7 @@ static const char *pdns__label(const char *s, size_t len, int first, char *out, 
     { /* the usual label, letters, digits, '-' and '_' only: one table look-up a byte */
         unsigned char other = 0;
         for (size_t i = 0; i < len; i++)
-            other |= pdns__not_ldh[(unsigned char)s[i]];
+            other |= pdns__name_class[(unsigned char)s[i]]; /* no dot in a label */
         if (!other)
             goto plain;
     }
@@ -193,6 +197,25 @@ pdns_status pdns__name_normalize(const char *in, char *out, size_t cap, const ch
         }
         memcpy(out, ".", 2);
         return PDNS_OK;
+    }
+    { /* the usual name, labels of 1 to 63 letters, digits, '-' and '_': what the
+       * label-by-label checks below would write, with one table look-up a byte */
+        size_t i, lab = 0;
+        for (i = 0; i < len; i++) {
+            unsigned char k = pdns__name_class[(unsigned char)in[i]];
+            if (k == NC_LDH && lab < PDNS__WIRE_LABEL_MAX)
+                lab++;
+            else if (k == NC_DOT && lab > 0)
+                lab = 0;
+            else
+                break; /* anything else: the checks below say what */
+        }
+        if (i == len && lab > 0 && len <= PDNS__NAME_OCTETS && out && cap >= len + 2) {
+            memcpy(out, in, len);
+            out[len] = '.';
+            out[len + 1] = '\0';
+            return PDNS_OK;
+        }
     }
     for (size_t start = 0; start <= len;) {
         const char *dot = memchr(in + start, '.', len - start);

@@ -219,8 +219,57 @@ static void test_every_byte(void)
     CHECK(bad == 0);
 }
 
+/* Names of letters, digits, '-', '_' and dots, pseudo-random, of 1 to 300 bytes with
+ * labels around 63: accepted exactly when every label has 1 to 63 octets and the name
+ * at most 253 (a final dot aside), written as given with a final dot; refused with a
+ * reason otherwise; the output size is honoured to the byte. */
+static void test_ldh_names(void)
+{
+    static const char alphabet[] = "ab-_9.";
+    uint32_t seed = 7;
+    int bad = 0;
+    for (int k = 0; k < 20000 && !bad; k++) {
+        char in[320], out[400], want[322];
+        const char *why = NULL;
+        size_t n, lab = 0, len;
+        int ok = 1;
+        seed = seed * 1103515245u + 12345u;
+        n = 1 + (seed >> 8) % 300;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* a dot about every 60 bytes, so that labels of 63 and 64 octets occur */
+            in[i] = (seed >> 16) % 60 ? alphabet[(seed >> 24) % 5] : '.';
+        }
+        in[n] = '\0';
+        len = in[n - 1] == '.' ? n - 1 : n;
+        for (size_t i = 0; i <= len; i++) {
+            if (i == len || in[i] == '.') {
+                ok &= lab >= 1 && lab <= 63;
+                lab = 0;
+            } else {
+                lab++;
+            }
+        }
+        ok &= len <= 253;
+        snprintf(want, sizeof want, "%.*s.", (int)len, in);
+        for (size_t cap = len + 1; cap <= len + 3; cap++) {
+            memset(out, 'z', sizeof out);
+            pdns_status st = pdns__name_normalize(in, out, cap, &why);
+            int fits = cap >= len + 2;
+            if (ok && fits ? st != PDNS_OK || strcmp(out, want) != 0 : st == PDNS_OK || !why)
+                bad = 1;
+            if (out[cap] != 'z' || out[cap + 1] != 'z')
+                bad = 1; /* written past the size */
+            if (bad)
+                fprintf(stderr, "\"%s\" (cap %zu): %s\n", in, cap, st == PDNS_OK ? out : why);
+        }
+    }
+    CHECK(!bad);
+}
+
 int main(void)
 {
+    test_ldh_names();
     test_every_byte();
     test_normalize();
     test_lengths();
