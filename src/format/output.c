@@ -39,6 +39,8 @@ void pdns__output_init(pdns__output *o, FILE *fp, pdns__format fmt)
     o->fmt = fmt;
     o->buf = NULL;
     o->cap = 0;
+    o->head.valid = 0;
+    o->atype.valid = 0;
 }
 
 void pdns__output_free(pdns__output *o)
@@ -131,33 +133,6 @@ static inline __attribute__((always_inline)) pdns_status pdns__j_raw(pdns__outpu
 enum { J_PLAIN = 0, J_ESC = 1, J_SLOW = 2 };
 static const unsigned char pdns__jclass[256] = {
     [0 ... 0x1f] = J_SLOW, ['"'] = J_ESC, ['\\'] = J_ESC, [0x7f ... 0xff] = J_SLOW};
-
-/* A JSON string value of s, a name from pacedns's own tables (types, statuses,
- * rcodes): printable ASCII with no '"' or '\\', copied as it is. */
-static pdns_status pdns__j_safe(pdns__output *o, size_t *len, const char *s)
-{
-    enum { SHORT = 32 }; /* such names are shorter: copied without strlen and memcpy */
-    size_t n = 0;
-    pdns_status st = pdns__out_reserve(o, *len + SHORT + 4);
-    if (st != PDNS_OK)
-        return st;
-    char *w = o->buf + *len;
-    *w++ = '"';
-    while (s[n] && n < SHORT) {
-        w[n] = s[n];
-        n++;
-    }
-    if (s[n]) { /* a longer one */
-        n = strlen(s);
-        if ((st = pdns__out_reserve(o, *len + n + 4)) != PDNS_OK)
-            return st;
-        w = o->buf + *len + 1;
-        memcpy(w, s, n);
-    }
-    w[n] = '"';
-    *len += n + 2;
-    return PDNS_OK;
-}
 
 /* A JSON string value of s (NULL as ""). One pass for printable ASCII (the usual
  * case): quotes and backslashes escaped while copying; a control or non-ASCII byte
@@ -300,9 +275,68 @@ static int pdns__ms3(char *buf, double x)
 }
 static pdns_status pdns__fmt_trust(pdns__output *o, const pdns_result *r, size_t *len);
 
+/* Append the text made by snprintf(fmt, s1, s2, s3), from c when c was made from the
+ * same k1, k2, k3 (make: whether the caller has to set c up first), else into c. A text
+ * too long for c (never for pacedns's names) is made on the stack. */
+static pdns_status pdns__jc_put(pdns__output *o, size_t *len, pdns__jcache *c, int k1, int k2,
+                                int k3, const char *fmt, const char *s1, const char *s2,
+                                const char *s3)
+{
+    char big[512];
+    int n = snprintf(c->text, sizeof c->text, fmt, s1, s2, s3);
+    c->k1 = k1;
+    c->k2 = k2;
+    c->k3 = k3;
+    c->valid = n >= 0 && (size_t)n < sizeof c->text;
+    c->len = c->valid ? (size_t)n : 0;
+    if (c->valid)
+        return pdns__j_raw(o, len, c->text, c->len);
+    n = snprintf(big, sizeof big, fmt, s1, s2, s3);
+    if (n < 0 || (size_t)n >= sizeof big)
+        return PDNS_ERR_INVALID;
+    return pdns__j_raw(o, len, big, (size_t)n);
+}
+
+static int pdns__jc_hit(const pdns__jcache *c, int k1, int k2, int k3)
+{
+    return c->valid && c->k1 == k1 && c->k2 == k2 && c->k3 == k3;
+}
+
+/* ,"type":"T","status":"S","rcode":"R" (or null),"answers":[ -- the same for all the
+ * records of a bulk run that share type, status and rcode (most do): kept in o->head,
+ * so that the names are not looked up, measured and copied one by one for every record
+ * (260 instructions). The names of pacedns's tables need no escaping. */
+static pdns_status pdns__j_head(pdns__output *o, size_t *len, const pdns_result *r)
+{
+    char tbuf[16];
+    int rc = r->rcode >= 0 ? r->rcode : -1;
+    const char *t, *st;
+    if (pdns__jc_hit(&o->head, r->qtype, (int)r->status, rc))
+        return pdns__j_raw(o, len, o->head.text, o->head.len);
+    t = pdns_rrtype_name(r->qtype, tbuf);
+    st = pdns_rstatus_name(r->status);
+    if (rc < 0)
+        return pdns__jc_put(o, len, &o->head, r->qtype, (int)r->status, rc,
+                            ",\"type\":\"%s\",\"status\":\"%s\",\"rcode\":null%s,\"answers\":[", t,
+                            st, "");
+    return pdns__jc_put(o, len, &o->head, r->qtype, (int)r->status, rc,
+                        ",\"type\":\"%s\",\"status\":\"%s\",\"rcode\":\"%s\",\"answers\":[", t, st,
+                        pdns_rcode_name(rc));
+}
+
+/* ,"type":"T","ttl": of an answer: kept in o->atype while the answers share a type. */
+static pdns_status pdns__j_atype(pdns__output *o, size_t *len, uint16_t type)
+{
+    char tbuf[16];
+    if (pdns__jc_hit(&o->atype, type, 0, 0))
+        return pdns__j_raw(o, len, o->atype.text, o->atype.len);
+    return pdns__jc_put(o, len, &o->atype, type, 0, 0, ",\"type\":\"%s\",\"ttl\":%s%s",
+                        pdns_rrtype_name(type, tbuf), "", "");
+}
+
 static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_t *len)
 {
-    char tbuf[16], num[400]; /* %.3f of DBL_MAX needs 314 bytes */
+    char num[400]; /* %.3f of DBL_MAX needs 314 bytes */
     pdns_status st = PDNS__J_LIT(o, len, "{\"name\":");
     st = st ? st : pdns__j_str(o, len, r->name);
     if (!st && r->qname && !pdns__name_equal(r->name ? r->name : "", r->qname)) {
@@ -313,22 +347,12 @@ static pdns_status pdns__fmt_ndjson(pdns__output *o, const pdns_result *r, size_
         st = PDNS__J_LIT(o, len, ",\"line\":");
         st = st ? st : pdns__j_u64(o, len, r->line);
     }
-    st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
-    st = st ? st : pdns__j_safe(o, len, pdns_rrtype_name(r->qtype, tbuf));
-    st = st ? st : PDNS__J_LIT(o, len, ",\"status\":");
-    st = st ? st : pdns__j_safe(o, len, pdns_rstatus_name(r->status));
-    st = st ? st : PDNS__J_LIT(o, len, ",\"rcode\":");
-    if (!st)
-        st = r->rcode >= 0 ? pdns__j_safe(o, len, pdns_rcode_name(r->rcode))
-                           : PDNS__J_LIT(o, len, "null");
-    st = st ? st : PDNS__J_LIT(o, len, ",\"answers\":[");
+    st = st ? st : pdns__j_head(o, len, r);
     for (size_t i = 0; !st && i < r->n_answers; i++) {
         const pdns_answer *a = &r->answers[i];
         st = i ? PDNS__J_LIT(o, len, ",{\"name\":") : PDNS__J_LIT(o, len, "{\"name\":");
         st = st ? st : pdns__j_str(o, len, a->name);
-        st = st ? st : PDNS__J_LIT(o, len, ",\"type\":");
-        st = st ? st : pdns__j_safe(o, len, pdns_rrtype_name(a->type, tbuf));
-        st = st ? st : PDNS__J_LIT(o, len, ",\"ttl\":");
+        st = st ? st : pdns__j_atype(o, len, a->type);
         st = st ? st : pdns__j_u64(o, len, a->ttl);
         st = st ? st : PDNS__J_LIT(o, len, ",\"data\":");
         st = st ? st : pdns__j_str(o, len, a->data);

@@ -278,6 +278,71 @@ static void test_numbers(void)
     free(out);
 }
 
+/* Write r with a writer of its own into out; returns the length (0 on failure). */
+static size_t write_alone(const pdns_result *r, char *out, size_t cap)
+{
+    char *buf = NULL;
+    size_t n = 0, got = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    pdns__output o;
+    if (!fp)
+        return 0;
+    pdns__output_init(&o, fp, PDNS__FMT_NDJSON);
+    if (pdns__output_write(&o, r) == PDNS_OK && fflush(fp) == 0 && n < cap) {
+        memcpy(out, buf, n);
+        got = n;
+    }
+    pdns__output_free(&o);
+    fclose(fp);
+    free(buf);
+    return got;
+}
+
+/* The record's type, status and rcode, and each answer's type, are written from a
+ * text kept while they repeat: a writer that has written other records writes the
+ * same bytes as a fresh one, over every status and a mix of types and rcodes, in an
+ * order where each of them changes alone. */
+static void test_repeated_heads(void)
+{
+    static const uint16_t types[] = {T_A, T_AAAA, 65, 0, 65535};
+    static const int rcodes[] = {-1, 0, 3, 16, 23, 4095};
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *fp = open_memstream(&out, &out_len);
+    pdns__output o;
+    int bad = 0;
+    if (!fp)
+        return;
+    pdns__output_init(&o, fp, PDNS__FMT_NDJSON);
+    for (int round = 0; round < 2; round++)
+        for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+            for (int st = 0; st < PDNS_R_COUNT; st++)
+                for (size_t rc = 0; rc < sizeof rcodes / sizeof rcodes[0]; rc++) {
+                    pdns_answer a[2] = {{"x.example.", types[(t + rc) % 5], 60, "d"},
+                                        {"x.example.", types[(t + st) % 5], 60, "e"}};
+                    pdns_result r = results[0];
+                    char alone[2048];
+                    r.qtype = types[t];
+                    r.status = (pdns_rstatus)st;
+                    r.rcode = rcodes[rc];
+                    r.answers = a;
+                    r.n_answers = round ? 2 : 1;
+                    fflush(fp);
+                    size_t start = out_len, n = write_alone(&r, alone, sizeof alone);
+                    CHECK(pdns__output_write(&o, &r) == PDNS_OK);
+                    fflush(fp);
+                    if (n == 0 || out_len - start != n || memcmp(out + start, alone, n) != 0) {
+                        fprintf(stderr, "written after others:\n%.*salone:\n%.*s",
+                                (int)(out_len - start), out + start, (int)n, alone);
+                        bad++;
+                    }
+                }
+    CHECK(bad == 0);
+    pdns__output_free(&o);
+    fclose(fp);
+    free(out);
+}
+
 static void test_format_names(void)
 {
     pdns__format f = PDNS__FMT_ZONE;
@@ -472,6 +537,7 @@ int main(void)
     test_ndjson_parse();
     test_json_strings();
     test_numbers();
+    test_repeated_heads();
     test_format_names();
     test_write_error();
     test_zone_hostile();
