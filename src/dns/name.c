@@ -199,22 +199,26 @@ pdns_status pdns__name_normalize(const char *in, char *out, size_t cap, const ch
         return PDNS_OK;
     }
     { /* the usual name, labels of 1 to 63 letters, digits, '-' and '_': what the
-       * label-by-label checks below would write, with one table look-up a byte */
-        size_t i, lab = 0;
-        for (i = 0; i < len; i++) {
-            unsigned char k = pdns__name_class[(unsigned char)in[i]];
-            if (k == NC_LDH && lab < PDNS__WIRE_LABEL_MAX)
-                lab++;
-            else if (k == NC_DOT && lab > 0)
-                lab = 0;
-            else
-                break; /* anything else: the checks below say what */
-        }
-        if (i == len && lab > 0 && len <= PDNS__NAME_OCTETS && out && cap >= len + 2) {
-            memcpy(out, in, len);
-            out[len] = '.';
-            out[len + 1] = '\0';
-            return PDNS_OK;
+       * label-by-label checks below would write, with one table look-up a byte (in[len]
+       * is the NUL or the final dot: the scan stops there at the latest) */
+        size_t i = 0, start = 0;
+        for (;;) {
+            while (pdns__name_class[(unsigned char)in[i]] == NC_LDH)
+                i++;
+            if (i == start || i - start > PDNS__WIRE_LABEL_MAX)
+                break; /* the checks below say what */
+            if (i == len) {
+                if (len <= PDNS__NAME_OCTETS && out && cap >= len + 2) {
+                    memcpy(out, in, len);
+                    out[len] = '.';
+                    out[len + 1] = '\0';
+                    return PDNS_OK;
+                }
+                break;
+            }
+            if (in[i] != '.')
+                break;
+            start = ++i;
         }
     }
     for (size_t start = 0; start <= len;) {
