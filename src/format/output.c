@@ -114,7 +114,19 @@ static pdns_status pdns__out_row(pdns__output *o, size_t *len, const char *const
  * The record has a fixed shape, so it is streamed: strings are first made printable
  * (pdns__escape_bytes writes controls and invalid UTF-8 as "\xHH", as in the other
  * formats), then JSON-escaped ('"' and '\\'; controls cannot remain). The bytes equal
- * what cJSON printed for the same record (the golden files check it). */
+ * what cJSON printed for the same record (the golden files check it).
+ * IMPLEMENTATION NOTES (the writer runs once per name; callgrind, marginal per name):
+ * - Strings are copied eight bytes at a time while no byte needs care
+ *   (pdns__bytes_special: a word-wide test); the last 1 to 7 bytes as one more word
+ *   (the last eight, overlapping what was written, or the string padded with plain
+ *   bytes when it is shorter). Only a word holding a byte to escape goes byte by byte.
+ * - The run ,"type":..,"status":..,"rcode":..,"answers":[ depends on three values, and
+ *   an answer's ,"type":..,"ttl": on one: each is kept in the writer (pdns__jcache,
+ *   made by snprintf when its values change) and copied whole while records repeat
+ *   them, as they do in bulk runs. Three table look-ups, strlen and memcpy per record
+ *   cost 260 instructions before.
+ * - Numbers: two digits per division (the line number, TTLs, attempts; rtt_ms by
+ *   pdns__ms3). No printf on the path of an ordinary record. */
 
 static inline __attribute__((always_inline)) pdns_status pdns__j_raw(pdns__output *o, size_t *len,
                                                                      const char *s, size_t n)
