@@ -13,7 +13,8 @@ loading) is not counted. Rows:
   pacedns probe      probe --qps, random NXDOMAIN labels (load generation), per query
   dnsperf            dnsperf -n 1 over the same names (sends and counts; no records)
 Instruction counts do not depend on the machine's load, so this bench may share the
-CPU. Loopback only, in a private network namespace when permitted; every process is
+CPU. The two pacedns rows are checked against issue #13's targets (12,000 per name with
+one record, 5,000 header-only: PASS/FAIL lines; the exit status stays 0). Loopback only, in a private network namespace when permitted; every process is
 killed by PID (tools/lab/lab.py); each run has a hard timeout.
 
 Usage: bench/instructions.py
@@ -98,6 +99,15 @@ def main():
         r["vs_dnsperf"] = r["ir_per_unit"] / ref["ir_per_unit"] if ref else None
         print("%-18s %14.0f %9s" % (r["tool"] + ("" if r["unit"] == "name" else " (/query)"), r["ir_per_unit"],
                                     "%.2fx" % r["vs_dnsperf"] if r["vs_dnsperf"] else "-"))
+    # issue #13's targets: at most 12,000 instructions per name with one record, 5,000
+    # for header-only answers
+    for label, limit in (("pacedns", 12000), ("pacedns nxdomain", 5000)):
+        r = next((x for x in rows if x["tool"] == label), None)
+        if r:
+            r["target"] = limit
+            r["target_met"] = r["ir_per_unit"] <= limit
+            print("target %-18s %6.0f <= %d: %s" % (label, r["ir_per_unit"], limit,
+                                                     "PASS" if r["target_met"] else "FAIL"))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
             json.dump(rows, f, indent=1)
