@@ -51,11 +51,10 @@
  *   NSEC or CSYNC records whose type bitmap is malformed (libknot prints its own reading
  *   of it), are printed in RFC 3597 generic form. AAAA is printed by inet_ntop: libknot shortens
  *   the last of two equally long runs of zero fields, RFC 5952 (4.2.3) and getdns the
- *   first (0:0:40:0:0:ffff:a00:1 is ::40:0:0:ffff:a00:1). A is printed by ipv4_text,
- *   four decimal octets: libknot's own A printer (inet_ntop, which formats with
- *   snprintf) cost 1,800 instructions per record, the most of any single step of a
- *   name's path; the text is the same byte for byte (test_codec checks every octet
- *   value in every position against libknot's printer).
+ *   first (0:0:40:0:0:ffff:a00:1 is ::40:0:0:ffff:a00:1).
+ *   A stays libknot's (its printer formats through inet_ntop, i.e. snprintf: about
+ *   1,800 instructions per record, the largest single step left; a printer of our own
+ *   would be record printing by hand, which the project leaves to libknot).
  * - Text: owner by knot_dname_to_str, rdata by knot_rrset_txt_dump_data (the default
  *   dump style: one line, no class or TTL) straight into one growing text buffer (a
  *   trailing blank, which libknot leaves after CAA, cut off; an empty rdata, which
@@ -444,30 +443,6 @@ static int rr_room(pdns__codec *c, size_t n)
     return 0;
 }
 
-/* The dotted-quad text of a 4-byte A rdata at dst (room for 16 bytes: at most
- * "255.255.255.255" and its NUL); returns its length. libknot's A printer writes the
- * same text through inet_ntop, i.e. snprintf: 1,800 of the 12,800 instructions a name
- * costs (see IMPLEMENTATION NOTES; test_codec compares the two over every octet value
- * in every position). */
-static int ipv4_text(char *dst, const uint8_t a[4])
-{
-    char *w = dst;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = a[i];
-        if (v >= 100) {
-            *w++ = (char)('0' + v / 100);
-            v %= 100;
-            *w++ = (char)('0' + v / 10);
-        } else if (v >= 10) {
-            *w++ = (char)('0' + v / 10);
-        }
-        *w++ = (char)('0' + v % 10);
-        *w++ = '.';
-    }
-    w[-1] = '\0';
-    return (int)(w - 1 - dst);
-}
-
 /* Print rr's owner (with_owner) or its rdata at c->text + *used; *used moves past the
  * terminating NUL. 0, -1 no memory, -2 libknot cannot print it. */
 static int print(pdns__codec *c, const knot_rrset_t *rr, int owner, size_t *used)
@@ -478,8 +453,6 @@ static int print(pdns__codec *c, const knot_rrset_t *rr, int owner, size_t *used
         int len;
         if (owner) {
             len = knot_dname_to_str(dst, rr->owner, room) ? (int)strlen(dst) : KNOT_ESPACE;
-        } else if (rr->type == KNOT_RRTYPE_A && rr->rrs.rdata->len == 4) {
-            len = room >= 16 ? ipv4_text(dst, rr->rrs.rdata->data) : KNOT_ESPACE;
         } else if (rr->type == KNOT_RRTYPE_AAAA && rr->rrs.rdata->len == 16) {
             /* RFC 5952: of two equally long runs of zero fields the first is shortened;
              * libknot shortens the last, inet_ntop the first */

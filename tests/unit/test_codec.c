@@ -256,7 +256,7 @@ static void test_growth_and_reuse(pdns__codec *c)
     }
 }
 
-/* libknot's own text for the A rdata ip (the codec prints A itself: ipv4_text). */
+/* libknot's own text for the A rdata ip, printed on its own (outside an answer). */
 static void knot_a_text(const uint8_t ip[4], char *out, size_t cap)
 {
     static const uint8_t owner[] = {0};
