@@ -143,7 +143,8 @@ static inline int getdns_error_token(const char *g, const char *k)
 /* Whether k and g are the same blank-separated tokens but for tokens "TYPEn" in k (a
  * type libknot has no mnemonic for) where g has a mnemonic (row D_TYPE_NUMBER), and for
  * names with libknot's escapes (row D_NAME_ESCAPE; an NSEC's next name beside its
- * bitmap). */
+ * bitmap); and the other way round, "TYPEn" in g where libknot has a mnemonic for n
+ * (SVCB, which getdns 1.7 does not name). */
 static inline int type_numbers_only(const char *k, const char *g)
 {
     int seen = 0;
@@ -161,6 +162,20 @@ static inline int type_numbers_only(const char *k, const char *g)
             char num[8], b[32];
             unsigned long t;
             char *end;
+            if (gn > 4 && gn - 4 < sizeof num && !strncmp(g, "TYPE", 4) && kn > 0 &&
+                kn < sizeof b && strncmp(k, "TYPE", 4) != 0) {
+                /* the other way: a type getdns has no mnemonic for (SVCB), libknot's */
+                uint16_t kt_num;
+                memcpy(num, g + 4, gn - 4);
+                num[gn - 4] = '\0';
+                t = strtoul(num, &end, 10);
+                memcpy(b, k, kn);
+                b[kn] = '\0';
+                if (*end || t > 65535 || knot_rrtype_from_string(b, &kt_num) != 0 || kt_num != t)
+                    return 0;
+                seen = 1;
+                goto next;
+            }
             if (kn < 5 || kn - 4 >= sizeof num || strncmp(k, "TYPE", 4) != 0 || gn == 0 ||
                 !strncmp(g, "TYPE", 4))
                 return 0;
@@ -176,6 +191,7 @@ static inline int type_numbers_only(const char *k, const char *g)
                     return 0;
             seen = 1;
         }
+    next:
         k += kn;
         g += gn;
         if (*k != *g)
