@@ -255,6 +255,31 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, const 
     return more_possible ? PDNS__TJ_MORE : PDNS__TJ_UNSURE;
 }
 
+pdns__lv pdns__trust_label_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
+                                 size_t n_refs, int more_possible, const char **why)
+{
+    pdns__tj v;
+    *why = NULL;
+    if (own->obs == PDNS__OBS_NX || own->obs == PDNS__OBS_NODATA)
+        return PDNS__LV_DENIED;
+    if (own->obs == PDNS__OBS_NONE)
+        return PDNS__LV_UNSURE; /* no answer: ask again (a timeout is no denial) */
+    if (n_refs == 0)
+        return more_possible ? PDNS__LV_MORE : PDNS__LV_WILD; /* nothing to compare with */
+    v = pdns__trust_judge(own, refs, src, n_refs, more_possible, why);
+    if (v == PDNS__TJ_FAIL)
+        return PDNS__LV_FAIL;
+    if (v == PDNS__TJ_MORE)
+        return PDNS__LV_MORE;
+    /* PASS (a reference gives the same answer) or UNSURE: a wildcard when a reference
+     * answered the label positively, else nothing was learnt (the references did not
+     * answer: a slow machine must not take a zone out of the random labels) */
+    for (size_t i = 0; i < n_refs; i++)
+        if (refs[i].obs == PDNS__OBS_POS)
+            return PDNS__LV_WILD;
+    return PDNS__LV_UNSURE;
+}
+
 /* ---- canary scheduling ---------------------------------------------------------- */
 
 unsigned pdns__canary_k(double f, double delta)
@@ -312,6 +337,18 @@ void pdns__canary_done(pdns__canary_sched *c)
 void pdns__canary_on_answer(pdns__canary_sched *c)
 {
     c->answers++;
+}
+
+pdns__rv pdns__canary_round(int label, unsigned passed, unsigned *unsure)
+{
+    if (label == PDNS__RL_DENIED || (label == PDNS__RL_NONE && passed > 0)) {
+        *unsure = 0;
+        return PDNS__RV_PASS;
+    }
+    if (++*unsure < PDNS__CANARY_UNSURE_MAX)
+        return PDNS__RV_WAIT;
+    *unsure = 0;
+    return label == PDNS__RL_OPEN ? PDNS__RV_QUARANTINE : PDNS__RV_PASS;
 }
 
 /* ---- quarantine ----------------------------------------------------------------- */
