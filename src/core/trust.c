@@ -42,6 +42,21 @@
  * rotating pool, no reference answering) catches nothing: the guarantee is about names
  * with a stable answer.
  *
+ * Random labels. A round also asks its server a random label under a zone of the input
+ * (pdns__trust_label_judge). Only a denial (NXDOMAIN, NODATA) proves the server does not
+ * hijack NXDOMAIN; a positive answer fails against a reference's NXDOMAIN; one a
+ * reference repeats is a wildcard (the zone is dropped from the labels) and proves
+ * nothing, like a label the server or the references did not answer. The sample above
+ * does not stand in for it: a hijacker lies on the names that do not exist, a fraction
+ * of the input that may be far below f (test_trust's canary run: 10 %; a round of 20
+ * missed them all 12 % of the time and, its label under a wildcard zone counted as a
+ * pass, released 72 hijacked records). pdns__canary_round: a round passes only with a
+ * denied label, or, when no zone without a wildcard is known, with a passed sample;
+ * rounds that prove nothing leave the records held, and after PDNS__CANARY_UNSURE_MAX of
+ * them in a row a server never seen denying a label is quarantined (a run so slow that
+ * its canaries are not answered makes the checks late, never lenient), one without a
+ * possible label passes (no name of the input can be hijacked).
+ *
  * Canary schedule. A round is due at once at the start, then every period_ns or every
  * every_answers answers of the server, whichever comes first; at the tail of the run
  * (input exhausted) with records held, after tail_gap_ns, so that the last records are

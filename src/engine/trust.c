@@ -37,15 +37,18 @@
  * label under a zone of the input to s, and draws k = pdns__canary_k(PDNS__CANARY_F,
  * PDNS__CANARY_DELTA) = 20 samples uniformly, without replacement, from s's queue (all of
  * it when it holds fewer): the records it is to vouch for. A random label answered
- * NXDOMAIN passes at once; a positive answer, and each sample, is asked of references
- * (pdns__trust_judge; ref_dest, the least asked first) one at a time until the judge
+ * NXDOMAIN or NODATA is denied at once; a positive answer, and each sample, is asked of
+ * references (pdns__trust_judge; ref_dest, the least asked first) one at a time until the judge
  * decides. The random label and TG_TFIRST sample per round ask the trusted servers first
  * (servers of one operator tell the same lie: they must not vouch for each other); the
  * other samples ask the healthy, then unchecked bulk servers first and the trusted ones
  * when those disagree: an honest sample costs one bulk query, and the trusted servers'
  * pacer (--trusted-qps, 50 by default) does not hold the records up, above all at the
- * tail of the run, where the last records wait for their round. A FAIL
- * quarantines s with the reason; a round without failure passes and vets exactly the
+ * tail of the run, where the last records wait for their round. A random label that is
+ * not denied (a wildcard zone, no answer, no reference answering) is followed by
+ * another, up to TG_LABEL_TRIES per round. A FAIL quarantines s with the reason; a round
+ * without failure passes (core/trust.c's pdns__canary_round: a denied label, or a passed
+ * sample when every zone has a wildcard) and vets exactly the
  * records that were in the queue when it drew its sample (marks up to the round's): the
  * head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
  * ticks), so the work per callback is bounded. A server lying on a fraction >= 0.3 of
