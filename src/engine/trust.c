@@ -632,11 +632,16 @@ static void round_done_check(pdns__engine *r, cround *rd)
         case PDNS__RV_PASS:
             pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1);
             g->vet_more |= vet_some(r, (size_t)rd->srv, TG_RELEASE);
+            /* records were written: the engine sees whether the run is over (a round
+             * decided inside the tick, without a side query, left a lone server's run
+             * waiting for an event that never came) */
+            pdns__engine_kick(r);
             break;
         case PDNS__RV_QUARANTINE:
             quarantine(r, rd->srv,
                        "no canary could be judged: its answers to random labels were "
                        "never a denial, nor compared with a reference, in 3 rounds");
+            pdns__engine_kick(r); /* its records are asked again */
             break;
         case PDNS__RV_WAIT:
             break;
