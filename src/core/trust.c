@@ -42,6 +42,21 @@
  * rotating pool, no reference answering) catches nothing: the guarantee is about names
  * with a stable answer.
  *
+ * Random labels. A round also asks its server a random label under a zone of the input
+ * (pdns__trust_label_judge). Only a denial (NXDOMAIN, NODATA) proves the server does not
+ * hijack NXDOMAIN; a positive answer fails against a reference's NXDOMAIN; one a
+ * reference repeats is a wildcard (the zone is dropped from the labels) and proves
+ * nothing, like a label the server or the references did not answer. The sample above
+ * does not stand in for it: a hijacker lies on the names that do not exist, a fraction
+ * of the input that may be far below f (test_trust's canary run: 10 %; a round of 20
+ * missed them all 12 % of the time and, its label under a wildcard zone counted as a
+ * pass, released 72 hijacked records). pdns__canary_round: a round passes only with a
+ * denied label, or, when no zone without a wildcard is known, with a passed sample;
+ * rounds that prove nothing leave the records held, and after PDNS__CANARY_UNSURE_MAX of
+ * them in a row a server never seen denying a label is quarantined (a run so slow that
+ * its canaries are not answered makes the checks late, never lenient), one without a
+ * possible label passes (no name of the input can be hijacked).
+ *
  * Canary schedule. A round is due at once at the start, then every period_ns or every
  * every_answers answers of the server, whichever comes first; at the tail of the run
  * (input exhausted) with records held, after tail_gap_ns, so that the last records are
@@ -255,6 +270,31 @@ pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, const 
     return more_possible ? PDNS__TJ_MORE : PDNS__TJ_UNSURE;
 }
 
+pdns__lv pdns__trust_label_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
+                                 size_t n_refs, int more_possible, const char **why)
+{
+    pdns__tj v;
+    *why = NULL;
+    if (own->obs == PDNS__OBS_NX || own->obs == PDNS__OBS_NODATA)
+        return PDNS__LV_DENIED;
+    if (own->obs == PDNS__OBS_NONE)
+        return PDNS__LV_UNSURE; /* no answer: ask again (a timeout is no denial) */
+    if (n_refs == 0)
+        return more_possible ? PDNS__LV_MORE : PDNS__LV_WILD; /* nothing to compare with */
+    v = pdns__trust_judge(own, refs, src, n_refs, more_possible, why);
+    if (v == PDNS__TJ_FAIL)
+        return PDNS__LV_FAIL;
+    if (v == PDNS__TJ_MORE)
+        return PDNS__LV_MORE;
+    /* PASS (a reference gives the same answer) or UNSURE: a wildcard when a reference
+     * answered the label positively, else nothing was learnt (the references did not
+     * answer: a slow machine must not take a zone out of the random labels) */
+    for (size_t i = 0; i < n_refs; i++)
+        if (refs[i].obs == PDNS__OBS_POS)
+            return PDNS__LV_WILD;
+    return PDNS__LV_UNSURE;
+}
+
 /* ---- canary scheduling ---------------------------------------------------------- */
 
 unsigned pdns__canary_k(double f, double delta)
@@ -312,6 +352,18 @@ void pdns__canary_done(pdns__canary_sched *c)
 void pdns__canary_on_answer(pdns__canary_sched *c)
 {
     c->answers++;
+}
+
+pdns__rv pdns__canary_round(int label, unsigned passed, unsigned *unsure)
+{
+    if (label == PDNS__RL_DENIED || (label == PDNS__RL_NONE && passed > 0)) {
+        *unsure = 0;
+        return PDNS__RV_PASS;
+    }
+    if (++*unsure < PDNS__CANARY_UNSURE_MAX)
+        return PDNS__RV_WAIT;
+    *unsure = 0;
+    return label == PDNS__RL_OPEN ? PDNS__RV_QUARANTINE : PDNS__RV_PASS;
 }
 
 /* ---- quarantine ----------------------------------------------------------------- */

@@ -81,6 +81,25 @@ typedef enum pdns__tj {
 pdns__tj pdns__trust_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
                            size_t n_refs, int more_possible, const char **why);
 
+/* What a random label (a canary's NXDOMAIN-hijack check) proves about the server asked. */
+typedef enum pdns__lv {
+    PDNS__LV_DENIED = 0, /* the server denies it (NXDOMAIN, NODATA): it does not hijack */
+    PDNS__LV_FAIL,       /* it answers where a reference says NXDOMAIN: a hijack (*why) */
+    PDNS__LV_MORE,       /* ask another reference */
+    PDNS__LV_WILD,       /* a reference answers it too (a wildcard): proves nothing, and
+                          * the zone is no use for random labels */
+    PDNS__LV_UNSURE      /* no answer from the server, or none from the references:
+                          * proves nothing (a slow or lossy path), ask again */
+} pdns__lv;
+
+/* Judge the server's answer own to a random label against refs (as pdns__trust_judge).
+ * Only a denial is proof: a positive answer that a reference repeats (a wildcard zone)
+ * and an answer that cannot be judged prove nothing. A positive answer with no reference
+ * at all (n_refs 0, !more_possible: no other server) is taken as a wildcard: nothing can
+ * tell it from one. */
+pdns__lv pdns__trust_label_judge(const pdns__aset *own, const pdns__aset *refs, const int *src,
+                                 size_t n_refs, int more_possible, const char **why);
+
 /* ---- canary scheduling ---------------------------------------------------------- */
 
 /* The canary guarantee: a round's sample is drawn from the records its server answered
@@ -115,6 +134,29 @@ int pdns__canary_due(const pdns__canary_sched *c, uint64_t now, int held, int ta
 void pdns__canary_sent(pdns__canary_sched *c, uint64_t now);
 void pdns__canary_done(pdns__canary_sched *c);
 void pdns__canary_on_answer(pdns__canary_sched *c);
+
+/* Canary rounds in a row that prove nothing before the server is judged anyway. */
+#define PDNS__CANARY_UNSURE_MAX 3
+
+/* The random-label part of a round: */
+#define PDNS__RL_NONE   0 /* none possible: every zone of the input has a wildcard */
+#define PDNS__RL_OPEN   1 /* asked, not concluded (no denial yet) */
+#define PDNS__RL_DENIED 2 /* the server denied a random label */
+
+typedef enum pdns__rv {
+    PDNS__RV_PASS = 0,  /* release the records the round vouches for */
+    PDNS__RV_WAIT,      /* proves nothing: the records wait for the next round */
+    PDNS__RV_QUARANTINE /* PDNS__CANARY_UNSURE_MAX rounds without a denial: quarantine */
+} pdns__rv;
+
+/* The verdict of a round without a failed check. label: PDNS__RL_*; passed: samples that
+ * passed; *unsure: rounds in a row that proved nothing (updated). A round passes only
+ * with a denied random label, or, when no random label is possible, with a passed sample;
+ * after PDNS__CANARY_UNSURE_MAX rounds that prove nothing, a server whose random labels
+ * were never denied is quarantined (a hijacker must not pass because its canaries were
+ * not judged in time), and one without a possible random label passes (nothing of the
+ * input can be hijacked: every zone has a wildcard). */
+pdns__rv pdns__canary_round(int label, unsigned passed, unsigned *unsure);
 
 /* ---- quarantine ----------------------------------------------------------------- */
 

@@ -37,15 +37,18 @@
  * label under a zone of the input to s, and draws k = pdns__canary_k(PDNS__CANARY_F,
  * PDNS__CANARY_DELTA) = 20 samples uniformly, without replacement, from s's queue (all of
  * it when it holds fewer): the records it is to vouch for. A random label answered
- * NXDOMAIN passes at once; a positive answer, and each sample, is asked of references
- * (pdns__trust_judge; ref_dest, the least asked first) one at a time until the judge
+ * NXDOMAIN or NODATA is denied at once; a positive answer, and each sample, is asked of
+ * references (pdns__trust_judge; ref_dest, the least asked first) one at a time until the judge
  * decides. The random label and TG_TFIRST sample per round ask the trusted servers first
  * (servers of one operator tell the same lie: they must not vouch for each other); the
  * other samples ask the healthy, then unchecked bulk servers first and the trusted ones
  * when those disagree: an honest sample costs one bulk query, and the trusted servers'
  * pacer (--trusted-qps, 50 by default) does not hold the records up, above all at the
- * tail of the run, where the last records wait for their round. A FAIL
- * quarantines s with the reason; a round without failure passes and vets exactly the
+ * tail of the run, where the last records wait for their round. A random label that is
+ * not denied (a wildcard zone, no answer, no reference answering) is followed by
+ * another, up to TG_LABEL_TRIES per round. A FAIL quarantines s with the reason; a round
+ * without failure passes (core/trust.c's pdns__canary_round: a denied label, or a passed
+ * sample when every zone has a wildcard) and vets exactly the
  * records that were in the queue when it drew its sample (marks up to the round's): the
  * head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
  * ticks), so the work per callback is bounded. A server lying on a fraction >= 0.3 of
@@ -77,7 +80,7 @@ static void say(char *buf, size_t n, const char *fmt, ...)
 #define TG_RELEASE     1024 /* vetted records passed on per server per callback at most */
 #define TG_TFIRST      1    /* samples per round compared with trusted servers first */
 #define TG_ZONES       32
-#define TG_UNSURE_MAX  3 /* rounds in a row with nothing conclusive before giving up */
+#define TG_LABEL_TRIES 4 /* random labels per round at most (until one is denied) */
 
 typedef struct hrec hrec;
 typedef struct cround cround;
@@ -122,7 +125,9 @@ struct cround {
     uint64_t mark; /* the server's epoch when it was sent */
     int pending;   /* checks not decided */
     int failed;
-    int passed; /* checks that passed (a round of unsure checks proves nothing) */
+    int passed;          /* samples that passed (a round of unsure samples proves nothing) */
+    int label;           /* PDNS__RL_*: the random label's part */
+    unsigned label_sent; /* random labels sent (TG_LABEL_TRIES at most) */
 };
 
 typedef struct hver {             /* --verify's state of one record */
@@ -616,21 +621,38 @@ static void round_done_check(pdns__engine *r, cround *rd)
     if (--rd->pending > 0)
         return;
     pdns__canary_done(&g->ts[rd->srv].sched);
-    /* a round of unsure checks only (random labels under wildcard zones, CDN answers)
-     * proves nothing; after TG_UNSURE_MAX such rounds in a row the server is taken as it
-     * is, so that held records are not held forever */
-    if (!rd->failed && !rd->passed && ++g->ts[rd->srv].unsure_rounds < TG_UNSURE_MAX)
-        rd->failed = -1;
+    /* a round passes with a denied random label (the server does not hijack NXDOMAIN),
+     * or, when no zone of the input can take a random label (all have wildcards), with
+     * a passed sample; one that proves nothing leaves the records waiting (see
+     * pdns__canary_round: after 3 such rounds a server never seen denying a random
+     * label is quarantined, so that nothing unchecked is written however slow the run) */
     if (!rd->failed) {
-        g->ts[rd->srv].unsure_rounds = 0;
-        pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1);
-        g->vet_more |= vet_some(r, (size_t)rd->srv, TG_RELEASE);
+        switch (
+            pdns__canary_round(rd->label, (unsigned)rd->passed, &g->ts[rd->srv].unsure_rounds)) {
+        case PDNS__RV_PASS:
+            pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1);
+            g->vet_more |= vet_some(r, (size_t)rd->srv, TG_RELEASE);
+            /* records were written: the engine sees whether the run is over (a round
+             * decided inside the tick, without a side query, left a lone server's run
+             * waiting for an event that never came) */
+            pdns__engine_kick(r);
+            break;
+        case PDNS__RV_QUARANTINE:
+            quarantine(r, rd->srv,
+                       "no canary could be judged: its answers to random labels were "
+                       "never a denial, nor compared with a reference, in 3 rounds");
+            pdns__engine_kick(r); /* its records are asked again */
+            break;
+        case PDNS__RV_WAIT:
+            break;
+        }
     }
     free(rd);
 }
 
 /* Ask the next reference about ck, or decide. */
 static void check_step(pdns__engine *r, check *ck);
+static int start_label(pdns__engine *r, cround *rd);
 
 static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
 {
@@ -653,9 +675,14 @@ static void check_end(pdns__engine *r, check *ck, pdns__tj v, const char *why)
     if (ck->h) {
         ck->h->sampled = 0;
         hrec_unref(ck->h);
+        if (v == PDNS__TJ_PASS)
+            rd->passed++;
+    } else if (v == PDNS__TJ_PASS) {
+        rd->label = PDNS__RL_DENIED;
+    } else if (!rd->failed && rd->label == PDNS__RL_OPEN && rd->label_sent < TG_LABEL_TRIES &&
+               !start_label(r, rd)) {
+        rd->label = PDNS__RL_NONE; /* every zone has a wildcard now */
     }
-    if (v == PDNS__TJ_PASS)
-        rd->passed++;
     round_done_check(r, rd);
     free(ck);
 }
@@ -716,8 +743,33 @@ static void check_step(pdns__engine *r, check *ck)
     pdns__tj v;
     int more =
         ck->n_ref < TG_MAX_REFS && ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst) >= 0;
-    if (ck->n_ref == 0 && ck->own.obs != PDNS__OBS_POS && !ck->h) {
-        check_end(r, ck, PDNS__TJ_PASS, NULL); /* a random label that does not exist */
+    if (!ck->h) { /* a random label: only a denial proves something */
+        pdns__aset refs[TG_MAX_REFS];
+        int src[TG_MAX_REFS];
+        pdns__lv lv;
+        judge_refs(r, ck->ref, ck->used, ck->n_ref, refs, src);
+        lv = pdns__trust_label_judge(&ck->own, refs, src, (size_t)ck->n_ref, more, &why);
+        if (lv == PDNS__LV_MORE) {
+            int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
+            sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
+            if (q) {
+                ck->used[ck->n_ref] = d;
+                q->ck = ck;
+                r->tg->ts[ck->rd->srv].canaries++;
+                return;
+            }
+            lv = PDNS__LV_UNSURE;
+        }
+        if (lv == PDNS__LV_WILD) /* answered everywhere: a wildcard zone, no use for labels */
+            for (size_t i = 0; i < r->tg->n_zones; i++)
+                if (strlen(ck->qname) > 13 &&
+                    pdns__name_equal(r->tg->zones[i].name, ck->qname + 13))
+                    r->tg->zones[i].wild = 1;
+        check_end(r, ck,
+                  lv == PDNS__LV_DENIED ? PDNS__TJ_PASS
+                  : lv == PDNS__LV_FAIL ? PDNS__TJ_FAIL
+                                        : PDNS__TJ_UNSURE,
+                  why);
         return;
     }
     if (ck->n_ref) {
@@ -738,12 +790,6 @@ static void check_step(pdns__engine *r, check *ck)
             return;
         }
         v = PDNS__TJ_UNSURE;
-    }
-    if (v == PDNS__TJ_UNSURE && !ck->h && ck->own.obs == PDNS__OBS_POS) {
-        /* a random label answered everywhere: a wildcard zone, no use for canaries */
-        for (size_t i = 0; i < r->tg->n_zones; i++)
-            if (strlen(ck->qname) > 13 && pdns__name_equal(r->tg->zones[i].name, ck->qname + 13))
-                r->tg->zones[i].wild = 1;
     }
     check_end(r, ck, v, why);
 }
@@ -890,6 +936,38 @@ static check *check_new(cround *rd)
     return ck;
 }
 
+/* Send rd's server a random label under a zone of the input without a known wildcard
+ * (the NXDOMAIN-hijack check; another is sent, up to TG_LABEL_TRIES, while none is
+ * denied). Returns 0 when no zone is left (every zone has a wildcard). */
+static int start_label(pdns__engine *r, cround *rd)
+{
+    pdns__tglue *g = r->tg;
+    size_t nz = 0, pick[TG_ZONES];
+    check *ck;
+    sq *q;
+    char label[13];
+    for (size_t i = 0; i < g->n_zones; i++)
+        if (!g->zones[i].wild)
+            pick[nz++] = i;
+    if (!nz)
+        return 0;
+    rd->label_sent++;
+    if (!(ck = check_new(rd)))
+        return 1;   /* (no memory: the label stays open, the round proves nothing) */
+    ck->tfirst = 1; /* servers of one hijacking operator agree with each other */
+    pdns__trust_label(label, rnd64());
+    snprintf(ck->qname, sizeof ck->qname, "%s.%s", label, g->zones[pick[rnd64() % nz]].name);
+    ck->qtype = PDNS__TYPE_A;
+    if ((q = sq_new(r, SQ_CHECK, rd->srv, ck->qname, ck->qtype))) {
+        q->ck = ck;
+        g->ts[rd->srv].canaries++;
+    } else {
+        rd->label_sent = TG_LABEL_TRIES; /* no retry from its end */
+        check_end(r, ck, PDNS__TJ_UNSURE, NULL);
+    }
+    return 1;
+}
+
 /* A canary round for server s: a random label under a zone of the input (NXDOMAIN
  * hijack), and g->k samples drawn uniformly without replacement (selection sampling, one
  * walk) from the records in s's queue, all answered before now; records explained by a
@@ -900,13 +978,12 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
     pdns__tglue *g = r->tg;
     pdns__trust_srv *t = &g->ts[s];
     cround *rd;
-    size_t nz = 0, pick[TG_ZONES];
+    size_t nz = 0;
     size_t n_pop = 0, want, taken = 0;
     hrec *h;
 
     for (size_t i = 0; i < g->n_zones; i++)
-        if (!g->zones[i].wild)
-            pick[nz++] = i;
+        nz += !g->zones[i].wild;
     for (h = g->q[s].head; h; h = h->snext)
         n_pop += !h->sampled && !h->wildcard;
     if (!nz && !n_pop)
@@ -917,24 +994,9 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
     rd->mark = t->epoch;
     rd->pending = 1; /* held by this function until every check is started */
     pdns__canary_sent(&t->sched, now);
-    if (nz) {
-        check *ck = check_new(rd);
-        char label[13];
-        sq *q;
-        if (ck) {
-            ck->tfirst = 1; /* servers of one hijacking operator agree with each other */
-            pdns__trust_label(label, rnd64());
-            snprintf(ck->qname, sizeof ck->qname, "%s.%s", label,
-                     g->zones[pick[rnd64() % nz]].name);
-            ck->qtype = PDNS__TYPE_A;
-            if ((q = sq_new(r, SQ_CHECK, (int)s, ck->qname, ck->qtype))) {
-                q->ck = ck;
-                t->canaries++;
-            } else {
-                check_end(r, ck, PDNS__TJ_UNSURE, NULL);
-            }
-        }
-    }
+    rd->label = nz ? PDNS__RL_OPEN : PDNS__RL_NONE;
+    if (nz)
+        start_label(r, rd);
     want = n_pop < g->k ? n_pop : g->k;
     for (h = g->q[s].head; h && taken < want; h = h->snext) {
         check *ck;

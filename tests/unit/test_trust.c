@@ -422,6 +422,64 @@ static void test_names(void)
     CHECK_STR(pdns__trust_parent("a\\.x.b.test."), "b.test.");
 }
 
+/* The canary run of test_trust (H honest, L1 hijacking NXDOMAIN, no trusted server) on
+ * the ASan build wrote 72 hijacked records: L1's random label fell under w.test (a
+ * wildcard zone), where its answer is H's, and that counted as a pass; its 7 samples
+ * were honest names; so L1 passed, and later a round of 20 samples out of ~700 held
+ * records (10 % hijacked: below PDNS__CANARY_F) missed every hijacked one (0.9^20 = 12 %)
+ * with its label again under a wildcard zone, and released them. Only a denied random
+ * label proves a server does not hijack. */
+static void test_label_round(void)
+{
+    pdns__aset own, refs[PDNS__TRUST_MAX_REFS];
+    int src[PDNS__TRUST_MAX_REFS] = {0, 0, 0};
+    const char *why;
+    const char *wild[] = {"10.77.0.1"}, *lie[] = {"192.0.2.66"};
+    unsigned unsure = 0;
+    /* a denial is proof, with or without references */
+    pdns__aset_from_record(&own, PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 0, 1, &why) == PDNS__LV_DENIED);
+    pdns__aset_from_record(&own, PDNS__RCODE_NOERROR, NULL, 0, NULL, 0); /* NODATA */
+    CHECK(pdns__trust_label_judge(&own, refs, src, 0, 0, &why) == PDNS__LV_DENIED);
+    /* L1 under w.test: its answer equals H's: a wildcard, proves nothing (was: a pass) */
+    pos(&own, wild, 1);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 0, 1, &why) == PDNS__LV_MORE);
+    pos(&refs[0], wild, 1);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 1, 1, &why) == PDNS__LV_WILD);
+    /* L1 under example.test: H says NXDOMAIN: the hijack */
+    pos(&own, lie, 1);
+    pdns__aset_from_record(&refs[0], PDNS__RCODE_NXDOMAIN, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 1, 1, &why) == PDNS__LV_FAIL);
+    CHECK(why && strstr(why, "NXDOMAIN hijack"));
+    /* a slow run: the label's own answer timed out: no denial (was: a pass) */
+    pdns__aset_from_record(&own, -1, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 0, 1, &why) == PDNS__LV_UNSURE);
+    /* ... or the references timed out: unsure, and the zone is not taken for a wildcard
+     * (was: example.test marked wild, out of the random labels for the rest of the run) */
+    pos(&own, lie, 1);
+    pdns__aset_from_record(&refs[0], -1, NULL, 0, NULL, 0);
+    pdns__aset_from_record(&refs[1], -1, NULL, 0, NULL, 0);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 2, 1, &why) == PDNS__LV_MORE);
+    CHECK(pdns__trust_label_judge(&own, refs, src, 2, 0, &why) == PDNS__LV_UNSURE);
+    /* no reference at all (one server, no --trusted): cannot tell it from a wildcard */
+    CHECK(pdns__trust_label_judge(&own, refs, src, 0, 0, &why) == PDNS__LV_WILD);
+
+    /* rounds: L1's first round, label not denied, 7 samples passed: not a pass (was) */
+    CHECK(pdns__canary_round(PDNS__RL_OPEN, 7, &unsure) == PDNS__RV_WAIT);
+    CHECK(pdns__canary_round(PDNS__RL_OPEN, 20, &unsure) == PDNS__RV_WAIT);
+    /* the third round in a row without a denial quarantines (was: a pass) */
+    CHECK(pdns__canary_round(PDNS__RL_OPEN, 20, &unsure) == PDNS__RV_QUARANTINE);
+    CHECK(unsure == 0);
+    /* a denied label passes, samples or not, and resets the count */
+    CHECK(pdns__canary_round(PDNS__RL_OPEN, 0, &unsure) == PDNS__RV_WAIT && unsure == 1);
+    CHECK(pdns__canary_round(PDNS__RL_DENIED, 0, &unsure) == PDNS__RV_PASS && unsure == 0);
+    /* every zone has a wildcard: the samples decide; unsure ones pass the third time */
+    CHECK(pdns__canary_round(PDNS__RL_NONE, 1, &unsure) == PDNS__RV_PASS);
+    CHECK(pdns__canary_round(PDNS__RL_NONE, 0, &unsure) == PDNS__RV_WAIT);
+    CHECK(pdns__canary_round(PDNS__RL_NONE, 0, &unsure) == PDNS__RV_WAIT);
+    CHECK(pdns__canary_round(PDNS__RL_NONE, 0, &unsure) == PDNS__RV_PASS && unsure == 0);
+}
+
 int main(void)
 {
     test_sets();
@@ -431,6 +489,7 @@ int main(void)
     test_fuzz_findings();
     test_sched();
     test_quarantine();
+    test_label_round();
     test_wildcards();
     test_names();
     return CHECK_DONE();
