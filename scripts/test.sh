@@ -36,13 +36,12 @@ echo "== build and test (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPACEDNS_ASAN=ON -DPACEDNS_UBSAN=ON
 cmake --build build-asan -j"$JOBS"
 # valgrind cannot run an ASan binary; install and demo only repeat the first build's
-# checks; the load tests' timing figures belong to the optimised build. test_trust too:
-# its canary rounds run on a clock, and under ASan a short run ends before the first
-# round catches a liar (hijacked records get written: a known gap of issue #14, which
-# stays open; the optimised build runs the test)
+# checks; the load tests' timing figures belong to the optimised build. test_trust runs
+# here too: nothing a liar says may be written however slow the build (its ASan runs
+# found the canary round that passed on a label under a wildcard zone)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure \
-  -E 'integ_test_(valgrind|install|demo|plots|multiserver|probe|lab_selftest|shared_budget|atlas_efficiency|report_probe|trust)$'
+  -E 'integ_test_(valgrind|install|demo|plots|multiserver|probe|lab_selftest|shared_budget|atlas_efficiency|report_probe)$'
 
 echo "== build and test the threads (ThreadSanitizer)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACEDNS_TSAN=ON
