@@ -59,6 +59,23 @@ static inline void pdns__list_del(pdns__list *q, pdns__link *l)
     l->on = 0;
 }
 
+/* Put l (not on a list) into q before at (a link on q), or at the end when at is NULL. */
+static inline void pdns__list_insert_before(pdns__list *q, pdns__link *at, pdns__link *l)
+{
+    if (!at) {
+        pdns__list_push(q, l);
+        return;
+    }
+    l->next = at;
+    l->prev = at->prev;
+    if (at->prev)
+        at->prev->next = l;
+    else
+        q->first = l;
+    at->prev = l;
+    l->on = 1;
+}
+
 /* Take the first link off q and return it, or NULL when q is empty. */
 static inline pdns__link *pdns__list_pop(pdns__list *q)
 {

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "core/job.h"
+#include "core/list.h"
 #include "core/pacer.h"
 #include "core/trust.h"
 #include "dns/name.h"
@@ -89,9 +90,8 @@ typedef struct check check;
 typedef enum sqkind { SQ_CHECK = 0, SQ_WILD, SQ_VERIFY } sqkind;
 
 typedef struct sq {
-    struct sq *next;     /* queue, then the list of those out */
-    struct sq *all_next; /* every side query alive, for the final free */
-    struct sq *all_prev;
+    pdns__link queued; /* on the queue of side queries not sent yet */
+    pdns__link alive;  /* on the list of every side query alive, for the final free */
     pdns__engine *r;
     sqkind kind;
     int dest; /* < n_srv: bulk server; n_srv + k: trusted k; -1: any healthy server */
@@ -142,12 +142,11 @@ typedef struct hver {             /* --verify's state of one record */
 /* A held record: small (its copy in one allocation); what only wildcards or --verify
  * need is allocated for them alone. */
 struct hrec {
-    hrec *prev, *next;   /* every held record */
-    hrec *sprev, *snext; /* its server's queue: records no round vetted yet, mark order */
-    hrec *wc_next;       /* waiters of one wildcard entry */
+    pdns__link held;   /* on every held record's list */
+    pdns__link queued; /* on its server's queue: records no round vetted yet, mark order */
+    hrec *wc_next;     /* waiters of one wildcard entry */
     int srv;
     uint64_t mark;
-    int in_q;        /* in that queue (waits for a canary round) */
     int dead;        /* dropped (readmitted): freed once nothing refers to it */
     int refs;        /* side queries and checks pointing at it */
     int wc_wait;     /* waiting on a wildcard entry */
@@ -169,9 +168,14 @@ struct hrec {
 };
 
 typedef struct hq { /* a server's records waiting for a canary round */
-    hrec *head, *tail;
+    pdns__list l;
     size_t n;
 } hq;
+
+#define HELD(l)   PDNS__ELEM(l, hrec, held)
+#define SQ(l)     PDNS__ELEM(l, sq, queued)
+#define ALIVE(l)  PDNS__ELEM(l, sq, alive)
+#define QUEUED(l) PDNS__ELEM(l, hrec, queued)
 
 typedef struct tsrv { /* a trusted server */
     pdns__addr addr;
@@ -188,9 +192,9 @@ struct pdns__tglue {
     size_t n_tr, tr_next;
     pdns__pacer tpacer;
     double trusted_qps;
-    sq *q_head, *q_tail; /* queued side queries */
-    sq *all;             /* every side query alive */
-    hrec *held_head, *held_tail;
+    pdns__list sq_queue; /* side queries not sent yet */
+    pdns__list sq_alive; /* every side query alive */
+    pdns__list held;     /* every held record */
     size_t n_held;
     hq *q;        /* [n_srv] */
     unsigned k;   /* records sampled per canary round (pdns__canary_k) */
@@ -321,47 +325,21 @@ static void hrec_set(const hrec *h, pdns__aset *s)
 
 static void q_push(pdns__tglue *g, hrec *h)
 {
-    hq *q = &g->q[h->srv];
-    h->sprev = q->tail;
-    h->snext = NULL;
-    if (q->tail)
-        q->tail->snext = h;
-    else
-        q->head = h;
-    q->tail = h;
-    q->n++;
-    h->in_q = 1;
+    pdns__list_push(&g->q[h->srv].l, &h->queued);
+    g->q[h->srv].n++;
 }
 
 static void q_del(pdns__tglue *g, hrec *h)
 {
-    hq *q = &g->q[h->srv];
-    if (!h->in_q)
+    if (!pdns__linked(&h->queued))
         return;
-    if (h->sprev)
-        h->sprev->snext = h->snext;
-    else
-        q->head = h->snext;
-    if (h->snext)
-        h->snext->sprev = h->sprev;
-    else
-        q->tail = h->sprev;
-    h->sprev = h->snext = NULL;
-    q->n--;
-    h->in_q = 0;
+    pdns__list_del(&g->q[h->srv].l, &h->queued);
+    g->q[h->srv].n--;
 }
 
 static void held_del(pdns__tglue *g, hrec *h)
 {
-    if (h->prev)
-        h->prev->next = h->next;
-    else
-        g->held_head = h->next;
-    if (h->next)
-        h->next->prev = h->prev;
-    else
-        g->held_tail = h->prev;
-    h->prev = h->next = NULL;
+    pdns__list_del(&g->held, &h->held);
     g->n_held--;
     q_del(g, h);
 }
@@ -397,7 +375,7 @@ static void hrec_drop(pdns__engine *r, hrec *h, int readmit)
  * out of its server's queue), or it never waited for one. */
 static int believed(const hrec *h)
 {
-    return !h->in_q;
+    return !pdns__linked(&h->queued);
 }
 
 /* Write the record if nothing is missing any more. */
@@ -444,27 +422,17 @@ static sq *sq_new(pdns__engine *r, sqkind kind, int dest, const char *qname, uin
     q->dest = dest;
     q->qtype = qtype;
     snprintf(q->qname, sizeof q->qname, "%s", qname);
-    q->all_next = g->all;
-    if (g->all)
-        g->all->all_prev = q;
-    g->all = q;
-    if (g->q_tail)
-        g->q_tail->next = q;
-    else
-        g->q_head = q;
-    g->q_tail = q;
+    pdns__list_push(&g->sq_alive, &q->alive);
+    pdns__list_push(&g->sq_queue, &q->queued);
     pdns__engine_kick(r);
     return q;
 }
 
 static void sq_free(pdns__tglue *g, sq *q)
 {
-    if (q->all_prev)
-        q->all_prev->all_next = q->all_next;
-    else
-        g->all = q->all_next;
-    if (q->all_next)
-        q->all_next->all_prev = q->all_prev;
+    pdns__list_del(&g->sq_alive, &q->alive);
+    if (pdns__linked(&q->queued))
+        pdns__list_del(&g->sq_queue, &q->queued);
     free(q);
 }
 
@@ -545,32 +513,16 @@ static int sq_try_send(pdns__engine *r, sq *q, uint64_t now)
 void pdns__tg_dispatch(pdns__engine *r, uint64_t now)
 {
     pdns__tglue *g = r->tg;
-    sq *prev = NULL, *q;
     size_t budget = 256; /* bounded work per dispatch */
     if (!g || r->state != PDNS__RS_RUNNING)
         return;
-    q = g->q_head;
-    while (q && budget--) {
-        sq *next = q->next;
+    for (pdns__link *l = g->sq_queue.first, *next; l && budget--; l = next) {
+        sq *q = SQ(l);
+        next = l->next;
         /* unlink first: a failed send frees it */
-        if (prev)
-            prev->next = next;
-        else
-            g->q_head = next;
-        if (g->q_tail == q)
-            g->q_tail = prev;
-        q->next = NULL;
-        if (!sq_try_send(r, q, now)) { /* keep it where it was */
-            q->next = next;
-            if (prev)
-                prev->next = q;
-            else
-                g->q_head = q;
-            if (!next)
-                g->q_tail = q;
-            prev = q;
-        }
-        q = next;
+        pdns__list_del(&g->sq_queue, l);
+        if (!sq_try_send(r, q, now)) /* not sent: back where it was */
+            pdns__list_insert_before(&g->sq_queue, next, l);
     }
 }
 
@@ -579,7 +531,7 @@ void pdns__tg_dispatch(pdns__engine *r, uint64_t now)
 static void quarantine(pdns__engine *r, int s, const char *reason)
 {
     pdns__tglue *g = r->tg;
-    hrec *h, *next;
+    hrec *h;
     if (!pdns__trust_fail(&g->ts[s], secs(r), reason))
         return;
     if (r->opt.on_trust)
@@ -591,8 +543,9 @@ static void quarantine(pdns__engine *r, int s, const char *reason)
         pdns__engine_halt(r);
     }
     /* what it answered and was not written yet is asked again elsewhere */
-    for (h = g->held_head; h; h = next) {
-        next = h->next;
+    for (pdns__link *l = g->held.first, *nl; l; l = nl) {
+        nl = l->next;
+        h = HELD(l);
         if (h->srv == s || g->halted)
             hrec_drop(r, h, 1);
     }
@@ -605,8 +558,8 @@ static int vet_some(pdns__engine *r, size_t s, size_t budget)
 {
     pdns__tglue *g = r->tg;
     hq *q = &g->q[s];
-    while (q->head && pdns__trust_believed(&g->ts[s], q->head->mark)) {
-        hrec *h = q->head;
+    while (q->l.first && pdns__trust_believed(&g->ts[s], QUEUED(q->l.first)->mark)) {
+        hrec *h = QUEUED(q->l.first);
         if (!budget--)
             return 1;
         q_del(g, h);
@@ -984,8 +937,10 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
 
     for (size_t i = 0; i < g->n_zones; i++)
         nz += !g->zones[i].wild;
-    for (h = g->q[s].head; h; h = h->snext)
+    for (pdns__link *l = g->q[s].l.first; l; l = l->next) {
+        h = QUEUED(l);
         n_pop += !h->sampled && !h->wildcard;
+    }
     if (!nz && !n_pop)
         return; /* nothing to check yet: nothing held either */
     if (!(rd = calloc(1, sizeof *rd)))
@@ -998,8 +953,9 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
     if (nz)
         start_label(r, rd);
     want = n_pop < g->k ? n_pop : g->k;
-    for (h = g->q[s].head; h && taken < want; h = h->snext) {
+    for (pdns__link *l = g->q[s].l.first; l && taken < want; l = l->next) {
         check *ck;
+        h = QUEUED(l);
         if (h->sampled || h->wildcard)
             continue;
         /* selection sampling: take it with probability (want - taken) / n_pop left */
@@ -1053,7 +1009,7 @@ static void tick_cb(uv_timer_t *tm)
         if (pdns__canary_due(&t->sched, now, g->q[s].n > 0, tail))
             start_round(r, s, now);
     }
-    if (g->q_head)
+    if (!pdns__list_empty(&g->sq_queue))
         pdns__engine_kick(r);
 }
 
@@ -1416,12 +1372,7 @@ int pdns__tg_take(pdns__engine *r, const pdns_result *res, int srv)
         hrec_set(h, h->set);
     h->srv = srv;
     h->mark = g->ts[srv].epoch;
-    h->prev = g->held_tail;
-    if (g->held_tail)
-        g->held_tail->next = h;
-    else
-        g->held_head = h;
-    g->held_tail = h;
+    pdns__list_push(&g->held, &h->held);
     g->n_held++;
     if (need_canary)
         q_push(g, h);
@@ -1467,16 +1418,10 @@ void pdns__tg_free(pdns__engine *r)
     pdns__tglue *g = r->tg;
     if (!g)
         return;
-    while (g->all) {
-        sq *q = g->all;
-        g->all = q->all_next;
-        free(q); /* their checks and rounds are gone with the transports */
-    }
-    while (g->held_head) {
-        hrec *h = g->held_head;
-        g->held_head = h->next;
-        hrec_free(h);
-    }
+    for (pdns__link *l; (l = pdns__list_pop(&g->sq_alive));)
+        free(ALIVE(l)); /* their checks and rounds are gone with the transports */
+    for (pdns__link *l; (l = pdns__list_pop(&g->held));)
+        hrec_free(HELD(l));
     for (size_t k = 0; k < g->n_tr; k++)
         pdns__stats_free(&g->tr[k].st);
     free(g->tr);
