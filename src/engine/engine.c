@@ -666,6 +666,21 @@ void pdns__engine_readmit(pdns__engine *r, const pdns_result *res)
     kick(r);
 }
 
+pdns__tcfg pdns__engine_tcfg(const pdns__engine *r, const pdns__qopts *qopts,
+                             pdns__conn_stats *conn)
+{
+    pdns__tcfg tc = {.timeout_ms = r->opt.timeout_ms,
+                     .qopts = qopts,
+                     .mode = r->opt.transport,
+                     .tls_ca = r->opt.tls_ca,
+                     .tls_name = r->opt.tls_name,
+                     .tls_insecure = r->opt.tls_insecure,
+                     .conns = r->opt.stream_conns,
+                     .doh_get = r->opt.doh_method == PDNS_DOH_GET,
+                     .conn = conn};
+    return tc;
+}
+
 void pdns__engine_kick(pdns__engine *r)
 {
     kick(r);
@@ -1040,15 +1055,7 @@ pdns_status pdns__engine_run(pdns__engine *r)
         const pdns__qopts *qp = server_qopts(r, sv, &qo, &st);
         if (st != PDNS_OK)
             goto fail;
-        pdns__tcfg tc = {.timeout_ms = r->opt.timeout_ms,
-                         .qopts = qp,
-                         .mode = r->opt.transport,
-                         .tls_ca = r->opt.tls_ca,
-                         .tls_name = r->opt.tls_name,
-                         .tls_insecure = r->opt.tls_insecure,
-                         .conns = r->opt.stream_conns,
-                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
-                         .conn = &sv->st.conn};
+        pdns__tcfg tc = pdns__engine_tcfg(r, qp, &sv->st.conn);
         st = r->tvt->create(r->loop, &r->tshared, &sv->addr, &tc, &sv->tp, r->errbuf,
                             sizeof r->errbuf);
         if (st != PDNS_OK)

@@ -125,4 +125,10 @@ void pdns__engine_readmit(pdns__engine *r, const pdns_result *res);
 void pdns__engine_kick(pdns__engine *r);
 void pdns__engine_halt(pdns__engine *r);
 
+/* The transport settings of the run's options (--timeout, --transport, --tls-*,
+ * --conns, --doh-method) for one server: its query shape qopts (or NULL) and where its
+ * stream transport counts connections. Bulk and trusted servers both take them. */
+pdns__tcfg pdns__engine_tcfg(const pdns__engine *r, const pdns__qopts *qopts,
+                             pdns__conn_stats *conn);
+
 #endif

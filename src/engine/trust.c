@@ -690,6 +690,20 @@ static void judge_refs(const pdns__engine *r, const pdns__aset *in, const int *u
     }
 }
 
+/* Ask check ck's question of one more reference (the next ref_dest), counted as a
+ * canary of its server. 1 when the side query is queued, 0 when none could be made. */
+static int ask_more(pdns__engine *r, check *ck)
+{
+    int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
+    sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
+    if (!q)
+        return 0;
+    ck->used[ck->n_ref] = d;
+    q->ck = ck;
+    r->tg->ts[ck->rd->srv].canaries++;
+    return 1;
+}
+
 static void check_step(pdns__engine *r, check *ck)
 {
     const char *why = NULL;
@@ -703,14 +717,8 @@ static void check_step(pdns__engine *r, check *ck)
         judge_refs(r, ck->ref, ck->used, ck->n_ref, refs, src);
         lv = pdns__trust_label_judge(&ck->own, refs, src, (size_t)ck->n_ref, more, &why);
         if (lv == PDNS__LV_MORE) {
-            int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
-            sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
-            if (q) {
-                ck->used[ck->n_ref] = d;
-                q->ck = ck;
-                r->tg->ts[ck->rd->srv].canaries++;
+            if (ask_more(r, ck))
                 return;
-            }
             lv = PDNS__LV_UNSURE;
         }
         if (lv == PDNS__LV_WILD) /* answered everywhere: a wildcard zone, no use for labels */
@@ -734,14 +742,8 @@ static void check_step(pdns__engine *r, check *ck)
         v = more ? PDNS__TJ_MORE : PDNS__TJ_UNSURE;
     }
     if (v == PDNS__TJ_MORE) {
-        int d = ref_dest(r, ck->rd->srv, ck->used, ck->n_ref, ck->tfirst);
-        sq *q = sq_new(r, SQ_CHECK, d, ck->qname, ck->qtype);
-        if (q) {
-            ck->used[ck->n_ref] = d;
-            q->ck = ck;
-            r->tg->ts[ck->rd->srv].canaries++;
+        if (ask_more(r, ck))
             return;
-        }
         v = PDNS__TJ_UNSURE;
     }
     check_end(r, ck, v, why);
@@ -1280,14 +1282,7 @@ pdns_status pdns__tg_start(pdns__engine *r, uint64_t now)
             g->ts[s].state = PDNS__TS_HEALTHY;
     pdns__pacer_init(&g->tpacer, g->trusted_qps, now);
     for (size_t k = 0; k < g->n_tr; k++) {
-        pdns__tcfg tc = {.timeout_ms = r->opt.timeout_ms,
-                         .mode = r->opt.transport,
-                         .tls_ca = r->opt.tls_ca,
-                         .tls_name = r->opt.tls_name,
-                         .tls_insecure = r->opt.tls_insecure,
-                         .conns = r->opt.stream_conns,
-                         .doh_get = r->opt.doh_method == PDNS_DOH_GET,
-                         .conn = &g->tr[k].st.conn};
+        pdns__tcfg tc = pdns__engine_tcfg(r, NULL, &g->tr[k].st.conn);
         pdns_status st = r->tvt->create(r->loop, &r->tshared, &g->tr[k].addr, &tc, &g->tr[k].tp,
                                         r->errbuf, sizeof r->errbuf);
         if (st != PDNS_OK)
