@@ -439,11 +439,11 @@ pdns_status pdns_runner_run(pdns_runner *r)
     cfg.prof = r->prof;
     cfg.origin = r->origin;
     cfg.warm_qps = r->warm;
-    cfg.warm_share = 1;
+    cfg.share = 1;
     if (r->opt.shards > 1) { /* this process's share; a pool splits it again */
         pdns__split_shard(&r->opt, &r->prof, r->opt.shards, r->opt.shard_index, &cfg.opt,
                           &cfg.prof);
-        cfg.warm_share = 1.0 / r->opt.shards;
+        cfg.share = 1.0 / r->opt.shards;
     }
     cfg.source = r->source;
     cfg.source_user = r->source_user;

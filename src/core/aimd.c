@@ -103,6 +103,23 @@
  * (kept for stats), the estimate becomes the sustained rate, and the probe accelerates
  * (its step doubles per interval) until the next signal gives a new edge.
  *
+ * Share (siblings only: n controllers, shards or threads, drive one server from one
+ * budget). Each controller measures its edge while the others run below theirs (in hold,
+ * or lower in their sawtooth), so it finds its share of the server plus what the others
+ * leave spare: n edges add up to about n C / (1 + (n - 1) m), m the others' mean fraction
+ * of their edge (measured here: 105-110 % of C for 3 shards). What the server delivers to
+ * a controller at a moment it turns queries away is that controller's share of C at that
+ * moment, whoever caused the overload, and the shares at one moment add up to C. So the
+ * share is that delivered rate averaged over the rejected queries: sum over intervals of
+ * rejected x dq / sum of rejected, dq = the interval's delivered rate (as an edge's),
+ * rejected = lost (timeouts attributed to the sending interval as they are reported) +
+ * errors + tc, weights decaying with time constant PDNS__AIMD_SHARE_TAU_MS (5 s: a few
+ * probe periods). A server turning away a fraction l of everyone's queries weighs each
+ * controller's dq by l x its rate: a slight bias to its busier moments (var/mean^2 of the
+ * rate, well under 1 %). Intervals that delivered under PDNS__AIMD_COLLAPSE of the rate
+ * sent (an outage) do not count. Reported as min(estimate, share) once 3 rejections
+ * weigh in; the controller itself still runs on its edges.
+ *
  * Constants: PDNS__AIMD_MIN_EVENTS 3 and PDNS__AIMD_NOISE_SD 2 (false alarms from
  * 0.2 % background loss become rarer than 1e-4 per interval); PDNS__AIMD_DEFICIT_RTTS 4
  * (in-flight share <= 25 %, so a real loss shows above it); PDNS__AIMD_MIN_LAT_ANSWERS 5
@@ -117,6 +134,9 @@
 #define PDNS__AIMD_SUSTAIN         3
 #define PDNS__AIMD_MAX_INTERVAL_MS 10000.0
 #define PDNS__AIMD_MAX_SPILL       0.5
+#define PDNS__AIMD_SHARE_TAU_MS    5000.0
+/* Delivered below this fraction of the rate sent: an outage, not a capacity edge. */
+#define PDNS__AIMD_COLLAPSE 0.1
 
 static double pdns__dmin(double a, double b)
 {
@@ -424,9 +444,6 @@ static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
     a->converged = conv;
 }
 
-/* Delivered below this fraction of the rate sent: an outage, not a capacity edge. */
-#define PDNS__AIMD_COLLAPSE 0.1
-
 /* Congestion seen in interval iv (signals sig; prev the interval before it or NULL):
  * record the edge, update the estimate and return the decreased rate. */
 static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
@@ -572,6 +589,28 @@ static void pdns__aimd_rise(pdns__aimd *a)
     }
 }
 
+/* The share's bookkeeping for the interval just closed (iv, prev the one before or
+ * NULL, dt_s its length): decay the weights, record what the server delivered (iv->dq)
+ * and weigh it by the rejections known now (the open interval's late loss, errors, tc).
+ * Timeouts reported later add their weight in pdns__aimd_report_late_loss. */
+static void pdns__aimd_share_add(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
+                                 double dt_s)
+{
+    double decay = exp(-dt_s * 1e3 / PDNS__AIMD_SHARE_TAU_MS);
+    double good = pdns__aimd_delivered(iv, prev, 0) - (double)iv->errors - (double)iv->tc;
+    double w = (double)iv->lost + (double)iv->errors + (double)iv->tc;
+
+    a->share_num *= decay;
+    a->share_den *= decay;
+    iv->dq = pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
+    if (iv->dq < PDNS__AIMD_COLLAPSE * iv->sent_qps)
+        iv->dq = 0;
+    if (iv->dq > 0 && w > 0) {
+        a->share_num += w * iv->dq;
+        a->share_den += w;
+    }
+}
+
 double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
 {
     pdns__aimd_iv *iv, *src = NULL, *src_prev = NULL;
@@ -602,6 +641,7 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
                                  s, dt_s * 1e3);
     if (!iv->sig && pdns__aimd_edge_hit(a, iv))
         iv->sig = PDNS__AIMD_SIG_EDGE;
+    pdns__aimd_share_add(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s);
     sig = iv->sig;
     if (sig) {
         src = iv;
@@ -656,6 +696,10 @@ void pdns__aimd_report_late_loss(pdns__aimd *a, uint64_t sent_ns, uint64_t n)
         if (sent_ns >= iv->start_ns) {
             iv->lost += n;
             iv->late_new = 1;
+            if (iv->dq > 0) {
+                a->share_num += (double)n * iv->dq;
+                a->share_den += (double)n;
+            }
             return;
         }
     }
@@ -667,8 +711,15 @@ double pdns__aimd_rate(const pdns__aimd *a)
     return a->rate;
 }
 
+void pdns__aimd_siblings(pdns__aimd *a, int n)
+{
+    a->siblings = n;
+}
+
 double pdns__aimd_optimal_qps(const pdns__aimd *a)
 {
+    if (a->siblings > 1 && a->estimate > 0 && a->share_den >= PDNS__AIMD_MIN_EVENTS)
+        return pdns__dmin(a->estimate, a->share_num / a->share_den);
     return a->estimate;
 }
 

@@ -89,6 +89,7 @@ typedef struct pdns__aimd_iv {
     double sent_qps; /* rate actually sent */
     double spill;    /* fraction of the sends possibly still in flight at end_ns (p90) */
     double inflight; /* fraction typically still in flight at end_ns (p50) */
+    double dq;       /* what the server delivered (qps; 0: an outage), for the share */
     unsigned sig;    /* PDNS__AIMD_SIG_* seen */
     int lat_high;    /* p90 above the latency thresholds (a LATENCY signal only when it
                         persists at a rate above those that recently had low latency) */
@@ -125,6 +126,9 @@ typedef struct pdns__aimd {
     int collapsed;      /* the server stopped answering: no edges until it answers */
     unsigned last_sig;  /* signals of the last decrease */
     uint64_t decreases; /* number of decreases */
+    int siblings;       /* controllers sharing this server's budget (pdns__aimd_siblings) */
+    double share_num;   /* share: sum of w x rejected x dq over intervals ... */
+    double share_den;   /* ... and of w x rejected (w: decay over PDNS__AIMD_SHARE_TAU_MS) */
     pdns__aimd_iv iv[PDNS__AIMD_HIST];
 } pdns__aimd;
 
@@ -141,6 +145,12 @@ void pdns__aimd_init(pdns__aimd *a, const pdns__aimd_params *p, uint64_t now_ns)
  * replaces the remembered estimate. Call right after pdns__aimd_init; estimate <= 0
  * (or not finite) changes nothing. */
 void pdns__aimd_warm(pdns__aimd *a, double estimate);
+
+/* This controller is one of n that drive the same server from one budget (n shards x
+ * threads, each with 1/n of every limit). Its optimal_qps is then its share of the
+ * server (pdns__aimd_optimal_qps), so that the n of them add up to the server's
+ * capacity. n <= 1: alone (the default). */
+void pdns__aimd_siblings(pdns__aimd *a, int n);
 
 /* Close the interval (previous update or init .. now_ns) with sample s: evaluate the
  * signals of this interval and of earlier intervals that got late loss, then decrease
@@ -162,7 +172,9 @@ uint64_t pdns__aimd_interval_ns(const pdns__aimd *a);
 double pdns__aimd_rate(const pdns__aimd *a);
 
 /* Capacity estimate (qps): median of the last converge_edges valid edges, raised by a
- * sustained good rate above them; < 0 while unknown (no congestion seen yet). */
+ * sustained good rate above them; < 0 while unknown (no congestion seen yet). With
+ * siblings (pdns__aimd_siblings), the smaller of that and this controller's share: what
+ * the server delivered to it when it turned queries away (see aimd.c). */
 double pdns__aimd_optimal_qps(const pdns__aimd *a);
 
 /* Copy the most recent edges (qps, oldest first) into out[0..cap); returns how many. */

@@ -1,5 +1,6 @@
 /* ctl.c - controller glue: drives each server's pacer rate, fixed or by its AIMD.
  * SPDX-License-Identifier: MIT */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct pdns__ctl {
     pdns__aimd_params p;
     char origin[256]; /* profile name or path, for messages */
     double *warm;     /* [n] this engine's share of a remembered capacity, or NULL */
+    int siblings;     /* engines driving each server from one budget (shards x threads) */
     ctl_srv *s;
     size_t n;
     uv_timer_t timer;
@@ -57,11 +59,12 @@ pdns_status pdns__ctl_init(pdns__engine *r, const pdns__engine_cfg *cfg)
     r->ctl->fixed_qps = cfg->opt.qps;
     r->ctl->p = cfg->prof;
     snprintf(r->ctl->origin, sizeof r->ctl->origin, "%s", cfg->origin ? cfg->origin : "default");
+    r->ctl->siblings = cfg->share > 0 && cfg->share < 1 ? (int)lround(1 / cfg->share) : 1;
     if (cfg->warm_qps && cfg->n_servers) {
         if (!(r->ctl->warm = malloc(cfg->n_servers * sizeof *r->ctl->warm)))
             return PDNS_ERR_NOMEM;
         for (size_t s = 0; s < cfg->n_servers; s++)
-            r->ctl->warm[s] = cfg->warm_qps[s] * (cfg->warm_share > 0 ? cfg->warm_share : 1);
+            r->ctl->warm[s] = cfg->warm_qps[s] * (cfg->share > 0 ? cfg->share : 1);
     }
     return PDNS_OK;
 }
@@ -82,6 +85,7 @@ pdns_status pdns__ctl_start(pdns__engine *r, uint64_t now_ns)
         double rate = c->fixed_qps;
         if (c->aimd) {
             pdns__aimd_init(&cs->a, &c->p, now_ns);
+            pdns__aimd_siblings(&cs->a, c->siblings);
             if (c->warm)
                 pdns__aimd_warm(&cs->a, c->warm[s]);
             rate = pdns__aimd_rate(&cs->a);

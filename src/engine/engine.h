@@ -34,7 +34,8 @@ typedef struct pdns__engine_cfg {
     const char *origin;        /* the profile's name or path, for the stats */
     const double *warm_qps;    /* [n_servers] remembered whole-server capacities (<= 0:
                                   none), or NULL: those servers skip slow start */
-    double warm_share;         /* this engine's share of warm_qps (1/(shards x threads)) */
+    double share;              /* this engine's share of every server (of its budget, its
+                                  capacity, warm_qps): 1/(shards x threads) */
     const pdns__addr *trusted; /* trusted servers (canaries, verify), never bulk */
     size_t n_trusted;
     pdns_source_fn source; /* names, or NULL (submissions only) */

@@ -158,7 +158,7 @@ pdns_status pdns__pool_new(uv_loop_t *loop, const pdns__engine_cfg *cfg, unsigne
             goto fail_uv;
         s->loop_init = 1;
         pdns__split_share(&cfg->opt, &cfg->prof, n, i, &ec.opt, &ec.prof);
-        ec.warm_share = (cfg->warm_share > 0 ? cfg->warm_share : 1) / n;
+        ec.share = (cfg->share > 0 ? cfg->share : 1) / n;
         ec.opt.on_result = report;
         ec.opt.user = g;
         ec.source = cfg->source ? pull : NULL;

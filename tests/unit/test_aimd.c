@@ -451,18 +451,21 @@ static void test_steady_latency(void)
  * bucket that drops (dnsdist's MaxQPSRule, burst cap/100), simulated in 1 ms ticks: each
  * controller closes its own intervals; an answer arrives lat_ms after its query (counted
  * in the interval it arrives in, its latency in that interval's p50/p90); a dropped query
- * is reported as late loss, with its send time, 800 ms later. Returns the summed
- * estimates after dur_s and the highest summed sent rate of any 1 s window after 10 s. */
+ * is reported as late loss, with its send time, 800 ms later. Controller i starts
+ * i x stagger_ns after the first (shards are started one after another) and knows its
+ * siblings (pdns__aimd_siblings). Returns the summed optimal_qps after dur_s and the
+ * highest summed sent rate of any 1 s window after 10 s. */
 #define SH_MAX     4
 #define SH_TIMEOUT 800
 #define SH_RING    1024
-static double shared_cap_run(int n, double cap, double lat_ms, double dur_s, double *worst)
+static double shared_cap_run(int n, double cap, double lat_ms, double dur_s, uint64_t stagger_ns,
+                             double *worst)
 {
     pdns__aimd a[SH_MAX];
     struct {
         double acc; /* fractional sends */
         uint64_t sent, answered, lost_due[SH_RING], ans_due[SH_RING];
-        uint64_t next_ns, sent_win;
+        uint64_t next_ns, sent_win, start_ns;
     } c[SH_MAX];
     double tokens = cap / 100, sum = 0;
     uint64_t now = NS, win_sent = 0, end = NS + (uint64_t)(dur_s * 1e9);
@@ -476,14 +479,18 @@ static double shared_cap_run(int n, double cap, double lat_ms, double dur_s, dou
         p.max_qps /= n; /* the shared budget: 1/N of every limit */
         p.max_total_qps /= n;
         p.start_qps /= n;
-        pdns__aimd_init(&a[i], &p, now);
-        c[i].next_ns = now + pdns__aimd_interval_ns(&a[i]);
+        c[i].start_ns = now + (uint64_t)i * stagger_ns;
+        pdns__aimd_init(&a[i], &p, c[i].start_ns);
+        pdns__aimd_siblings(&a[i], n);
+        c[i].next_ns = c[i].start_ns + pdns__aimd_interval_ns(&a[i]);
     }
     for (; now < end; now += NS / 1000, tick++) {
         tokens = tokens + cap / 1000 > cap / 100 ? cap / 100 : tokens + cap / 1000;
         for (int k = 0; k < n; k++) {
             int i = (k + tick) % n; /* no shard always first at the bucket */
             uint64_t q;
+            if (now < c[i].start_ns)
+                continue;
             c[i].acc += pdns__aimd_rate(&a[i]) / 1000;
             q = (uint64_t)c[i].acc;
             c[i].acc -= (double)q;
@@ -534,15 +541,61 @@ static double shared_cap_run(int n, double cap, double lat_ms, double dur_s, dou
 static void test_shared_cap(void)
 {
     static const double lats[] = {1, 15};
+    static const uint64_t staggers[] = {0, 137 * NS / 1000, 1130 * NS / 1000};
     for (int n = 1; n <= 3; n++)
-        for (size_t l = 0; l < sizeof lats / sizeof lats[0]; l++) {
-            double worst, sum = shared_cap_run(n, 2000, lats[l], 40, &worst);
-            printf("shared cap 2000, %d controllers, latency %2.0f ms: summed estimates %.0f "
-                   "(%+.1f %%), highest 1 s sent %.0f\n",
-                   n, lats[l], sum, 100 * (sum - 2000) / 2000, worst);
-            CHECK(fabs(sum - 2000) <= 0.1 * 2000);
-            CHECK(worst <= 1.1 * 2000);
+        for (size_t l = 0; l < sizeof lats / sizeof lats[0]; l++)
+            for (size_t g = 0; g < (n > 1 ? 3u : 1u); g++) {
+                double worst, sum = shared_cap_run(n, 2000, lats[l], 40, staggers[g], &worst);
+                printf("shared cap 2000, %d controllers, latency %2.0f ms, started %4.0f ms apart: "
+                       "summed estimates %.0f (%+.1f %%), highest 1 s sent %.0f\n",
+                       n, lats[l], (double)staggers[g] / 1e6, sum, 100 * (sum - 2000) / 2000,
+                       worst);
+                CHECK(fabs(sum - 2000) <= 0.1 * 2000);
+                CHECK(worst <= 1.1 * 2000);
+            }
+}
+
+/* One of 3 shards on a server that drops what exceeds its cap (scripted, 100 ms
+ * intervals): every third interval this controller's own probe (80 sent, 8 dropped: it
+ * gets 720 q/s), in the two others a sibling's probe (60 sent, 3 dropped: 570 q/s, too
+ * few drops to be significant, so no edge there). Its edges say 720; its share of the
+ * server, what it got whenever the server turned queries away, is 8 x 720 + 6 x 570 over
+ * 14 rejected queries = 656 q/s. Alone (no siblings) it reports its edges; as one of 3
+ * its share; a sibling without the others' probes (all drops its own) reports its edges;
+ * an outage (nothing answered) does not drag the share down. */
+static void test_share(void)
+{
+    for (int v = 0; v < 4; v++) {
+        pdns__aimd a;
+        pdns__aimd_params p;
+        uint64_t now = NS, iv = NS / 10;
+        pdns__aimd_params_default(&p);
+        pdns__aimd_init(&a, &p, now);
+        pdns__aimd_siblings(&a, v == 0 ? 1 : 3);
+        for (int k = 0; k < 60; k++) {
+            int own = k % 3 == 0 && k >= 10, other = k % 3 != 0 && k >= 10 && v != 2;
+            int outage = v == 3 && k >= 40 && k < 50;
+            pdns__aimd_sample s;
+            memset(&s, 0, sizeof s);
+            s.sent = own ? 80 : 60;
+            s.answered = outage ? 0 : s.sent - (own ? 8 : other ? 3 : 0);
+            s.p50_ms = s.p90_ms = s.min_rtt_ms = 0.2;
+            pdns__aimd_update(&a, &s, now + iv);
+            if (s.sent - s.answered) /* the timeouts, reported after the interval */
+                pdns__aimd_report_late_loss(&a, now + iv / 2, s.sent - s.answered);
+            now += iv;
         }
+        double opt = pdns__aimd_optimal_qps(&a);
+        printf("share: %s: optimal_qps %.0f (edges' estimate %.0f)\n",
+               (const char *[]){"alone", "one of 3", "one of 3, no sibling probes",
+                                "one of 3, with an outage"}[v],
+               opt, a.estimate);
+        CHECK(a.estimate >= 700 && a.estimate <= 740);
+        if (v == 0 || v == 2)
+            CHECK(fabs(opt - a.estimate) < 1e-9);
+        else
+            CHECK(opt >= 640 && opt <= 672);
+    }
 }
 
 /* The input provides only 50 names/s: the rate stays within a small multiple of it. */
@@ -796,6 +849,7 @@ int main(void)
     test_host_latency_noise();
     test_steady_latency();
     test_shared_cap();
+    test_share();
     test_grid();
     test_follow();
     test_warm();
