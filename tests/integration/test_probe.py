@@ -147,6 +147,13 @@ def run():
                     continue
                 s = srv[0]
                 opt, edges, cas = s.get("optimal_qps"), s.get("edges"), s.get("converged_after_s")
+                if found is None or abs(found - cap) > TOLERANCE * cap or conv is None or conv > LIMIT_S:
+                    # for the log of a failed run: what the controller met, interval by interval
+                    print("%s: diagnosis: edges %s; per interval t:target/sent/answered/lost/p99_ms: %s" % (
+                        what, [round(e) for e in edges or []],
+                        " ".join("%.2f:%.0f/%d/%d/%d/%.1f" % (p.get("t", 0), p.get("target_qps", 0), p.get("sent", 0),
+                                                           p.get("answered", 0), p.get("lost", 0), p.get("p99_ms", 0))
+                                 for p in (s.get("timeseries") or [])[:80])), flush=True)
                 C.check(isinstance(opt, (int, float)) and found is not None and abs(opt - found) <= 1,
                         "%s: stats optimal_qps %r vs table %s" % (what, opt, row["optimal_qps"]))
                 C.check(isinstance(edges, list) and str(len(edges)) == row["edges"],
