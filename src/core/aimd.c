@@ -444,16 +444,23 @@ static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
     a->converged = conv;
 }
 
+/* What the server delivered of interval iv's queries as a rate (prev the interval before
+ * it or NULL, dt_s its length): the delivered queries less errors and TC answers, at most
+ * the rate sent. An edge's value, and what the share weighs. */
+static double pdns__aimd_delivered_qps(const pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
+                                       double dt_s)
+{
+    double good = pdns__aimd_delivered(iv, prev, 0) - (double)iv->errors - (double)iv->tc;
+    return pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
+}
+
 /* Congestion seen in interval iv (signals sig; prev the interval before it or NULL):
  * record the edge, update the estimate and return the decreased rate. */
 static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, const pdns__aimd_iv *prev,
                                   unsigned sig, double dt_s, uint64_t now_ns)
 {
-    double good = pdns__aimd_delivered(iv, prev, 0);
-    double edge, r;
+    double edge = pdns__aimd_delivered_qps(iv, prev, dt_s), r;
 
-    good -= (double)iv->errors + (double)iv->tc;
-    edge = pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
     /* a server that (almost) stopped answering shows no capacity, only an outage: back
      * off without recording an edge (a dead server's edges would drag the estimate to
      * the floor); slow start resumes once it answers again */
@@ -589,6 +596,16 @@ static void pdns__aimd_rise(pdns__aimd *a)
     }
 }
 
+/* w queries of interval iv were turned away: its delivered rate weighs w more in the
+ * share (nothing for an outage, dq 0). */
+static void pdns__aimd_share_weigh(pdns__aimd *a, const pdns__aimd_iv *iv, double w)
+{
+    if (iv->dq > 0 && w > 0) {
+        a->share_num += w * iv->dq;
+        a->share_den += w;
+    }
+}
+
 /* The share's bookkeeping for the interval just closed (iv, prev the one before or
  * NULL, dt_s its length): decay the weights, record what the server delivered (iv->dq)
  * and weigh it by the rejections known now (the open interval's late loss, errors, tc).
@@ -597,18 +614,13 @@ static void pdns__aimd_share_add(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__a
                                  double dt_s)
 {
     double decay = exp(-dt_s * 1e3 / PDNS__AIMD_SHARE_TAU_MS);
-    double good = pdns__aimd_delivered(iv, prev, 0) - (double)iv->errors - (double)iv->tc;
-    double w = (double)iv->lost + (double)iv->errors + (double)iv->tc;
 
     a->share_num *= decay;
     a->share_den *= decay;
-    iv->dq = pdns__dmin(iv->sent_qps, pdns__dmax(0, good) / dt_s);
+    iv->dq = pdns__aimd_delivered_qps(iv, prev, dt_s);
     if (iv->dq < PDNS__AIMD_COLLAPSE * iv->sent_qps)
         iv->dq = 0;
-    if (iv->dq > 0 && w > 0) {
-        a->share_num += w * iv->dq;
-        a->share_den += w;
-    }
+    pdns__aimd_share_weigh(a, iv, (double)iv->lost + (double)iv->errors + (double)iv->tc);
 }
 
 double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
@@ -696,10 +708,7 @@ void pdns__aimd_report_late_loss(pdns__aimd *a, uint64_t sent_ns, uint64_t n)
         if (sent_ns >= iv->start_ns) {
             iv->lost += n;
             iv->late_new = 1;
-            if (iv->dq > 0) {
-                a->share_num += (double)n * iv->dq;
-                a->share_den += (double)n;
-            }
+            pdns__aimd_share_weigh(a, iv, (double)n);
             return;
         }
     }
