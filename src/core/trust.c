@@ -333,7 +333,7 @@ int pdns__canary_due(const pdns__canary_sched *c, uint64_t now, int held, int ta
     since = now >= c->last_ns ? now - c->last_ns : 0;
     if (since >= c->period_ns || (c->every_answers && c->answers >= c->every_answers))
         return 1;
-    return held && tail && c->answers > 0 && since >= c->tail_gap_ns;
+    return held && tail && since >= c->tail_gap_ns;
 }
 
 void pdns__canary_sent(pdns__canary_sched *c, uint64_t now)
@@ -381,12 +381,17 @@ const char *pdns__tstate_name(pdns__tstate st)
     return "?";
 }
 
-int pdns__trust_pass(pdns__trust_srv *t, uint64_t mark)
+int pdns__trust_pass(pdns__trust_srv *t, uint64_t mark, int fresh)
 {
+    uint64_t believe = fresh ? t->vetted_epoch : mark;
     if (t->state == PDNS__TS_QUARANTINED)
         return 0;
-    if (mark > t->passed_epoch)
-        t->passed_epoch = mark;
+    if (believe > mark)
+        believe = mark;
+    if (believe > t->passed_epoch)
+        t->passed_epoch = believe;
+    if (mark > t->vetted_epoch)
+        t->vetted_epoch = mark;
     if (t->state == PDNS__TS_HEALTHY)
         return 0;
     t->state = PDNS__TS_HEALTHY;
@@ -402,6 +407,11 @@ int pdns__trust_fail(pdns__trust_srv *t, double at_s, const char *reason)
     t->canaries_failed++;
     snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "failed a canary");
     return 1;
+}
+
+int pdns__trust_fresh(const pdns__trust_srv *t, uint64_t mark)
+{
+    return mark >= t->vetted_epoch;
 }
 
 int pdns__trust_believed(const pdns__trust_srv *t, uint64_t mark)

@@ -128,8 +128,10 @@ typedef struct pdns__canary_sched {
 
 void pdns__canary_init(pdns__canary_sched *c, uint64_t period_ns, uint64_t every_answers,
                        uint64_t tail_gap_ns);
-/* Due now? held: records of this server wait for a round; tail: input is exhausted. A
- * first round is due at once ("before the run"); never two at a time. */
+/* Due now? held: records of this server wait for a round; tail: input is exhausted (then
+ * a round is due tail_gap after the last, answers or not: the last records need a second
+ * look, see pdns__trust_pass). A first round is due at once ("before the run"); never
+ * two at a time. */
 int pdns__canary_due(const pdns__canary_sched *c, uint64_t now, int held, int tail);
 void pdns__canary_sent(pdns__canary_sched *c, uint64_t now);
 void pdns__canary_done(pdns__canary_sched *c);
@@ -172,6 +174,8 @@ typedef struct pdns__trust_srv {
     double at_s;              /* when it was quarantined (seconds since start) */
     uint64_t epoch;           /* answers seen (a held record's mark) */
     uint64_t passed_epoch;    /* records with a mark below this are believed */
+    uint64_t vetted_epoch;    /* records with a mark below this were in the population of a
+                               * passed round (looked at once) */
     uint64_t canaries;        /* canary queries sent to it (and about it, to others) */
     uint64_t canaries_failed; /* canary rounds failed (0 or 1: it is quarantined) */
     uint64_t wildcard_probes; /* wildcard probes sent to it */
@@ -181,9 +185,21 @@ typedef struct pdns__trust_srv {
 } pdns__trust_srv;
 
 const char *pdns__tstate_name(pdns__tstate st);
-/* A round sent when the server's epoch was mark passed: records marked before it are
- * believed. Returns 1 when the state changed. */
-int pdns__trust_pass(pdns__trust_srv *t, uint64_t mark);
+/* Two looks. A round draws its sample from the records not yet looked at by a passed
+ * round (pdns__trust_fresh), when there are any (else: at the tail, or when no answer
+ * came since, from every record that waits). A round that drew from fresh records and
+ * passes releases the records the previous passed round looked at (marks below
+ * vetted_epoch), not its own: its own wait for the next round, whose sample comes after
+ * them. So a server that turns liar in the middle of a round's records (a small part of
+ * that round's sample population lies: that round may well miss it) must also pass the
+ * next round, whose population lies whole after the turn. A round without fresh records
+ * (fresh 0) was a second look: it releases every record it looked at.
+ *
+ * A round sent when the server's epoch was mark - 1 passed (records marked below mark
+ * were in the queue when it drew). Returns 1 when the state changed. */
+int pdns__trust_pass(pdns__trust_srv *t, uint64_t mark, int fresh);
+/* A record marked mark is fresh: no passed round looked at it yet. */
+int pdns__trust_fresh(const pdns__trust_srv *t, uint64_t mark);
 /* A canary failed at at_s: quarantine with reason (first failure wins). Returns 1 when
  * the server was not quarantined before. */
 int pdns__trust_fail(pdns__trust_srv *t, double at_s, const char *reason);

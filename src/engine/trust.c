@@ -49,12 +49,18 @@
  * not denied (a wildcard zone, no answer, no reference answering) is followed by
  * another, up to TG_LABEL_TRIES per round. A FAIL quarantines s with the reason; a round
  * without failure passes (core/trust.c's pdns__canary_round: a denied label, or a passed
- * sample when every zone has a wildcard) and vets exactly the
- * records that were in the queue when it drew its sample (marks up to the round's): the
- * head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
+ * sample when every zone has a wildcard). Two looks (core/trust.h, pdns__trust_pass): a
+ * round draws from the records no passed round looked at yet, and its pass releases
+ * those the previous passed round looked at: each record is released by the round after
+ * the one that sampled its stretch of answers (at the tail, with nothing fresh, a round
+ * looks again at every record that waits and releases them all). Released records are
+ * the head of the queue, passed on at most TG_RELEASE per callback (the rest on the next
  * ticks), so the work per callback is bounded. A server lying on a fraction >= 0.3 of
- * its records (with a stable answer) has a lie among the 20 samples with probability
- * >= 1 - 0.7^20 = 1 - 8e-4. Records answered while the round is out wait for the next.
+ * a round's population (with a stable answer) has a lie among the 20 samples with
+ * probability >= 1 - 0.7^20 = 1 - 8e-4; one that turns liar in the middle of a round's
+ * population (a smaller fraction: that round may miss it) is caught by the next round,
+ * whose population lies whole after the turn, before the first round's records are
+ * written. Records answered while the round is out wait for the next.
  *
  * Wildcards. A positive record waits on the wildcard entry of its parent (core/trust.c
  * decides; this file sends the probes to healthy servers only, so a server hijacking
@@ -123,6 +129,7 @@ struct check {
 struct cround {
     int srv;
     uint64_t mark; /* the server's epoch when it was sent */
+    int fresh;     /* its sample came from records no passed round looked at */
     int pending;   /* checks not decided */
     int failed;
     int passed;          /* samples that passed (a round of unsure samples proves nothing) */
@@ -583,7 +590,7 @@ static void round_done_check(pdns__engine *r, cround *rd)
         switch (
             pdns__canary_round(rd->label, (unsigned)rd->passed, &g->ts[rd->srv].unsure_rounds)) {
         case PDNS__RV_PASS:
-            pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1);
+            pdns__trust_pass(&g->ts[rd->srv], rd->mark + 1, rd->fresh);
             g->vet_more |= vet_some(r, (size_t)rd->srv, TG_RELEASE);
             /* records were written: the engine sees whether the run is over (a round
              * decided inside the tick, without a side query, left a lone server's run
@@ -923,11 +930,19 @@ static int start_label(pdns__engine *r, cround *rd)
     return 1;
 }
 
+/* Whether h is in a round's sample population: not being checked, not explained by a
+ * wildcard, and (fresh) not looked at by a passed round yet. */
+static int in_pop(const pdns__trust_srv *t, const hrec *h, int fresh)
+{
+    return !h->sampled && !h->wildcard && (!fresh || pdns__trust_fresh(t, h->mark));
+}
+
 /* A canary round for server s: a random label under a zone of the input (NXDOMAIN
  * hijack), and g->k samples drawn uniformly without replacement (selection sampling, one
- * walk) from the records in s's queue, all answered before now; records explained by a
- * wildcard are not drawn (their answers are among those healthy servers gave to random
- * labels). A pass vets exactly the records in the queue now (marks up to t->epoch). */
+ * walk) from the records in s's queue no passed round looked at (all that wait when there
+ * are none), all answered before now; records explained by a wildcard are not drawn
+ * (their answers are among those healthy servers gave to random labels). A pass
+ * releases what pdns__trust_pass says (two looks). */
 static void start_round(pdns__engine *r, size_t s, uint64_t now)
 {
     pdns__tglue *g = r->tg;
@@ -935,13 +950,20 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
     cround *rd;
     size_t nz = 0;
     size_t n_pop = 0, want, taken = 0;
+    int pop_fresh = 0;
     hrec *h;
 
     for (size_t i = 0; i < g->n_zones; i++)
         nz += !g->zones[i].wild;
-    for (pdns__link *l = g->q[s].l.first; l; l = l->next) {
-        h = QUEUED(l);
-        n_pop += !h->sampled && !h->wildcard;
+    /* the population: the records no passed round looked at yet, else (none: the tail,
+     * or no answer since) every record that waits, for a second look */
+    for (int fresh = 1; fresh >= 0 && !n_pop; fresh--) {
+        for (pdns__link *l = g->q[s].l.first; l; l = l->next) {
+            h = QUEUED(l);
+            n_pop += in_pop(t, h, fresh);
+        }
+        if (n_pop)
+            pop_fresh = fresh;
     }
     if (!nz && !n_pop)
         return; /* nothing to check yet: nothing held either */
@@ -949,6 +971,7 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
         return;
     rd->srv = (int)s;
     rd->mark = t->epoch;
+    rd->fresh = pop_fresh;
     rd->pending = 1; /* held by this function until every check is started */
     pdns__canary_sent(&t->sched, now);
     rd->label = nz ? PDNS__RL_OPEN : PDNS__RL_NONE;
@@ -958,7 +981,7 @@ static void start_round(pdns__engine *r, size_t s, uint64_t now)
     for (pdns__link *l = g->q[s].l.first; l && taken < want; l = l->next) {
         check *ck;
         h = QUEUED(l);
-        if (h->sampled || h->wildcard)
+        if (!in_pop(t, h, pop_fresh))
             continue;
         /* selection sampling: take it with probability (want - taken) / n_pop left */
         if (rng_next(g) % n_pop-- >= want - taken)

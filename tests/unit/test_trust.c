@@ -262,12 +262,12 @@ static void test_sched(void)
     CHECK(pdns__canary_due(&c, t + 1 * S, 0, 0)); /* by answers */
     pdns__canary_sent(&c, t + 1 * S);
     pdns__canary_done(&c);
-    /* the tail: records held, input exhausted: after the gap, if it answered since */
-    CHECK(!pdns__canary_due(&c, t + 1 * S + 30 * MS, 1, 1));
-    pdns__canary_on_answer(&c);
+    /* the tail: records held, input exhausted: after the gap, answered since or not (the
+     * last records need a second look) */
     CHECK(!pdns__canary_due(&c, t + 1 * S + 10 * MS, 1, 1));
     CHECK(pdns__canary_due(&c, t + 1 * S + 30 * MS, 1, 1));
     CHECK(!pdns__canary_due(&c, t + 1 * S + 30 * MS, 0, 1));
+    CHECK(!pdns__canary_due(&c, t + 1 * S + 30 * MS, 1, 0));
 }
 
 static void test_quarantine(void)
@@ -276,15 +276,98 @@ static void test_quarantine(void)
     memset(&t, 0, sizeof t);
     CHECK(!pdns__trust_believed(&t, 0)); /* unchecked: nothing believed yet */
     t.epoch = 10;
-    CHECK(pdns__trust_pass(&t, 10) == 1 && t.state == PDNS__TS_HEALTHY);
+    CHECK(pdns__trust_pass(&t, 10, 0) == 1 && t.state == PDNS__TS_HEALTHY); /* a second look */
     CHECK(pdns__trust_believed(&t, 9) && !pdns__trust_believed(&t, 10));
-    CHECK(pdns__trust_pass(&t, 5) == 0 && t.passed_epoch == 10); /* never backwards */
+    CHECK(pdns__trust_pass(&t, 5, 0) == 0 && t.passed_epoch == 10); /* never backwards */
+    /* a fresh round releases what the previous one looked at, not its own */
+    CHECK(!pdns__trust_fresh(&t, 9) && pdns__trust_fresh(&t, 10));
+    CHECK(pdns__trust_pass(&t, 20, 1) == 0 && t.passed_epoch == 10 && t.vetted_epoch == 20);
+    CHECK(!pdns__trust_believed(&t, 10) && !pdns__trust_fresh(&t, 19));
+    CHECK(pdns__trust_pass(&t, 30, 1) == 0 && t.passed_epoch == 20);
+    CHECK(pdns__trust_believed(&t, 19) && !pdns__trust_believed(&t, 20));
     CHECK(pdns__trust_fail(&t, 1.5, "hijack") == 1);
     CHECK(t.state == PDNS__TS_QUARANTINED && t.at_s == 1.5 && !strcmp(t.reason, "hijack"));
     CHECK(!pdns__trust_believed(&t, 0));
     CHECK(pdns__trust_fail(&t, 2.0, "other") == 0 && !strcmp(t.reason, "hijack"));
-    CHECK(pdns__trust_pass(&t, 100) == 0 && t.state == PDNS__TS_QUARANTINED);
+    CHECK(pdns__trust_pass(&t, 100, 0) == 0 && t.state == PDNS__TS_QUARANTINED);
     CHECK_STR(pdns__tstate_name(t.state), "quarantined");
+}
+
+/* One server's run through the core's rules: answers marked 1..n (the epoch), a canary
+ * round every `every` answers and at the tail until nothing waits. A round's population is
+ * the fresh records that wait (pdns__trust_fresh), else every record that waits. The
+ * sampler is the worst one the guarantee allows: a round catches the liar only when at
+ * least PDNS__CANARY_F of its population lies. lie(mark) says which answers lie. Returns
+ * the lies believed (released) before the liar was caught; *caught, *left (records still
+ * waiting at the end). */
+static int run_rounds(uint64_t n, uint64_t every, int (*lie)(uint64_t), int *caught, uint64_t *left)
+{
+    pdns__trust_srv t;
+    uint64_t next = 1; /* the first mark still waiting (marks below are released) */
+    int leaked = 0;
+    memset(&t, 0, sizeof t);
+    *caught = 0;
+    for (uint64_t e = 0, tail = 0; tail < 4; e = e + every < n ? e + every : n) {
+        uint64_t pop = 0, lies = 0;
+        int fresh = 0;
+        tail += e == n;
+        t.epoch = e;
+        for (int f = 1; f >= 0 && !pop; f--) {
+            for (uint64_t k = next; k <= e; k++)
+                if (!f || pdns__trust_fresh(&t, k)) {
+                    pop++;
+                    lies += lie(k) != 0;
+                }
+            fresh = pop ? f : 0;
+        }
+        if (pop && (double)lies >= PDNS__CANARY_F * (double)pop) {
+            *caught = pdns__trust_fail(&t, 0, "lie");
+            break;
+        }
+        pdns__trust_pass(&t, e + 1, fresh);
+        for (; next <= e && pdns__trust_believed(&t, next); next++)
+            leaked += lie(next) != 0;
+    }
+    *left = t.state == PDNS__TS_QUARANTINED ? 0 : n + 1 - next;
+    return leaked;
+}
+
+static int lie_never(uint64_t m)
+{
+    (void)m;
+    return 0;
+}
+
+/* Turns liar after its 1,000th answer: 30 % of its answers from then on. */
+static int lie_after_1000(uint64_t m)
+{
+    return m > 1000 && m % 10 < 3;
+}
+
+/* Lies on 30 % of its answers 801..1,200 only (one round's population when rounds come
+ * every 400 answers), honest before and after. */
+static int lie_one_stretch(uint64_t m)
+{
+    return m > 800 && m <= 1200 && m % 10 < 3;
+}
+
+/* A server that turns liar in the middle of a round's records: that round's population
+ * lies on 15 % (it may miss), and the CI run that wrote 30 poisoned records showed one
+ * pass was enough to release them. With two looks, the next round's population lies
+ * whole after the turn: caught before a lie is written. An honest server's records are
+ * all released at the tail; a liar lying on 30 % of exactly one round's records is
+ * caught by that round. */
+static void test_turn(void)
+{
+    int caught;
+    uint64_t left;
+    CHECK(run_rounds(4000, 400, lie_after_1000, &caught, &left) == 0);
+    CHECK(caught == 1);
+    CHECK(run_rounds(4000, 400, lie_never, &caught, &left) == 0);
+    CHECK(caught == 0 && left == 0);
+    CHECK(run_rounds(1000, 400, lie_never, &caught, &left) == 0 && left == 0);
+    CHECK(run_rounds(4000, 400, lie_one_stretch, &caught, &left) == 0 && caught == 1);
+    CHECK(run_rounds(4000, 700, lie_after_1000, &caught, &left) == 0 && caught == 1);
 }
 
 static uint64_t rng = 88172645463325252ull;
@@ -489,6 +572,7 @@ int main(void)
     test_fuzz_findings();
     test_sched();
     test_quarantine();
+    test_turn();
     test_label_round();
     test_wildcards();
     test_names();
