@@ -49,6 +49,19 @@
  * a server that really slows down overflows its queue and shows as loss. In slow start only with
  * loss beside it (slow start otherwise ends on loss, errors or TC, which every overloaded server
  * shows within a doubling).
+ *    Latency that does not respond. A host busy for longer than the remembered intervals
+ *    leaves no low-latency rate to compare with, and then every interval read as queueing:
+ *    one decrease per interval, edges at the current rate, the estimate down to min_qps
+ *    (3000 -> 500 in a CI trace, no loss at all). So a latency-only decrease is tested:
+ *    queueing that our rate caused drains once the rate is cut, and the p90 falls. While
+ *    the test runs (PDNS__AIMD_LAT_TEST intervals sent after the cut) latency alone is no
+ *    signal (one reaction per window, as for late loss). If each of those intervals, at
+ *    the lower rate, still has a p90 of at least PDNS__AIMD_LAT_RESPOND x the one that
+ *    caused the cut, the latency is not ours: the p90 floor is raised to the lowest p90
+ *    seen (latency must rise latency_factor x above it to count again; lower p90s bring
+ *    the floor down at once) and the edge the cut recorded is withdrawn (it measured the
+ *    host, not the server). A queue that our rate still overfills after the cut grows on,
+ *    and shows as loss, or as latency over the raised floor.
  *  - EDGE: near a known capacity (avoid/probe, rate in [1 - tol, 1 + 2 tol] x estimate)
  *    any lost + errors + tc above loss_target x sent; above that band one stray
  *    rejection per interval is forgiven. The estimate predicts rejections there, so the
@@ -103,6 +116,16 @@
  * (kept for stats), the estimate becomes the sustained rate, and the probe accelerates
  * (its step doubles per interval) until the next signal gives a new edge.
  *
+ * Host stalls. The caller reports when its own loop ran late (pdns__aimd_report_stall):
+ * the process was not running, so answers waited in the socket and came back late, the
+ * interval's p90 jumped (10-70 ms on loopback) and its answers fell behind its sends.
+ * That read as queueing or loss: in a run with the machine frozen 10-60 ms every 0.2-0.8 s,
+ * edges fell from 3000 to 300 with no query lost. An interval with PDNS__AIMD_STALL_MS of
+ * stalls, and the next (the late answers and the server's view of the burst land there),
+ * is set aside: no signal, no late loss signal, no share weight, no increase, no RTT
+ * sample. At most PDNS__AIMD_STALL_RUN in a row, so a host that stalls without end
+ * still has its intervals judged (as before) every few intervals.
+ *
  * Share (siblings only: n controllers, shards or threads, drive one server from one
  * budget). Each controller measures its edge while the others run below theirs (in hold,
  * or lower in their sawtooth), so it finds its share of the server plus what the others
@@ -137,6 +160,12 @@
 #define PDNS__AIMD_SHARE_TAU_MS    5000.0
 /* Delivered below this fraction of the rate sent: an outage, not a capacity edge. */
 #define PDNS__AIMD_COLLAPSE 0.1
+/* Latency responds to a cut in the rate when the p90 falls below this fraction of the
+ * p90 that caused it, within PDNS__AIMD_LAT_TEST intervals (see LATENCY). */
+#define PDNS__AIMD_LAT_RESPOND 0.7
+#define PDNS__AIMD_LAT_TEST    2
+/* Intervals after an unconfirmed pending signal in which a new one acts at once. */
+#define PDNS__AIMD_PEND_WINDOW 2
 
 static double pdns__dmin(double a, double b)
 {
@@ -302,7 +331,8 @@ static int pdns__aimd_latency_is_load(const pdns__aimd *a, const pdns__aimd_iv *
     double ok_qps = 0;
     if (iv->lost > 0 || pdns__aimd_unanswered(iv) >= 1) /* a full queue drops: load */
         return 1;
-    if (a->phase == PDNS__AIMD_SLOW_START)
+    if (a->phase == PDNS__AIMD_SLOW_START || a->lat_test_seq) /* no signal; or wait for
+                                                               * the cut's effect */
         return 0;
     for (uint64_t k = 1; k <= back; k++) {
         const pdns__aimd_iv *o = &a->iv[(a->seq - k) % PDNS__AIMD_HIST];
@@ -326,22 +356,39 @@ static unsigned pdns__aimd_signals(pdns__aimd *a, pdns__aimd_iv *iv, const pdns_
 
     iv->spill = rtt > 0 ? pdns__dmin(PDNS__AIMD_MAX_SPILL, rtt / dt_ms) : PDNS__AIMD_MAX_SPILL;
     iv->inflight = mid > 0 ? pdns__dmin(iv->spill, mid / dt_ms) : 0;
+    iv->pend = 0;
     if (pdns__aimd_over((double)iv->lost, (double)iv->sent, p->loss_threshold))
         sig |= PDNS__AIMD_SIG_LOSS;
     if (rtt > 0 && rtt * PDNS__AIMD_DEFICIT_RTTS <= dt_ms &&
         pdns__aimd_over(pdns__dmax(pdns__aimd_unanswered(iv),
                                    (double)iv->sent - pdns__aimd_delivered(iv, prev, 1)),
                         (double)iv->sent, p->loss_threshold))
-        sig |= PDNS__AIMD_SIG_LOSS;
-    if (pdns__aimd_over((double)iv->errors, (double)iv->answered, p->error_threshold))
-        sig |= PDNS__AIMD_SIG_ERRORS;
-    if (pdns__aimd_over((double)iv->tc, (double)iv->answered, p->tc_threshold))
-        sig |= PDNS__AIMD_SIG_TC;
+        iv->pend |= PDNS__AIMD_SIG_LOSS; /* answers behind: lost, or only late? */
+    iv->p90_ms = s->p90_ms;
     double base90 = pdns__dmax(base, pdns__aimd_p90_floor_ms(a));
     iv->lat_high = base > 0 && s->p90_ms > 0 && iv->answered >= PDNS__AIMD_MIN_LAT_ANSWERS &&
                    s->p90_ms > p->latency_factor * base90 && s->p90_ms - base90 > p->latency_min_ms;
-    if (iv->lat_high && pdns__aimd_latency_is_load(a, iv))
-        sig |= PDNS__AIMD_SIG_LATENCY;
+    /* a rate limiter's refusals come at once; with a latency spike beside them they may be
+     * the burst a stalled server (or path) let through at once: wait for the next interval */
+    if (pdns__aimd_over((double)iv->errors, (double)iv->answered, p->error_threshold)) {
+        if (iv->lat_high)
+            iv->pend |= PDNS__AIMD_SIG_ERRORS;
+        else
+            sig |= PDNS__AIMD_SIG_ERRORS;
+    }
+    if (pdns__aimd_over((double)iv->tc, (double)iv->answered, p->tc_threshold)) {
+        if (iv->lat_high)
+            iv->pend |= PDNS__AIMD_SIG_TC;
+        else
+            sig |= PDNS__AIMD_SIG_TC;
+    }
+    if (iv->lat_high && pdns__aimd_latency_is_load(a, iv)) {
+        if (iv->lost > 0) /* a full queue drops */
+            sig |= PDNS__AIMD_SIG_LATENCY;
+        else /* a queue our rate causes persists while the rate does */
+            iv->pend |= PDNS__AIMD_SIG_LATENCY;
+    }
+    iv->pend &= ~sig;
     return sig;
 }
 
@@ -365,7 +412,7 @@ static int pdns__aimd_good(const pdns__aimd *a, const pdns__aimd_iv *iv, const p
  * there (a false alarm costs a step back to the hold level). Above estimate x (1 + 2
  * tolerance) one stray rejection per interval is forgiven, so that background loss does
  * not stop a probe that is following a capacity rise. */
-static int pdns__aimd_edge_hit(const pdns__aimd *a, const pdns__aimd_iv *iv)
+static int pdns__aimd_edge_hit(const pdns__aimd *a, const pdns__aimd_iv *iv, double missing)
 {
     double bad, slack;
 
@@ -373,9 +420,43 @@ static int pdns__aimd_edge_hit(const pdns__aimd *a, const pdns__aimd_iv *iv)
         iv->rate < a->estimate * (1 - a->p.converge_tolerance))
         return 0;
     slack = iv->rate > a->estimate * (1 + 2 * a->p.converge_tolerance) ? 1 : 0;
-    bad = pdns__dmax((double)iv->lost, pdns__aimd_unanswered(iv));
+    bad = pdns__dmax((double)iv->lost, missing);
     bad += (double)iv->errors + (double)iv->tc;
     return bad >= 1 + slack && bad > a->p.loss_target * (double)iv->sent + slack;
+}
+
+/* Answers still missing after interval prev and the one after it (iv), beyond what may
+ * still be in flight: answers that a stall held back (ours or the server's) come back in
+ * the second interval; those a full queue dropped never do. */
+static double pdns__aimd_missing2(const pdns__aimd_iv *prev, const pdns__aimd_iv *iv)
+{
+    double m = (double)prev->sent + (double)iv->sent - (double)prev->answered -
+               (double)iv->answered - iv->spill * (double)iv->sent;
+    return m > 0 ? m : 0;
+}
+
+/* Which of prev's pending signals the interval after it (iv) confirms: answers behind
+ * sends that are still missing (LOSS: significantly; EDGE: any beyond loss_target, as
+ * its own rule), latency that persisted at the rate held. */
+static unsigned pdns__aimd_confirm(const pdns__aimd *a, const pdns__aimd_iv *prev,
+                                   const pdns__aimd_iv *iv)
+{
+    unsigned c = 0;
+    double m = pdns__aimd_missing2(prev, iv), n = (double)prev->sent + (double)iv->sent;
+    if ((prev->pend & PDNS__AIMD_SIG_LOSS) && pdns__aimd_over(m, n, a->p.loss_threshold))
+        c |= PDNS__AIMD_SIG_LOSS;
+    if ((prev->pend & PDNS__AIMD_SIG_EDGE) && m >= 1 && m > a->p.loss_target * n)
+        c |= PDNS__AIMD_SIG_EDGE;
+    if ((prev->pend & PDNS__AIMD_SIG_LATENCY) && iv->lat_high)
+        c |= PDNS__AIMD_SIG_LATENCY;
+    /* refusals that go on at the lower rate */
+    if ((prev->pend & PDNS__AIMD_SIG_ERRORS) && iv->errors >= 1 &&
+        (double)iv->errors > a->p.loss_target * (double)iv->answered)
+        c |= PDNS__AIMD_SIG_ERRORS;
+    if ((prev->pend & PDNS__AIMD_SIG_TC) && iv->tc >= 1 &&
+        (double)iv->tc > a->p.loss_target * (double)iv->answered)
+        c |= PDNS__AIMD_SIG_TC;
+    return c;
 }
 
 /* Best sustained rate since the last decrease: max over runs of PDNS__AIMD_SUSTAIN
@@ -492,7 +573,41 @@ static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, const 
     a->react_seq = a->seq + 1;
     a->last_sig = sig;
     a->decreases++;
+    if (sig == PDNS__AIMD_SIG_LATENCY && iv->p90_ms > 0) { /* does it respond? */
+        a->lat_test_seq = a->seq + 1;
+        a->lat_test_p90 = iv->p90_ms;
+        a->lat_test_rate = iv->rate;
+        a->lat_test_edge = a->n_edges;
+        a->lat_test_n = 0;
+    }
     return r;
+}
+
+/* The interval just closed (iv) in a latency test (see LATENCY in the notes): a p90 that
+ * fell, a loss, an error or TC signal, or an unchanged rate ends it; a p90 that stayed
+ * at the lower rate for PDNS__AIMD_LAT_TEST intervals makes the latency the host's:
+ * the p90 floor rises to it and the cut's edge is withdrawn. */
+static void pdns__aimd_lat_test(pdns__aimd *a, const pdns__aimd_iv *iv, uint64_t now_ns)
+{
+    double keep = PDNS__AIMD_LAT_RESPOND * a->lat_test_p90;
+    if (!a->lat_test_seq || a->seq < a->lat_test_seq)
+        return;
+    if (iv->sig || iv->limited || iv->answered < PDNS__AIMD_MIN_LAT_ANSWERS ||
+        !(iv->p90_ms >= keep) || iv->rate >= a->lat_test_rate) {
+        a->lat_test_seq = 0; /* it responded, or something else decides */
+        return;
+    }
+    a->lat_test_p90 = pdns__dmin(a->lat_test_p90, iv->p90_ms);
+    if (++a->lat_test_n < PDNS__AIMD_LAT_TEST)
+        return;
+    a->lat_test_seq = 0;
+    a->lat_foreign++;
+    a->p90_cur_ms = pdns__dmax(a->p90_cur_ms, a->lat_test_p90);
+    a->p90_prev_ms = pdns__dmax(a->p90_prev_ms, a->lat_test_p90);
+    if (a->n_edges == a->lat_test_edge && a->n_edges > a->edge_valid_from) {
+        a->n_edges--;
+        pdns__aimd_estimate(a, now_ns);
+    }
 }
 
 void pdns__aimd_warm(pdns__aimd *a, double estimate)
@@ -648,17 +763,58 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     iv->sent_qps = (double)s->sent / dt_s;
     iv->limited = s->limited || iv->sent_qps < a->p.use_fraction * a->rate;
 
-    pdns__aimd_rtt(a, s, now_ns);
+    {
+        int now_stall = a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull;
+        iv->stalled = (now_stall || a->stall_prev) && a->stall_run < PDNS__AIMD_STALL_RUN;
+        a->stall_run = iv->stalled ? a->stall_run + 1 : 0;
+        a->stalled_intervals += (uint64_t)iv->stalled;
+        a->stall_prev = now_stall;
+        a->open_stall_ns = 0;
+    }
+    if (!iv->stalled)
+        pdns__aimd_rtt(a, s, now_ns);
     iv->sig = pdns__aimd_signals(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
                                  s, dt_s * 1e3);
-    if (!iv->sig && pdns__aimd_edge_hit(a, iv))
+    if (!iv->sig && !iv->lat_high && pdns__aimd_edge_hit(a, iv, 0))
         iv->sig = PDNS__AIMD_SIG_EDGE;
-    pdns__aimd_share_add(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s);
+    else if (!iv->sig && pdns__aimd_edge_hit(a, iv, pdns__aimd_unanswered(iv)))
+        iv->pend |= PDNS__AIMD_SIG_EDGE;
+    /* a pending signal right after one that was not confirmed: no second benefit of the
+     * doubt (else a real overload could alternate dip and restore without an edge) */
+    if (iv->pend && a->unconfirmed && a->seq - a->unconf_seq <= PDNS__AIMD_PEND_WINDOW) {
+        iv->sig |= iv->pend;
+        iv->pend = 0;
+    }
+    if (iv->stalled) {
+        iv->sig = 0;
+        iv->pend = 0;
+        iv->limited = 1;  /* no increase either */
+        iv->lat_high = 1; /* vouches for no rate */
+    } else {
+        pdns__aimd_lat_test(a, iv, now_ns);
+        pdns__aimd_share_add(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
+                             dt_s);
+    }
     sig = iv->sig;
     if (sig) {
         src = iv;
         src_dt = dt_s;
         src_prev = a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL;
+    } else if (a->seq > 0 && a->iv[(a->seq - 1) % PDNS__AIMD_HIST].pend) {
+        /* the interval before left signals pending: does this one confirm them? */
+        pdns__aimd_iv *pv = &a->iv[(a->seq - 1) % PDNS__AIMD_HIST];
+        unsigned c = iv->stalled ? 0 : pdns__aimd_confirm(a, pv, iv);
+        if (c && a->seq - 1 >= a->react_seq) {
+            pv->sig |= c;
+            sig = c;
+            src = pv;
+            src_dt = (double)(pv->end_ns - pv->start_ns) / 1e9;
+            src_prev = a->seq > 1 ? &a->iv[(a->seq - 2) % PDNS__AIMD_HIST] : NULL;
+        } else if (!iv->stalled && (pv->pend & ~c)) {
+            a->unconfirmed++;
+            a->unconf_seq = a->seq;
+        }
+        pv->pend = 0;
     }
 
     /* Late loss for earlier intervals: the oldest one sent after the last decrease. */
@@ -669,7 +825,7 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
         if (!old->late_new)
             continue;
         old->late_new = 0;
-        if (q < a->react_seq ||
+        if (q < a->react_seq || old->stalled ||
             !pdns__aimd_over((double)old->lost, (double)old->sent, a->p.loss_threshold))
             continue;
         old->sig |= PDNS__AIMD_SIG_LATE_LOSS;
@@ -682,8 +838,27 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     }
 
     if (src) {
+        if (a->pend_rate > 0) /* decrease from the rate before the dip */
+            a->rate = a->pend_rate;
+        a->pend_rate = 0;
         r = pdns__aimd_decrease(a, src, src_prev, sig, src_dt, now_ns);
+        iv->pend = 0; /* one reaction */
+    } else if (iv->pend) {
+        /* until the next interval confirms or clears them: down to what the server
+         * delivered (no more than to decrease_factor x rate), or hold_fraction x rate for
+         * latency, so that a real overload does not go on meanwhile; no edge */
+        double dip = iv->pend & ~PDNS__AIMD_SIG_LATENCY
+                         ? pdns__aimd_delivered_qps(
+                               iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s)
+                         : a->p.hold_fraction * a->rate;
+        if (!(a->pend_rate > 0))
+            a->pend_rate = a->rate;
+        r = pdns__dmin(a->rate, pdns__dmax(dip, a->p.decrease_factor * a->rate));
     } else {
+        if (a->pend_rate > 0) { /* not confirmed: back to the rate before the dip */
+            a->rate = a->pend_rate;
+            a->pend_rate = 0;
+        }
         r = pdns__aimd_increase(a, iv, now_ns);
         pdns__aimd_rise(a);
     }
@@ -691,6 +866,11 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     a->last_ns = now_ns;
     a->seq++;
     return a->rate;
+}
+
+void pdns__aimd_report_stall(pdns__aimd *a, uint64_t ns)
+{
+    a->open_stall_ns += ns;
 }
 
 void pdns__aimd_report_late_loss(pdns__aimd *a, uint64_t sent_ns, uint64_t n)

@@ -90,11 +90,15 @@ typedef struct pdns__aimd_iv {
     double spill;    /* fraction of the sends possibly still in flight at end_ns (p90) */
     double inflight; /* fraction typically still in flight at end_ns (p50) */
     double dq;       /* what the server delivered (qps; 0: an outage), for the share */
+    double p90_ms;   /* the interval's p90 (0: unknown) */
     unsigned sig;    /* PDNS__AIMD_SIG_* seen */
     int lat_high;    /* p90 above the latency thresholds (a LATENCY signal only when it
                         persists at a rate above those that recently had low latency) */
     int late_new;    /* late loss arrived since the last update */
     int limited;
+    int stalled;   /* the caller's host stalled in it or just before: no signal, no step */
+    unsigned pend; /* signals that wait for the next interval to confirm them (answers
+                      behind sends, latency: late answers, not lost ones, come back) */
 } pdns__aimd_iv;
 
 typedef struct pdns__aimd {
@@ -106,6 +110,20 @@ typedef struct pdns__aimd {
     uint64_t react_seq;               /* first interval sent after the last decrease */
     double lat_cap;                   /* low latency vouches for rates up to this only: the
                                          last edge of loss, errors or TC (0: no bound) */
+    uint64_t open_stall_ns;           /* host stalls reported in the open interval */
+    int stall_prev;                   /* the interval before it had one */
+    unsigned stall_run;               /* intervals in a row set aside for stalls */
+    uint64_t stalled_intervals;       /* intervals set aside for stalls, in all */
+    uint64_t unconfirmed;             /* pending signals the next interval did not confirm */
+    uint64_t unconf_seq;              /* the interval that last did not confirm */
+    double pend_rate;                 /* the rate before a pending signal's dip (0: none) */
+    uint64_t lat_test_seq;            /* a latency-only decrease is under test from this
+                                         interval on (0: none): does the latency respond? */
+    double lat_test_p90;              /* the p90 that caused it, then the lowest since */
+    double lat_test_rate;             /* the target rate it was seen at */
+    uint64_t lat_test_edge;           /* n_edges after the edge it recorded */
+    unsigned lat_test_n;              /* intervals since that kept the latency */
+    uint64_t lat_foreign;             /* latency found not to respond (the host's) */
     uint64_t open_lost;               /* late loss reported for the still open interval */
     uint64_t stale_lost;              /* late loss older than the remembered intervals */
     double base_cur_ms, base_prev_ms; /* min RTT: this and the previous window */
@@ -158,6 +176,17 @@ void pdns__aimd_siblings(pdns__aimd *a, int n);
  * target rate in qps, in [min_qps, max_qps]. A call with now_ns not after the previous
  * update changes nothing and returns the current rate. */
 double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns);
+
+/* The caller's own process did not run for ns (its event loop was late: the host is
+ * busy, or the machine was descheduled). Answers that arrived meanwhile wait, so the
+ * open interval's latency, its answers-behind-sends and what the server did with the
+ * burst after it say nothing about the server: an interval with PDNS__AIMD_STALL_MS or
+ * more of stalls, and the one after it, give no signal and no increase (at most
+ * PDNS__AIMD_STALL_RUN in a row: on a host stalling all the time every few intervals
+ * are judged as they are). */
+void pdns__aimd_report_stall(pdns__aimd *a, uint64_t ns);
+#define PDNS__AIMD_STALL_MS  5
+#define PDNS__AIMD_STALL_RUN 3
 
 /* Report n queries sent at sent_ns that timed out. They count against the interval in
  * which they were sent (or the open one) and take effect at the next update; loss older

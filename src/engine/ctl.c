@@ -24,9 +24,16 @@
  *   nothing).
  * - With a fixed --qps the controller is off: the pacer keeps that rate.
  * - A server with a remembered capacity (cfg.warm_qps, this engine's share of it)
- *   starts warm (pdns__aimd_warm): no slow start. */
+ *   starts warm (pdns__aimd_warm): no slow start.
+ * - The tick is also the loop's heartbeat: one that comes more than CTL_STALL_MIN_MS
+ *   late means this thread did not run (a busy or descheduled host; a callback that ran
+ *   long), and every answer in flight came back late by as much. Each controller is told
+ *   (pdns__aimd_report_stall), so the latency and the answers behind sends a stall
+ *   leaves are not taken for the server's. */
 
 #define CTL_TICK_MS 10
+/* The tick later than CTL_TICK_MS by more than this: the loop did not run (host stall) */
+#define CTL_STALL_MIN_MS 2
 
 typedef struct ctl_srv {
     pdns__aimd a;
@@ -49,6 +56,7 @@ struct pdns__ctl {
     size_t n;
     uv_timer_t timer;
     int timer_init;
+    uint64_t last_tick_ns; /* the heartbeat: when the tick last ran */
 };
 
 pdns_status pdns__ctl_init(pdns__engine *r, const pdns__engine_cfg *cfg)
@@ -106,6 +114,7 @@ pdns_status pdns__ctl_start(pdns__engine *r, uint64_t now_ns)
     c->timer.data = r;
     c->timer_init = 1;
     r->handles_open++;
+    c->last_tick_ns = now_ns;
     if ((rc = uv_timer_start(&c->timer, ctl_tick, CTL_TICK_MS, CTL_TICK_MS)) != 0)
         goto fail;
     return PDNS_OK;
@@ -192,7 +201,14 @@ static void update_server(pdns__engine *r, size_t s, uint64_t now)
 static void ctl_tick(uv_timer_t *t)
 {
     pdns__engine *r = t->data;
+    pdns__ctl *c = r->ctl;
     uint64_t now = uv_hrtime();
+    if (c->last_tick_ns && now - c->last_tick_ns > (CTL_TICK_MS + CTL_STALL_MIN_MS) * 1000000ull) {
+        uint64_t late = now - c->last_tick_ns - CTL_TICK_MS * 1000000ull;
+        for (size_t s = 0; s < c->n; s++)
+            pdns__aimd_report_stall(&c->s[s].a, late);
+    }
+    c->last_tick_ns = now;
     for (size_t s = 0; s < r->ctl->n; s++) {
         ctl_srv *cs = &r->ctl->s[s];
         if (now - cs->last_ns >= pdns__aimd_interval_ns(&cs->a))
