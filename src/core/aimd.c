@@ -495,12 +495,15 @@ static void pdns__aimd_estimate(pdns__aimd *a, uint64_t now_ns)
     size_t n = 0;
     int conv;
 
-    if (a->n_edges > (uint64_t)a->p.converge_edges &&
-        from < a->n_edges - (uint64_t)a->p.converge_edges)
-        from = a->n_edges - (uint64_t)a->p.converge_edges;
-    for (uint64_t i = from; i < a->n_edges; i++) {
-        double e = a->edges[i % PDNS__AIMD_EDGES];
-        size_t j = n++;
+    if (a->n_edges > PDNS__AIMD_EDGES && from < a->n_edges - PDNS__AIMD_EDGES)
+        from = a->n_edges - PDNS__AIMD_EDGES;
+    /* the newest converge_edges valid edges that were not withdrawn */
+    for (uint64_t i = a->n_edges; i > from && n < (size_t)a->p.converge_edges; i--) {
+        double e = a->edges[(i - 1) % PDNS__AIMD_EDGES];
+        size_t j;
+        if (a->edge_void[(i - 1) % PDNS__AIMD_EDGES])
+            continue;
+        j = n++;
         while (j > 0 && v[j - 1] > e) {
             v[j] = v[j - 1];
             j--;
@@ -558,6 +561,7 @@ static double pdns__aimd_decrease(pdns__aimd *a, const pdns__aimd_iv *iv, const 
     if (sig & ~PDNS__AIMD_SIG_LATENCY) /* the capacity may have fallen: see LATENCY */
         a->lat_cap = edge;
     a->edges[a->n_edges % PDNS__AIMD_EDGES] = edge;
+    a->edge_void[a->n_edges % PDNS__AIMD_EDGES] = 0;
     a->edge_ns[a->n_edges % PDNS__AIMD_EDGES] = now_ns;
     a->n_edges++;
     pdns__aimd_estimate(a, now_ns);
@@ -605,7 +609,7 @@ static void pdns__aimd_lat_test(pdns__aimd *a, const pdns__aimd_iv *iv, uint64_t
     a->p90_cur_ms = pdns__dmax(a->p90_cur_ms, a->lat_test_p90);
     a->p90_prev_ms = pdns__dmax(a->p90_prev_ms, a->lat_test_p90);
     if (a->n_edges == a->lat_test_edge && a->n_edges > a->edge_valid_from) {
-        a->n_edges--;
+        a->edge_void[(a->n_edges - 1) % PDNS__AIMD_EDGES] = 1; /* kept in the list, unused */
         pdns__aimd_estimate(a, now_ns);
     }
 }
@@ -628,8 +632,9 @@ static double pdns__aimd_step(const pdns__aimd *a, double ref)
 /* The newest valid edge, or the estimate, or the rate: reference for the step. */
 static double pdns__aimd_ref(const pdns__aimd *a)
 {
-    if (a->n_edges > a->edge_valid_from)
-        return a->edges[(a->n_edges - 1) % PDNS__AIMD_EDGES];
+    for (uint64_t i = a->n_edges; i > a->edge_valid_from && i + PDNS__AIMD_EDGES > a->n_edges; i--)
+        if (!a->edge_void[(i - 1) % PDNS__AIMD_EDGES])
+            return a->edges[(i - 1) % PDNS__AIMD_EDGES];
     return a->estimate > 0 ? a->estimate : a->rate;
 }
 

@@ -135,6 +135,7 @@ typedef struct pdns__aimd {
     double estimate;                  /* optimal_qps; < 0 unknown */
     double edges[PDNS__AIMD_EDGES];
     uint64_t edge_ns[PDNS__AIMD_EDGES];
+    unsigned char edge_void[PDNS__AIMD_EDGES]; /* withdrawn (the host's latency, not load) */
     uint64_t n_edges;         /* total edges seen (ring index = n % PDNS__AIMD_EDGES) */
     uint64_t edge_valid_from; /* edges before this index no longer bound the estimate */
     int converged;

@@ -787,6 +787,54 @@ static pdns__aimd_sample ok_sample(uint64_t n)
 }
 
 /* Hand-driven checks of the individual rules. */
+/* Our own loop stalled (pdns__aimd_report_stall): the interval with 5 ms of stalls and
+ * the next give no signal and no step, whatever their latency and answers behind sends
+ * say; a fourth stalled interval in a row is judged as it is. */
+static void test_stall(void)
+{
+    pdns__aimd_params p;
+    pdns__aimd a;
+    pdns__aimd_sample s;
+    uint64_t now = NS, ne;
+    double r;
+    pdns__aimd_params_default(&p);
+    pdns__aimd_init(&a, &p, now);
+    pdns__aimd_warm(&a, 1000);
+    for (int k = 0; k < 20; k++) { /* settle: low latency, all answered */
+        s = ok_sample((uint64_t)(pdns__aimd_rate(&a) / 10));
+        now += NS / 10;
+        pdns__aimd_update(&a, &s, now);
+    }
+    r = pdns__aimd_rate(&a);
+    ne = pdns__aimd_n_edges(&a);
+    for (int k = 0; k < 3; k++) {
+        s = ok_sample((uint64_t)(r / 10));
+        s.answered = s.sent * 6 / 10; /* 40 % behind */
+        s.p50_ms = 20;
+        s.p90_ms = 40;
+        pdns__aimd_report_stall(&a, 30 * 1000000ull);
+        now += NS / 10;
+        CHECK(pdns__aimd_update(&a, &s, now) == r); /* set aside: no cut, no step */
+        CHECK(pdns__aimd_n_edges(&a) == ne);
+    }
+    CHECK(a.stalled_intervals == 3);
+    s = ok_sample((uint64_t)(r / 10)); /* a fourth in a row is judged */
+    s.answered = s.sent * 6 / 10;
+    s.p50_ms = 20;
+    s.p90_ms = 40;
+    s.lost = s.sent / 10;
+    pdns__aimd_report_stall(&a, 30 * 1000000ull);
+    now += NS / 10;
+    CHECK(pdns__aimd_update(&a, &s, now) < r);
+    /* a stall below 5 ms sets nothing aside */
+    pdns__aimd_init(&a, &p, now);
+    pdns__aimd_report_stall(&a, 4 * 1000000ull);
+    s = ok_sample(10);
+    now += NS / 10;
+    pdns__aimd_update(&a, &s, now);
+    CHECK(a.stalled_intervals == 0);
+}
+
 static void test_rules(void)
 {
     pdns__aimd a;
@@ -995,6 +1043,7 @@ int main(void)
     test_underused();
     test_host_latency_noise();
     test_host_latency_episode();
+    test_stall();
     test_queue_latency();
     test_steady_latency();
     test_shared_cap();
