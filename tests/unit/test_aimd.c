@@ -437,6 +437,15 @@ static void test_host_latency_noise(void)
     }
 }
 
+/* The host turns busy without end (on) or quiet again (!on): every answer p90 +2-10 ms. */
+static void sim_busy(sim *s, int on)
+{
+    s->spike_p = on ? 1 : 0;
+    s->spike_ms = 8;
+    s->spike_var = 1;
+    s->spike_left = on ? 1 << 30 : 0;
+}
+
 /* The caller's host turns busy for 20 s, longer than the intervals the controller
  * remembers (PDNS__AIMD_HIST): p90 rises by 2-10 ms on every answer whatever the rate,
  * with no loss (seen in CI: three servers' p50 0.3 -> 1.5 ms and p90 to 2.4-6 ms at
@@ -459,13 +468,9 @@ static void test_host_latency_episode(void)
             sim_init(&s, (sim_mode)m, caps[c]);
             pdns__aimd_init(&a, &p, now);
             sim_run(&s, &a, &now, 20, &st0);
-            s.spike_p = 1;
-            s.spike_ms = 8;
-            s.spike_var = 1;
-            s.spike_left = 1 << 30; /* one episode, ended below */
+            sim_busy(&s, 1);
             sim_run(&s, &a, &now, 20, &st1);
-            s.spike_p = 0;
-            s.spike_left = 0;
+            sim_busy(&s, 0);
             sim_run(&s, &a, &now, 10, &st2);
             printf("busy host for 20 s, %s cap %.0f: estimate %.0f before, %.0f after the "
                    "episode (rate %.0f..%.0f in it), %.0f 10 s later\n",
@@ -475,10 +480,7 @@ static void test_host_latency_episode(void)
             CHECK(st2.est >= 0.85 * caps[c] && st2.est <= 1.15 * caps[c]);
             /* warm start into a busy host */
             sim_init(&s, (sim_mode)m, caps[c]);
-            s.spike_p = 1;
-            s.spike_ms = 8;
-            s.spike_var = 1;
-            s.spike_left = 1 << 30;
+            sim_busy(&s, 1);
             now = NS;
             pdns__aimd_init(&a, &p, now);
             pdns__aimd_warm(&a, caps[c]);
