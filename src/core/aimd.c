@@ -749,6 +749,7 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     double dt_s, src_dt = 0, r;
     unsigned sig;
     uint64_t back;
+    int aside;
 
     if (now_ns <= a->last_ns)
         return a->rate;
@@ -768,15 +769,14 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     iv->sent_qps = (double)s->sent / dt_s;
     iv->limited = s->limited || iv->sent_qps < a->p.use_fraction * a->rate;
 
-    {
-        int now_stall = a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull;
-        iv->stalled = (now_stall || a->stall_prev) && a->stall_run < PDNS__AIMD_STALL_RUN;
-        a->stall_run = iv->stalled ? a->stall_run + 1 : 0;
-        a->stalled_intervals += (uint64_t)iv->stalled;
-        a->stall_prev = now_stall;
-        a->open_stall_ns = 0;
-    }
-    if (!iv->stalled)
+    /* our loop stalled in this interval or the one before: its marks may be the stall's
+     * (not when the interval before left signals pending: this one decides them) */
+    aside = (a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull || a->stall_prev) &&
+            a->stall_run < PDNS__AIMD_STALL_RUN &&
+            !(a->seq > 0 && a->iv[(a->seq - 1) % PDNS__AIMD_HIST].pend);
+    a->stall_prev = a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull;
+    a->open_stall_ns = 0;
+    if (!aside)
         pdns__aimd_rtt(a, s, now_ns);
     iv->sig = pdns__aimd_signals(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
                                  s, dt_s * 1e3);
@@ -790,6 +790,11 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
         iv->sig |= iv->pend;
         iv->pend = 0;
     }
+    /* set aside only when the stall left marks (a signal, a pending one): an interval
+     * that looks clean despite it counts as it is (a host that stalls often still ramps) */
+    iv->stalled = aside && (iv->sig || iv->pend);
+    a->stall_run = iv->stalled ? a->stall_run + 1 : 0;
+    a->stalled_intervals += (uint64_t)iv->stalled;
     if (iv->stalled) {
         iv->sig = 0;
         iv->pend = 0;
@@ -843,22 +848,31 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
     }
 
     if (src) {
-        if (a->pend_rate > 0) /* decrease from the rate before the dip */
+        double dipped = a->rate;
+        int had = a->pend_rate > 0;
+        if (had) /* decrease from the rate before the dip ... */
             a->rate = a->pend_rate;
         a->pend_rate = 0;
         r = pdns__aimd_decrease(a, src, src_prev, sig, src_dt, now_ns);
+        if (had) /* ... but never above the dip */
+            r = pdns__dmin(r, dipped);
         iv->pend = 0; /* one reaction */
     } else if (iv->pend) {
-        /* until the next interval confirms or clears them: down to what the server
-         * delivered (no more than to decrease_factor x rate), or hold_fraction x rate for
-         * latency, so that a real overload does not go on meanwhile; no edge */
-        double dip = iv->pend & ~PDNS__AIMD_SIG_LATENCY
-                         ? pdns__aimd_delivered_qps(
-                               iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s)
-                         : a->p.hold_fraction * a->rate;
+        /* until the next interval confirms or clears them the rate dips as a decrease
+         * would cut it (from what the server delivered; hold_fraction x rate for latency),
+         * so that a real overload is not prolonged (shards' summed rate rose to 1.11 C
+         * with a shallower dip); no edge: an unconfirmed signal restores the rate */
+        double dip = a->p.hold_fraction * a->rate;
+        if (iv->pend & ~PDNS__AIMD_SIG_LATENCY) {
+            double dq = pdns__aimd_delivered_qps(
+                iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s);
+            dip = a->converged
+                      ? a->p.hold_fraction * pdns__dmin(a->estimate, pdns__dmin(a->rate, dq))
+                      : a->p.decrease_factor * pdns__dmin(a->rate, dq);
+        }
         if (!(a->pend_rate > 0))
             a->pend_rate = a->rate;
-        r = pdns__dmin(a->rate, pdns__dmax(dip, a->p.decrease_factor * a->rate));
+        r = pdns__dmin(a->rate, dip);
     } else {
         if (a->pend_rate > 0) { /* not confirmed: back to the rate before the dip */
             a->rate = a->pend_rate;

@@ -182,9 +182,10 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
  * busy, or the machine was descheduled). Answers that arrived meanwhile wait, so the
  * open interval's latency, its answers-behind-sends and what the server did with the
  * burst after it say nothing about the server: an interval with PDNS__AIMD_STALL_MS or
- * more of stalls, and the one after it, give no signal and no increase (at most
- * PDNS__AIMD_STALL_RUN in a row: on a host stalling all the time every few intervals
- * are judged as they are). */
+ * more of stalls, and the one after it, are set aside when they show a signal (no
+ * signal, no step; at most PDNS__AIMD_STALL_RUN in a row, and never the interval that
+ * decides an earlier pending signal). An interval that looks clean despite a stall
+ * counts as it is. */
 void pdns__aimd_report_stall(pdns__aimd *a, uint64_t ns);
 #define PDNS__AIMD_STALL_MS  5
 #define PDNS__AIMD_STALL_RUN 3
