@@ -17,7 +17,7 @@
  * - pdns__canary_k: (1-f)^k <= delta < (1-f)^(k-1) for 0 < f < 1, 0 < delta < 1, and no
  *   hang for any double;
  * - quarantine: a quarantined server believes nothing; marks below the passed epoch are
- *   believed otherwise;
+ *   believed otherwise, and never beyond what a passed round looked at (two looks);
  * - the wildcard cache: at most cap entries; an entry's zone is the lower-cased zone
  *   asked; a YES verdict means the record is inside the union; probes out never exceed
  *   what was sent; want_probe never with two out or at the cap;
@@ -235,7 +235,7 @@ static void op_quarantine(rd *r, pdns__trust_srv *t)
     uint64_t mark = u64(r) % 64;
     switch (byte(r) % 3) {
     case 0:
-        pdns__trust_pass(t, mark);
+        pdns__trust_pass(t, mark, byte(r) & 1); /* a fresh round, or a second look */
         break;
     case 1:
         pdns__trust_fail(t, 1.5, (byte(r) & 1) ? NULL : "why");
@@ -249,6 +249,10 @@ static void op_quarantine(rd *r, pdns__trust_srv *t)
         FUZZ_CHECK(!pdns__trust_believed(t, mark), "a quarantined server believed");
     else
         FUZZ_CHECK(pdns__trust_believed(t, mark) == (mark < t->passed_epoch), "believed");
+    /* two looks: nothing is believed that no passed round looked at */
+    FUZZ_CHECK(t->passed_epoch <= t->vetted_epoch, "believed %llu beyond looked at %llu",
+               (unsigned long long)t->passed_epoch, (unsigned long long)t->vetted_epoch);
+    FUZZ_CHECK(pdns__trust_fresh(t, mark) == (mark >= t->vetted_epoch), "fresh");
     FUZZ_CHECK(pdns__tstate_name(t->state)[0] != '?', "state name");
 }
 
