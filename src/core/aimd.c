@@ -122,9 +122,11 @@
  * That read as queueing or loss: in a run with the machine frozen 10-60 ms every 0.2-0.8 s,
  * edges fell from 3000 to 300 with no query lost. An interval with PDNS__AIMD_STALL_MS of
  * stalls, and the next (the late answers and the server's view of the burst land there),
- * is set aside: no signal, no late loss signal, no share weight, no increase, no RTT
- * sample. At most PDNS__AIMD_STALL_RUN in a row, so a host that stalls without end
- * still has its intervals judged (as before) every few intervals.
+ * is set aside when it shows a signal or a pending one: no signal, no late loss signal,
+ * no share weight, no increase (an interval that looks clean counts as it is; neither
+ * gives an RTT sample). At most PDNS__AIMD_STALL_RUN in a row, and never the interval
+ * that decides an earlier pending signal, so a host that stalls without end still has
+ * its intervals judged (as before) every few intervals.
  *
  * Share (siblings only: n controllers, shards or threads, drive one server from one
  * budget). Each controller measures its edge while the others run below theirs (in hold,
@@ -746,10 +748,11 @@ static void pdns__aimd_share_add(pdns__aimd *a, pdns__aimd_iv *iv, const pdns__a
 double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now_ns)
 {
     pdns__aimd_iv *iv, *src = NULL, *src_prev = NULL;
+    pdns__aimd_iv *prev = a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL;
     double dt_s, src_dt = 0, r;
     unsigned sig;
     uint64_t back;
-    int aside;
+    int aside, stall_now = a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull;
 
     if (now_ns <= a->last_ns)
         return a->rate;
@@ -771,15 +774,13 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
 
     /* our loop stalled in this interval or the one before: its marks may be the stall's
      * (not when the interval before left signals pending: this one decides them) */
-    aside = (a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull || a->stall_prev) &&
-            a->stall_run < PDNS__AIMD_STALL_RUN &&
-            !(a->seq > 0 && a->iv[(a->seq - 1) % PDNS__AIMD_HIST].pend);
-    a->stall_prev = a->open_stall_ns >= (uint64_t)PDNS__AIMD_STALL_MS * 1000000ull;
+    aside = (stall_now || a->stall_prev) && a->stall_run < PDNS__AIMD_STALL_RUN &&
+            !(prev && prev->pend);
+    a->stall_prev = stall_now;
     a->open_stall_ns = 0;
     if (!aside)
         pdns__aimd_rtt(a, s, now_ns);
-    iv->sig = pdns__aimd_signals(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
-                                 s, dt_s * 1e3);
+    iv->sig = pdns__aimd_signals(a, iv, prev, s, dt_s * 1e3);
     if (!iv->sig && !iv->lat_high && pdns__aimd_edge_hit(a, iv, 0))
         iv->sig = PDNS__AIMD_SIG_EDGE;
     else if (!iv->sig && pdns__aimd_edge_hit(a, iv, pdns__aimd_unanswered(iv)))
@@ -802,17 +803,16 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
         iv->lat_high = 1; /* vouches for no rate */
     } else {
         pdns__aimd_lat_test(a, iv, now_ns);
-        pdns__aimd_share_add(a, iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL,
-                             dt_s);
+        pdns__aimd_share_add(a, iv, prev, dt_s);
     }
     sig = iv->sig;
     if (sig) {
         src = iv;
         src_dt = dt_s;
-        src_prev = a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL;
-    } else if (a->seq > 0 && a->iv[(a->seq - 1) % PDNS__AIMD_HIST].pend) {
+        src_prev = prev;
+    } else if (prev && prev->pend) {
         /* the interval before left signals pending: does this one confirm them? */
-        pdns__aimd_iv *pv = &a->iv[(a->seq - 1) % PDNS__AIMD_HIST];
+        pdns__aimd_iv *pv = prev;
         unsigned c = iv->stalled ? 0 : pdns__aimd_confirm(a, pv, iv);
         if (c && a->seq - 1 >= a->react_seq) {
             pv->sig |= c;
@@ -864,8 +864,7 @@ double pdns__aimd_update(pdns__aimd *a, const pdns__aimd_sample *s, uint64_t now
          * with a shallower dip); no edge: an unconfirmed signal restores the rate */
         double dip = a->p.hold_fraction * a->rate;
         if (iv->pend & ~PDNS__AIMD_SIG_LATENCY) {
-            double dq = pdns__aimd_delivered_qps(
-                iv, a->seq > 0 ? &a->iv[(a->seq - 1) % PDNS__AIMD_HIST] : NULL, dt_s);
+            double dq = pdns__aimd_delivered_qps(iv, prev, dt_s);
             dip = a->converged
                       ? a->p.hold_fraction * pdns__dmin(a->estimate, pdns__dmin(a->rate, dq))
                       : a->p.decrease_factor * pdns__dmin(a->rate, dq);
